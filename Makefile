@@ -1,0 +1,79 @@
+# Smart-community GIS platform. The two commands a new user needs:
+#   make demo   set up everything, load the demo data, serve http://127.0.0.1:$(PORT)
+#   make test   set up everything, run the quality gates and the whole test suite
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+LOCAL_PG_PORT ?= 5433
+export LOCAL_PG_PORT
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMPS := .local/stamps
+MANAGE := $(PY) manage.py
+
+.PHONY: help demo test serve setup db migrate lint typecheck bench stop-db clean-local
+
+help:
+	@echo "make demo   - install what is missing, start PostGIS, load demo data, serve on :$(PORT)"
+	@echo "make test   - the same set-up, then lint, checks and the whole test suite"
+	@echo "make bench  - benchmarks (results for docs/PERFORMANCE.md)"
+	@echo "make stop-db - stop the project-local PostgreSQL cluster"
+
+$(STAMPS):
+	@mkdir -p $@
+
+# Debian packages: checked on every run (fast), installed only when missing.
+$(STAMPS)/system: scripts/install_system.sh | $(STAMPS)
+	@scripts/install_system.sh
+	@touch $@
+
+$(STAMPS)/venv: pyproject.toml $(STAMPS)/system
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "Installing Python packages into $(VENV) (log: .local/pip.log)"
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]' >.local/pip.log 2>&1 \
+		|| { tail -n 30 .local/pip.log; exit 1; }
+	@touch $@
+
+$(STAMPS)/npm: package.json package-lock.json $(STAMPS)/system
+	@npm ci --no-audit --no-fund --silent
+	@touch $@
+
+setup: $(STAMPS)/system $(STAMPS)/venv $(STAMPS)/npm
+
+# The project-local cluster, unless DATABASE_URL points elsewhere.
+db: setup
+	@if [ -z "$${DATABASE_URL:-}" ]; then scripts/local_pg.sh start; fi
+	@$(MANAGE) check_database
+
+migrate: db
+	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) compilemessages -v 0 --ignore '.venv' --ignore 'node_modules'
+	@$(MANAGE) collectstatic --noinput -v 0
+
+demo: migrate
+	@$(MANAGE) load_demo
+	@echo "Serving http://127.0.0.1:$(PORT)/  (demo accounts: see README; Ctrl-C stops)"
+	@exec $(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
+
+serve: migrate
+	@exec $(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
+
+lint: setup
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy gis_app layers
+
+test: migrate lint
+	@$(MANAGE) makemigrations --check --dry-run
+	@$(MANAGE) check --fail-level WARNING
+	@DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		DJANGO_ALLOWED_HOSTS=gis.example.org $(MANAGE) check --deploy --fail-level WARNING
+	@$(VENV)/bin/pytest -q
+
+bench: migrate
+	@echo "no benchmarks yet"
+
+stop-db:
+	@scripts/local_pg.sh stop

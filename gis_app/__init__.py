@@ -1,0 +1,2 @@
+"""Smart-community GIS platform: the Django project and the core app
+(organizations, roles, access, audit)."""

@@ -1,0 +1,153 @@
+"""The access module: the one place that answers
+
+* ``can(user, action, obj)``: may this user do this action on this object?
+* ``visible(user, queryset)``: which rows of this queryset may this user see?
+
+Every entry point (REST API, OGC API, tiles, exports, reports, admin, UI) asks it.
+A user's power is the union of their active memberships (grants); each grant is
+role x area subtree x optional component-class scope x (for organization-bound roles)
+the organization. How a grant applies to a model is that model's ``AccessPolicy``,
+registered by the model's app in ``AppConfig.ready``. Hidden objects must answer 404,
+never 403, so callers use ``get_visible`` which raises ``NotFound``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.db.models import Q
+
+from gis_app import areacodes
+from gis_app.errors import NotFound
+from gis_app.roles import ORGANIZATION_BOUND_ROLES, ROLE_ACTIONS, Action
+
+M = TypeVar("M", bound=models.Model)
+QS = TypeVar("QS", bound=models.QuerySet[Any])
+
+
+@dataclass(frozen=True)
+class Grant:
+    """One active membership, reduced to what access decisions need."""
+
+    role: str
+    area_code: str
+    organization_id: int
+    organization_kind: str
+    class_codes: tuple[str, ...]
+
+    @property
+    def area_prefix(self) -> str:
+        return areacodes.prefix_of(self.area_code)
+
+    @property
+    def organization_bound(self) -> bool:
+        return self.role in ORGANIZATION_BOUND_ROLES
+
+    def allows(self, action: Action) -> bool:
+        return action in ROLE_ACTIONS.get(self.role, frozenset())
+
+    def covers_area(self, code: str | None) -> bool:
+        return bool(code) and areacodes.contains(self.area_code, code or "")
+
+    def covers_class(self, class_code: str | None) -> bool:
+        return not self.class_codes or class_code in self.class_codes
+
+
+class AccessPolicy:
+    """How grants apply to one model. Subclasses override what differs from
+    'nothing is public, nothing is in anyone's scope'."""
+
+    def public_q(self) -> Q:
+        """Rows anyone, anonymous included, may view."""
+        return Q(pk__in=[])
+
+    def is_public(self, obj: Any) -> bool:
+        return False
+
+    def scope_q(self, grant: Grant, action: Action) -> Q:
+        """Rows within the grant's scope for the action."""
+        return Q(pk__in=[])
+
+    def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        return False
+
+
+_policies: dict[type[models.Model], AccessPolicy] = {}
+
+
+def register(model: type[models.Model], policy: AccessPolicy) -> None:
+    _policies[model] = policy
+
+
+def policy_for(model: type[models.Model]) -> AccessPolicy:
+    try:
+        return _policies[model]
+    except KeyError:
+        raise LookupError(f"no access policy registered for {model.__name__}") from None
+
+
+def grants(user: Any) -> tuple[Grant, ...]:
+    """The user's active grants, loaded once per user object (that is, per request)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return ()
+    cached = getattr(user, "_access_grants", None)
+    if cached is None:
+        from gis_app.models import Membership
+
+        rows = Membership.objects.filter(
+            user=user, active=True, organization__active=True
+        ).values_list("role", "area_id", "organization_id", "organization__kind", "class_codes")
+        cached = tuple(
+            Grant(role, str(area), org, kind, tuple(codes or ()))
+            for role, area, org, kind, codes in rows
+        )
+        user._access_grants = cached
+    return cached
+
+
+def forget_grants(user: Any) -> None:
+    """Drop the cached grants after the user's memberships changed."""
+    if hasattr(user, "_access_grants"):
+        del user._access_grants
+
+
+def is_superuser(user: Any) -> bool:
+    return bool(user is not None and user.is_active and user.is_superuser)
+
+
+def can(user: Any, action: Action, obj: Any) -> bool:
+    """May ``user`` do ``action`` on ``obj``?"""
+    if is_superuser(user):
+        return True
+    policy = policy_for(type(obj))
+    if action == Action.VIEW and policy.is_public(obj):
+        return True
+    return any(g.allows(action) and policy.in_scope(g, action, obj) for g in grants(user))
+
+
+def can_anywhere(user: Any, action: Action) -> bool:
+    """Does any of the user's grants allow ``action`` at all (e.g. to show a menu)?"""
+    return is_superuser(user) or any(g.allows(action) for g in grants(user))
+
+
+def visible(user: Any, queryset: QS, action: Action = Action.VIEW) -> QS:
+    """The rows of ``queryset`` the user may see (or, with ``action``, act on)."""
+    if is_superuser(user):
+        return queryset
+    policy = policy_for(queryset.model)
+    condition = policy.public_q() if action == Action.VIEW else Q(pk__in=[])
+    for grant in grants(user):
+        if grant.allows(action):
+            condition |= policy.scope_q(grant, action)
+    return queryset.filter(condition)
+
+
+def get_visible(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """One visible row, or ``NotFound`` whether it is missing or hidden (no existence leak)."""
+    try:
+        return visible(user, queryset).get(**lookup)
+    except ObjectDoesNotExist:
+        raise NotFound() from None

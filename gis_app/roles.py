@@ -1,0 +1,59 @@
+"""Roles and what each role may do. The access module combines these with area scope."""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESIDENT = "resident", _("Resident")
+    SURVEYOR = "surveyor", _("Surveyor")
+    MAINTAINER = "maintainer", _("Maintainer")
+    COMMUNITY_WORKER = "community_worker", _("Community worker")
+    STREET_ADMIN = "street_admin", _("Street administrator")
+    DISTRICT_ADMIN = "district_admin", _("District administrator")
+    CITY_ADMIN = "city_admin", _("City administrator")
+    PLANNER = "planner", _("Planner")
+    AUDITOR = "auditor", _("Auditor")
+    SYSTEM_ADMIN = "system_admin", _("System administrator")
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    CREATE = "create"
+    CHANGE = "change"
+    RETIRE = "retire"
+    DELETE = "delete"  # hard delete: admins only, always audited
+    MANAGE = "manage"  # organizations, memberships, layers, stewardship
+    REPORT = "report"
+    VIEW_AUDIT = "view_audit"
+    VIEW_PERSONAL = "view_personal"  # unmasked personal data, audited
+
+
+_EDIT = {Action.VIEW, Action.CREATE, Action.CHANGE}
+_ADMIN = _EDIT | {Action.RETIRE, Action.MANAGE, Action.REPORT, Action.VIEW_PERSONAL}
+
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.RESIDENT: frozenset({Action.VIEW}),
+    Role.SURVEYOR: frozenset(_EDIT | {Action.RETIRE}),
+    Role.MAINTAINER: frozenset({Action.VIEW, Action.CHANGE}),
+    Role.COMMUNITY_WORKER: frozenset(_EDIT | {Action.RETIRE, Action.REPORT, Action.VIEW_PERSONAL}),
+    Role.STREET_ADMIN: frozenset(_ADMIN),
+    Role.DISTRICT_ADMIN: frozenset(_ADMIN | {Action.DELETE}),
+    Role.CITY_ADMIN: frozenset(_ADMIN | {Action.DELETE}),
+    Role.PLANNER: frozenset({Action.VIEW, Action.REPORT}),
+    Role.AUDITOR: frozenset({Action.VIEW, Action.REPORT, Action.VIEW_AUDIT}),
+    Role.SYSTEM_ADMIN: frozenset(set(Action)),
+}
+
+# The admin-area level a role's scope must be at (None: any level).
+ROLE_AREA_LEVEL: dict[str, str | None] = {
+    Role.COMMUNITY_WORKER: "community",
+    Role.STREET_ADMIN: "street",
+    Role.DISTRICT_ADMIN: "district",
+    Role.CITY_ADMIN: "city",
+}
+
+# Roles whose scope is narrowed to what their organization owns or maintains.
+ORGANIZATION_BOUND_ROLES = frozenset({Role.MAINTAINER})

@@ -1,0 +1,6 @@
+"""Test settings: the same PostGIS as development, fast password hashing."""
+
+from gis_app.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SECURE_SSL_REDIRECT = False

@@ -1,0 +1,145 @@
+"""The administrative hierarchy (city / district / street / community) and grid cells.
+
+Boundaries are stored in CGCS2000 (EPSG:4490). The hierarchy is by code prefix
+(see ``gis_app.areacodes``); ``parent`` is kept as well for plain joins.
+"""
+
+from __future__ import annotations
+
+from django.contrib.gis.db import models
+from django.contrib.gis.geos import Point
+from django.db.models import Q, Value
+from django.db.models.functions import Concat, Left
+from django.utils.translation import gettext_lazy as _
+
+from gis_app import areacodes
+
+SRID = 4490  # CGCS2000
+
+
+class AreaLevel(models.TextChoices):
+    CITY = "city", _("City")
+    DISTRICT = "district", _("District")
+    STREET = "street", _("Street")
+    COMMUNITY = "community", _("Community")
+
+
+class AdminAreaQuerySet(models.QuerySet["AdminArea"]):
+    def at_level(self, level: str) -> AdminAreaQuerySet:
+        return self.filter(level=level)
+
+    def containing(self, point: Point) -> AdminAreaQuerySet:
+        """Areas whose boundary covers the point (a point on a shared edge is in both)."""
+        return self.filter(boundary__covers=point)
+
+    def descendants_of(self, code: str) -> AdminAreaQuerySet:
+        """All areas below ``code`` (not the area itself), by code prefix."""
+        return self.filter(code__startswith=areacodes.prefix_of(code)).exclude(code=code)
+
+    def ancestors_of(self, code: str) -> AdminAreaQuerySet:
+        return self.filter(code__in=areacodes.ancestors_of(code))
+
+
+class AdminArea(models.Model):
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        to_field="code",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
+    )
+    boundary = models.MultiPolygonField(_("boundary"), srid=SRID)
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Anonymous users may see this area.")
+    )
+
+    objects = AdminAreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("administrative area")
+        verbose_name_plural = _("administrative areas")
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(level="city", code__regex=r"^\d{2}(0[1-9]|[1-9]\d)00$", parent__isnull=True)
+                    | Q(level="district", code__regex=r"^\d{4}(0[1-9]|[1-9]\d)$")
+                    | Q(level="street", code__regex=r"^\d{9}$")
+                    | Q(level="community", code__regex=r"^\d{12}$")
+                ),
+                name="adminarea_code_matches_level",
+            ),
+            # The parent is the area whose code the child's code extends.
+            models.CheckConstraint(
+                condition=(
+                    Q(level="city")
+                    | Q(
+                        level="district",
+                        parent__isnull=False,
+                        parent_id=Concat(Left("code", 4), Value("00")),
+                    )
+                    | Q(level="street", parent__isnull=False, parent_id=Left("code", 6))
+                    | Q(level="community", parent__isnull=False, parent_id=Left("code", 9))
+                ),
+                name="adminarea_parent_matches_code",
+            ),
+            models.CheckConstraint(
+                condition=Q(boundary__isvalid=True), name="adminarea_boundary_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def prefix(self) -> str:
+        return areacodes.prefix_of(self.code)
+
+
+class GridCellQuerySet(models.QuerySet["GridCell"]):
+    def containing(self, point: Point) -> GridCellQuerySet:
+        return self.filter(boundary__covers=point)
+
+    def within_area(self, code: str) -> GridCellQuerySet:
+        return self.filter(code__startswith=areacodes.prefix_of(code))
+
+
+class GridCell(models.Model):
+    """单元网格: the smallest management unit, inside one community (GB/T 30428)."""
+
+    code = models.CharField(_("code"), max_length=15, unique=True)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    community = models.ForeignKey(
+        AdminArea,
+        to_field="code",
+        on_delete=models.PROTECT,
+        related_name="grid_cells",
+        limit_choices_to={"level": AreaLevel.COMMUNITY},
+        verbose_name=_("community"),
+    )
+    boundary = models.MultiPolygonField(_("boundary"), srid=SRID)
+
+    objects = GridCellQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("grid cell")
+        verbose_name_plural = _("grid cells")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^\d{15}$", community_id=Left("code", 12)),
+                name="gridcell_code_in_community",
+            ),
+            models.CheckConstraint(
+                condition=Q(boundary__isvalid=True), name="gridcell_boundary_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name or self.code}"

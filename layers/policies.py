@@ -1,0 +1,40 @@
+"""Who sees which administrative areas and grid cells.
+
+An area is visible when it is public, inside a grant's area subtree, or an ancestor of a
+grant's area (so a street admin can navigate up to the district). Grid cells are
+management units: visible inside a grant's subtree only.
+"""
+
+from typing import Any
+
+from django.db.models import Q
+
+from gis_app import areacodes
+from gis_app.access import AccessPolicy, Action, Grant
+
+
+class AdminAreaPolicy(AccessPolicy):
+    def public_q(self) -> Q:
+        return Q(is_public=True)
+
+    def is_public(self, obj: Any) -> bool:
+        return bool(obj.is_public)
+
+    def scope_q(self, grant: Grant, action: Action) -> Q:
+        inside = Q(code__startswith=grant.area_prefix)
+        if action == Action.VIEW:
+            return inside | Q(code__in=areacodes.ancestors_of(grant.area_code))
+        return inside
+
+    def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        if grant.covers_area(obj.code):
+            return True
+        return action == Action.VIEW and obj.code in areacodes.ancestors_of(grant.area_code)
+
+
+class GridCellPolicy(AccessPolicy):
+    def scope_q(self, grant: Grant, action: Action) -> Q:
+        return Q(code__startswith=grant.area_prefix)
+
+    def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        return grant.covers_area(obj.code)
