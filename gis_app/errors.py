@@ -55,6 +55,12 @@ class Conflict(DomainError):
     default_message = _("The object was changed by someone else.")
 
 
+class NotAuthenticated(DomainError):
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "not_authenticated"
+    default_message = _("Log in first.")
+
+
 class AuthenticationFailed(DomainError):
     status_code = status.HTTP_400_BAD_REQUEST
     code = "invalid_credentials"

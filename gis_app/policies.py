@@ -19,7 +19,7 @@ class OrganizationPolicy(AccessPolicy):
         return bool(obj.active)
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
-        return Q(area_id__startswith=grant.area_prefix)
+        return Q(area__code__startswith=grant.area_prefix)
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
         return grant.covers_area(obj.area_id)
@@ -31,7 +31,7 @@ class MembershipPolicy(AccessPolicy):
     def scope_q(self, grant: Grant, action: Action) -> Q:
         if not grant.allows(Action.MANAGE):
             return Q(pk__in=[])
-        return Q(area_id__startswith=grant.area_prefix)
+        return Q(area__code__startswith=grant.area_prefix)
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
         return grant.allows(Action.MANAGE) and grant.covers_area(obj.area_id)

@@ -7,6 +7,7 @@ from gis_app import views
 api_v1 = [
     path("", include("gis_app.api.urls")),
     path("", include("layers.api.urls")),
+    path("", include("component_catalog.api.urls")),
 ]
 
 urlpatterns = [

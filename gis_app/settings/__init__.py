@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "gis_app.apps.CoreConfig",
     "layers.apps.LayersConfig",
+    "component_catalog.apps.ComponentCatalogConfig",
 ]
 
 MIDDLEWARE = [
@@ -202,3 +203,8 @@ LOGGING = {
 # strings (gis.W001). The platform never hands user-supplied SRS text to GDAL: CRSs come in
 # as EPSG codes or the named Chinese systems and are resolved by pyproj.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Uploads: photos are checked by content; the request body limit sits a little above.
+PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 10 * 1024 * 1024))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024

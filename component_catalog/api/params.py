@@ -1,0 +1,127 @@
+"""Request parsing shared by the component endpoints: CRS, version, changeset, filters."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.gis.geos import Polygon
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from rest_framework.request import Request
+
+from component_catalog.models import ComponentStatus
+from component_catalog.services import EditContext
+from gis_app import coords, params
+from gis_app.audit import source_address
+from gis_app.errors import InvalidInput
+
+CLASS_LIST = re.compile(r"^\d{4}(,\d{4})*$")
+
+
+def crs_of(request: Request) -> str:
+    try:
+        return coords.parse_crs(request.query_params.get("crs"))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="crs") from None
+
+
+def body_object(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise InvalidInput(_("The body must be a JSON object."), field="body")
+    return request.data
+
+
+def version_of(request: Request, body: dict[str, Any] | None = None) -> int | None:
+    """The version the client started from: If-Match header, else the body's version."""
+    header = request.headers.get("If-Match")
+    if header:
+        value = header.strip()
+        if value.startswith("W/"):
+            value = value[2:]
+        value = value.strip('"')
+        if not value.isdigit() or int(value) < 1:
+            raise InvalidInput(
+                _('If-Match must be the ETag of the version you started from, e.g. "3".'),
+                field="If-Match",
+            )
+        return int(value)
+    body = body or {}
+    raw = body.get("version", (body.get("properties") or {}).get("version"))
+    if raw is None:
+        return None
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+        raise InvalidInput(_("version must be a positive whole number."), field="version")
+    return raw
+
+
+def edit_context(request: Request, body: dict[str, Any] | None = None) -> EditContext:
+    body = body or {}
+    comment = body.get("comment") or request.headers.get("X-Changeset-Comment") or ""
+    if not isinstance(comment, str):
+        raise InvalidInput(_("comment must be text."), field="comment")
+    changeset = body.get("changeset")
+    if changeset is not None and (isinstance(changeset, bool) or not isinstance(changeset, int)):
+        raise InvalidInput(_("changeset must be a changeset id."), field="changeset")
+    return EditContext(
+        user=request.user,
+        address=source_address(request._request),
+        comment=comment,
+        changeset_id=changeset,
+        source="api",
+    )
+
+
+def class_codes(query: Any, name: str = "class") -> list[str] | None:
+    raw = query.get(name)
+    if raw in (None, ""):
+        return None
+    if not CLASS_LIST.match(raw):
+        raise InvalidInput(
+            _("Parameter %(name)s must be 4-digit class codes separated by commas, not %(v)r.")
+            % {"name": name, "v": raw},
+            field=name,
+        )
+    return raw.split(",")
+
+
+def bbox(query: Any) -> Polygon | None:
+    raw = query.get("bbox")
+    if raw in (None, ""):
+        return None
+    parts = raw.split(",")
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise InvalidInput(
+            _("bbox must be four numbers: min lon, min lat, max lon, max lat."), field="bbox"
+        )
+    x1, y1, x2, y2 = values
+    if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90):
+        raise InvalidInput(
+            _("bbox must be min lon, min lat, max lon, max lat within -180..180 and -90..90."),
+            field="bbox",
+        )
+    return Polygon.from_bbox((x1, y1, x2, y2))
+
+
+def updated_since(query: Any) -> Any:
+    raw = query.get("updated_since")
+    if raw in (None, ""):
+        return None
+    parsed = parse_datetime(raw)
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            _(
+                "updated_since must be an ISO 8601 time with a zone, "
+                "e.g. 2024-05-31T08:00:00+08:00."
+            ),
+            field="updated_since",
+        )
+    return parsed
+
+
+def status(query: Any) -> str | None:
+    return params.choice(query, "status", ComponentStatus.values)

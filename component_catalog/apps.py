@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ComponentCatalogConfig(AppConfig):
+    name = "component_catalog"
+    verbose_name = _("Urban components")
+
+    def ready(self) -> None:
+        from component_catalog.models import Component, ComponentClass
+        from component_catalog.policies import ComponentClassPolicy, ComponentPolicy
+        from gis_app import access
+
+        access.register(ComponentClass, ComponentClassPolicy())
+        access.register(Component, ComponentPolicy())

@@ -1,0 +1,629 @@
+"""Typed, transactional service functions for components: create, update, retire,
+hard delete, batch. Views parse the request, call one of these and serialize.
+
+Concurrency: every update names the version it started from; the row is locked
+(``SELECT ... FOR UPDATE``) and compared inside the transaction, so of two surveyors
+starting from the same version exactly one wins and the other gets ``Conflict`` carrying
+the current state. Denied attempts are audited (committed before the error is raised).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from django.contrib.gis.geos import GEOSGeometry
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from component_catalog import inputs, representation, sql
+from component_catalog.inputs import ComponentInput
+from component_catalog.models import (
+    Changeset,
+    Component,
+    ComponentHistory,
+    Currency,
+    DataSource,
+    HistoryAction,
+)
+from gis_app import access, audit
+from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from gis_app.models import AuditResult
+from gis_app.roles import Action
+from layers.models import SRID
+
+MAX_BATCH = 1000
+
+
+@dataclass
+class EditContext:
+    """Who edits, from where, and which changeset the edits belong to."""
+
+    user: Any
+    address: str | None = None
+    comment: str = ""
+    changeset_id: int | None = None
+    source: str = "api"
+
+
+def base_queryset() -> Any:
+    return Component.objects.select_related(
+        "component_class", "competent_department", "owner", "maintainer"
+    )
+
+
+# --- access helpers ---------------------------------------------------------------------
+
+
+def _deny(
+    ctx: EditContext, action: str, error: DomainError, identifier: str = "", **detail: Any
+) -> DomainError:
+    audit.record(
+        f"component.{action}",
+        actor=ctx.user,
+        object_type="component_catalog.component",
+        object_id=identifier,
+        result=AuditResult.DENIED,
+        address=ctx.address,
+        detail={"reason": error.code, **detail},
+    )
+    return error
+
+
+def get_for_edit(ctx: EditContext, identifier: str, action: Action, audit_action: str) -> Component:
+    """The component if the user may see it and do ``action`` on it; otherwise an audited
+    404 (hidden or missing alike) or 403 (visible but not theirs to change)."""
+    try:
+        component = access.get_visible(ctx.user, base_queryset(), identifier=identifier)
+    except NotFound as exc:
+        raise _deny(ctx, audit_action, exc, identifier) from None
+    if not access.can(ctx.user, action, component):
+        raise _deny(ctx, audit_action, PermissionDenied(), identifier)
+    return component
+
+
+def get_visible_component(user: Any, identifier: str) -> Component:
+    return access.get_visible(user, base_queryset(), identifier=identifier)
+
+
+# --- changesets --------------------------------------------------------------------------
+
+
+def _changeset(ctx: EditContext) -> Changeset:
+    if ctx.changeset_id is not None:
+        found = Changeset.objects.filter(
+            pk=ctx.changeset_id, user=ctx.user, closed_at__isnull=True
+        ).first()
+        if found is None:
+            raise InvalidInput(
+                _("changeset %(id)s is not an open changeset of yours.") % {"id": ctx.changeset_id},
+                field="changeset",
+            )
+        return found
+    if not ctx.comment.strip():
+        raise InvalidInput(
+            _("A changeset comment is required: say what you changed and why."), field="comment"
+        )
+    return Changeset.objects.create(
+        user=ctx.user if ctx.user.is_authenticated else None,
+        comment=ctx.comment.strip()[:500],
+        source=ctx.source,
+    )
+
+
+def open_changeset(user: Any, comment: str, source: str = "api") -> Changeset:
+    if not comment.strip():
+        raise InvalidInput(_("A changeset comment is required."), field="comment")
+    return Changeset.objects.create(user=user, comment=comment.strip()[:500], source=source)
+
+
+def close_changeset(user: Any, changeset_id: int) -> Changeset:
+    found = Changeset.objects.filter(pk=changeset_id, user=user).first()
+    if found is None:
+        raise NotFound()
+    if found.closed_at is None:
+        found.closed_at = timezone.now()
+        found.save(update_fields=["closed_at"])
+    return found
+
+
+def _record_history(
+    ctx: EditContext,
+    changeset: Changeset,
+    component: Component,
+    action: str,
+    before: dict[str, Any] | None,
+) -> ComponentHistory:
+    after = representation.snapshot(component)
+    return ComponentHistory(
+        identifier=component.identifier,
+        version=component.version,
+        action=action,
+        changeset=changeset,
+        actor=ctx.user if ctx.user.is_authenticated else None,
+        actor_username=ctx.user.get_username() if ctx.user.is_authenticated else "",
+        changes=representation.diff(before, after),
+        snapshot=after,
+    )
+
+
+# --- preparing a new state ---------------------------------------------------------------
+
+
+def _geos(geom: shapely.Geometry) -> GEOSGeometry:
+    return GEOSGeometry(memoryview(shapely.to_wkb(geom)), srid=SRID)
+
+
+def _review(component: Component) -> None:
+    """Flag a field-measured position whose GNSS accuracy is unknown or worse than the
+    class's threshold: it is kept, but not silently accepted as surveyed (实测)."""
+    if component.data_source != DataSource.MEASURED:
+        component.needs_review, component.review_reason = False, ""
+        return
+    threshold = component.component_class.accuracy_threshold_m
+    accuracy = component.gnss_accuracy_m
+    if accuracy is None:
+        component.needs_review = True
+        component.review_reason = _("measured position without GNSS accuracy")
+    elif accuracy > threshold:
+        component.needs_review = True
+        component.review_reason = _(
+            "GNSS accuracy %(acc).2f m is worse than the class threshold %(max).2f m"
+        ) % {"acc": accuracy, "max": threshold}
+    else:
+        component.needs_review, component.review_reason = False, ""
+
+
+def _apply(component: Component, data: ComponentInput, *, merge_attributes: bool) -> None:
+    """Copy the input's values onto a (new or existing) component object, in memory."""
+    for name, value in data.fields.items():
+        if name == "attributes" and merge_attributes:
+            merged = dict(component.attributes or {})
+            for key, item in value.items():
+                if item is None:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = item
+            component.attributes = merged
+        else:
+            setattr(component, name, value)
+    for name, org in data.organizations.items():
+        setattr(component, name, org)
+    if data.gnss is not None:
+        component.gnss_fix = data.gnss.fix
+        component.gnss_accuracy_m = data.gnss.accuracy_m
+        component.gnss_satellites = data.gnss.satellites
+        component.gnss_time = data.gnss.time
+        component.gnss_device = data.gnss.device
+    if data.geometry is not None:
+        component.geometry = _geos(data.geometry)
+
+
+def _place(components: list[tuple[int, Component, shapely.Geometry]]) -> None:
+    """Derive community and grid cell from the geometries (one query for all)."""
+    found = sql.locate_many([shapely.to_wkb(g) for _, _, g in components])
+    for (index, component, _geom), (community, grid) in zip(components, found, strict=True):
+        if community is None:
+            raise InvalidInput(
+                _("geometry lies outside every community of the platform."),
+                field="geometry",
+                item=index + 1 if index >= 0 else None,
+            )
+        component.community_id = community
+        component.grid_cell_id = grid
+
+
+@dataclass
+class Prepared:
+    index: int  # position in a batch (0-based); -1 for a single edit
+    component: Component
+    version: int | None = None  # the version the client started from (updates)
+    before: dict[str, Any] | None = None
+    ownership_changed: bool = False
+
+
+def _prepare_create(ctx: EditContext, data: ComponentInput, index: int = -1) -> Prepared:
+    assert data.component_class is not None and data.geometry is not None
+    today = timezone.localdate()
+    component = Component(component_class=data.component_class, attributes={})
+    component.initial_date = today
+    component.change_date = today
+    _apply(component, data, merge_attributes=False)
+    inputs.validate_attributes(component.attributes, data.component_class)
+    _review(component)
+    return Prepared(index, component)
+
+
+def _check_create_allowed(ctx: EditContext, prepared: Prepared) -> None:
+    component = prepared.component
+    component.county_code = component.community_id[:6]
+    if not access.can(ctx.user, Action.CREATE, component):
+        raise _deny(
+            ctx,
+            "create",
+            PermissionDenied(
+                _("You may not create components of class %(code)s in community %(area)s.")
+                % {"code": component.component_class_id, "area": component.community_id}
+            ),
+            klass=component.component_class_id,
+            community=component.community_id,
+        )
+
+
+def _prepare_update(
+    ctx: EditContext, current: Component, data: ComponentInput, *, partial: bool, index: int = -1
+) -> Prepared:
+    if data.component_class is not None and data.component_class.code != current.component_class_id:
+        raise InvalidInput(
+            _(
+                "properties.class cannot change: the identifier contains the class. "
+                "Retire this component and create a new one."
+            ),
+            field="properties.class",
+        )
+    if data.version is None:
+        raise InvalidInput(
+            _(
+                "version is required: send the version you started from (If-Match header or "
+                "properties.version)."
+            ),
+            field="version",
+        )
+    if current.currency == Currency.RETIRED:
+        raise InvalidInput(_("A retired component cannot be edited."), field="currency")
+    before = representation.snapshot(current)
+    new = copy.copy(current)
+    if not partial:
+        # PUT replaces: properties not given go back to their defaults.
+        new.name = new.address = new.notes = ""
+        new.attributes = {}
+    _apply(new, data, merge_attributes=partial)
+    new.change_date = data.fields.get("change_date") or timezone.localdate()
+    inputs.validate_attributes(new.attributes, current.component_class)
+    if data.geometry is not None:
+        inputs.check_geometry_kind(data.geometry, current.component_class)
+        _review(new)
+    elif "data_source" in data.fields or data.gnss is not None:
+        _review(new)
+    ownership = any(
+        getattr(new, f"{name}_id") != getattr(current, f"{name}_id")
+        for name in inputs.ORGANIZATION_FIELDS
+    )
+    return Prepared(index, new, data.version, before, ownership)
+
+
+def _check_update_allowed(ctx: EditContext, current: Component, prepared: Prepared) -> None:
+    new = prepared.component
+    if new.community_id[:6] != current.county_code:
+        raise InvalidInput(
+            _(
+                "geometry: moving a component to another district changes its identifier; "
+                "retire it and create a new one there."
+            ),
+            field="geometry",
+        )
+    if prepared.ownership_changed and not access.can(ctx.user, Action.MANAGE, current):
+        raise _deny(
+            ctx,
+            "update",
+            PermissionDenied(
+                _(
+                    "Changing the competent department, owner or maintainer needs an "
+                    "administrator of this area."
+                )
+            ),
+            current.identifier,
+            field="ownership",
+        )
+    if not access.can(ctx.user, Action.CHANGE, new):
+        raise _deny(
+            ctx,
+            "update",
+            PermissionDenied(_("After this change the component would be outside your scope.")),
+            current.identifier,
+        )
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def _lock(identifiers: list[str]) -> dict[str, Component]:
+    rows = base_queryset().select_for_update(of=("self",)).filter(identifier__in=identifiers)
+    return {c.identifier: c for c in rows.order_by("id")}
+
+
+def _stale(current: Component, index: int = -1) -> Conflict:
+    extra: dict[str, Any] = {"current": representation.feature(current)}
+    if index >= 0:
+        extra["item"] = index + 1
+    return Conflict(
+        _("Component %(id)s was changed by someone else: it is now at version %(v)d.")
+        % {"id": current.identifier, "v": current.version},
+        field="version",
+        **extra,
+    )
+
+
+def _insert(
+    ctx: EditContext, changeset: Changeset, creations: list[Prepared]
+) -> list[ComponentHistory]:
+    groups: dict[tuple[str, str], list[Prepared]] = defaultdict(list)
+    for p in creations:
+        groups[(p.component.county_code, p.component.component_class_id)].append(p)
+    for (county, klass), members in sorted(groups.items()):
+        serials = sql.reserve_serials(county, klass, len(members))
+        for p, serial in zip(members, serials, strict=True):
+            c = p.component
+            c.serial = serial
+            c.identifier = f"{county}{klass}{serial:06d}"
+            c.version = 1
+            c.created_by = c.updated_by = ctx.user if ctx.user.is_authenticated else None
+    Component.objects.bulk_create([p.component for p in creations])
+    return [
+        _record_history(ctx, changeset, p.component, HistoryAction.CREATE, None) for p in creations
+    ]
+
+
+def _write_update(
+    ctx: EditContext,
+    changeset: Changeset,
+    locked: Component,
+    p: Prepared,
+    action: str = HistoryAction.UPDATE,
+) -> ComponentHistory:
+    if locked.version != p.version:
+        raise _stale(locked, p.index)
+    new = p.component
+    new.pk = locked.pk
+    new.version = locked.version + 1
+    new.updated_by = ctx.user if ctx.user.is_authenticated else None
+    new.save()
+    return _record_history(ctx, changeset, new, action, p.before)
+
+
+def create_component(ctx: EditContext, data: ComponentInput) -> Component:
+    """Create one component; its identifier is assigned in the same transaction."""
+    prepared = _prepare_create(ctx, data)
+    _place([(-1, prepared.component, data.geometry)])
+    _check_create_allowed(ctx, prepared)
+    with transaction.atomic():
+        changeset = _changeset(ctx)
+        ComponentHistory.objects.bulk_create(_insert(ctx, changeset, [prepared]))
+        audit.record(
+            "component.create",
+            actor=ctx.user,
+            obj=prepared.component,
+            object_id=prepared.component.identifier,
+            address=ctx.address,
+            detail={"changeset": changeset.pk},
+        )
+    return get_visible_component(ctx.user, prepared.component.identifier)
+
+
+def update_component(
+    ctx: EditContext, identifier: str, data: ComponentInput, *, partial: bool
+) -> Component:
+    """Apply an edit made from ``data.version``; ``Conflict`` if someone else was first."""
+    current = get_for_edit(ctx, identifier, Action.CHANGE, "update")
+    prepared = _prepare_update(ctx, current, data, partial=partial)
+    if data.geometry is not None:
+        _place([(-1, prepared.component, data.geometry)])
+    _check_update_allowed(ctx, current, prepared)
+    with transaction.atomic():
+        changeset = _changeset(ctx)
+        locked = _lock([identifier])[identifier]
+        history = _write_update(ctx, changeset, locked, prepared)
+        history.save()
+        audit.record(
+            "component.update",
+            actor=ctx.user,
+            object_type="component_catalog.component",
+            object_id=identifier,
+            address=ctx.address,
+            detail={"changeset": changeset.pk, "fields": sorted(history.changes)},
+        )
+    return get_visible_component(ctx.user, identifier)
+
+
+def retire_component(ctx: EditContext, identifier: str, version: int | None) -> Component:
+    """Retire (作废): the component stays, with currency 'retired', out of maps and lists."""
+    current = get_for_edit(ctx, identifier, Action.RETIRE, "retire")
+    data = ComponentInput(version=version, fields={"currency": Currency.RETIRED})
+    if version is None:
+        raise InvalidInput(_("version is required."), field="version")
+    if current.currency == Currency.RETIRED:
+        raise InvalidInput(_("The component is already retired."), field="currency")
+    new = copy.copy(current)
+    _apply(new, data, merge_attributes=False)
+    new.change_date = timezone.localdate()
+    prepared = Prepared(-1, new, version, representation.snapshot(current))
+    with transaction.atomic():
+        changeset = _changeset(ctx)
+        locked = _lock([identifier])[identifier]
+        _write_update(ctx, changeset, locked, prepared, HistoryAction.RETIRE).save()
+        audit.record(
+            "component.retire",
+            actor=ctx.user,
+            object_type="component_catalog.component",
+            object_id=identifier,
+            address=ctx.address,
+            detail={"changeset": changeset.pk},
+        )
+    return base_queryset().get(identifier=identifier)
+
+
+def delete_component(ctx: EditContext, identifier: str, version: int | None) -> None:
+    """Hard delete: district or city admins only, always audited; history is kept."""
+    current = get_for_edit(ctx, identifier, Action.DELETE, "delete")
+    if version is None:
+        raise InvalidInput(_("version is required."), field="version")
+    with transaction.atomic():
+        changeset = _changeset(ctx)
+        locked = _lock([identifier])[identifier]
+        if locked.version != version:
+            raise _stale(locked)
+        before = representation.snapshot(locked)
+        ComponentHistory.objects.create(
+            identifier=identifier,
+            version=locked.version + 1,
+            action=HistoryAction.DELETE,
+            changeset=changeset,
+            actor=ctx.user,
+            actor_username=ctx.user.get_username(),
+            changes={"deleted": [False, True]},
+            snapshot=before,
+        )
+        locked.photos.all().delete()
+        locked.delete()
+        audit.record(
+            "component.delete",
+            actor=ctx.user,
+            object_type="component_catalog.component",
+            object_id=identifier,
+            address=ctx.address,
+            detail={"changeset": changeset.pk, "snapshot": before},
+        )
+    del current
+
+
+# --- batch -------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchItemError:
+    item: int  # 1-based position in the request
+    field: str | None
+    detail: str
+    error: str
+
+
+class BatchInvalid(InvalidInput):
+    def __init__(self, errors: list[BatchItemError]) -> None:
+        first = errors[0]
+        super().__init__(
+            _(
+                "%(n)d of the items are invalid; nothing was stored. First: item %(item)d, "
+                "%(field)s: %(detail)s"
+            )
+            % {
+                "n": len(errors),
+                "item": first.item,
+                "field": first.field or "-",
+                "detail": first.detail,
+            },
+            field=f"features[{first.item - 1}].{first.field}" if first.field else None,
+            errors=[e.__dict__ for e in errors],
+        )
+
+
+def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
+    """Create and update up to 1,000 features, all or nothing. A feature with an ``id``
+    (identifier) and ``properties.version`` updates; one without creates. Every item is
+    checked first and all item errors are reported together."""
+    if not isinstance(features, list) or not features:
+        raise InvalidInput(
+            _("features must be a non-empty list of GeoJSON features."), field="features"
+        )
+    if len(features) > MAX_BATCH:
+        raise InvalidInput(
+            _("A batch holds at most %(max)d features, not %(n)d.")
+            % {"max": MAX_BATCH, "n": len(features)},
+            field="features",
+        )
+    errors: list[BatchItemError] = []
+    creations: list[Prepared] = []
+    updates: list[Prepared] = []
+    currents: dict[str, Component] = {}
+    to_place: list[tuple[int, Component, shapely.Geometry]] = []
+    seen: set[str] = set()
+    lookups = inputs.Lookups()
+    for index, raw in enumerate(features):
+        try:
+            identifier = raw.get("id") if isinstance(raw, dict) else None
+            if identifier is not None:
+                if not isinstance(identifier, str) or identifier in seen:
+                    raise InvalidInput(
+                        _("id must be a component identifier, once per batch."), field="id"
+                    )
+                seen.add(identifier)
+                data = inputs.parse_feature(
+                    raw, crs=crs, creating=False, partial=True, lookups=lookups
+                )
+                current = get_for_edit(ctx, identifier, Action.CHANGE, "update")
+                currents[identifier] = current
+                p = _prepare_update(ctx, current, data, partial=True, index=index)
+                updates.append(p)
+            else:
+                data = inputs.parse_feature(raw, crs=crs, creating=True, lookups=lookups)
+                p = _prepare_create(ctx, data, index)
+                creations.append(p)
+            if data.geometry is not None:
+                to_place.append((index, p.component, data.geometry))
+        except DomainError as exc:
+            errors.append(BatchItemError(index + 1, exc.field, str(exc.message), exc.code))
+    if not errors and to_place:
+        located = sql.locate_many([shapely.to_wkb(g) for _, _, g in to_place])
+        for (index, component, _g), (community, grid) in zip(to_place, located, strict=True):
+            if community is None:
+                errors.append(
+                    BatchItemError(
+                        index + 1,
+                        "geometry",
+                        _("geometry lies outside every community of the platform."),
+                        "invalid",
+                    )
+                )
+            component.community_id = community  # type: ignore[assignment]  # checked above
+            component.grid_cell_id = grid
+    if not errors:
+        for p in creations:
+            try:
+                _check_create_allowed(ctx, p)
+            except DomainError as exc:
+                errors.append(BatchItemError(p.index + 1, exc.field, str(exc.message), exc.code))
+        for p in updates:
+            try:
+                _check_update_allowed(ctx, currents[p.component.identifier], p)
+            except DomainError as exc:
+                errors.append(BatchItemError(p.index + 1, exc.field, str(exc.message), exc.code))
+    if errors:
+        errors.sort(key=lambda e: e.item)
+        raise BatchInvalid(errors)
+    with transaction.atomic():
+        changeset = _changeset(ctx)
+        history = _insert(ctx, changeset, creations) if creations else []
+        locked = _lock([p.component.identifier for p in updates])
+        for p in updates:
+            history.append(_write_update(ctx, changeset, locked[p.component.identifier], p))
+        ComponentHistory.objects.bulk_create(history)
+        audit.record(
+            "component.batch",
+            actor=ctx.user,
+            address=ctx.address,
+            object_type="component_catalog.changeset",
+            object_id=str(changeset.pk),
+            detail={"created": len(creations), "updated": len(updates)},
+        )
+    order = {p.index: p.component.identifier for p in creations + updates}
+    identifiers = [order[i] for i in sorted(order)]
+    found = {c.identifier: c for c in base_queryset().filter(identifier__in=identifiers)}
+    return [found[i] for i in identifiers]
+
+
+def history_of(user: Any, identifier: str) -> list[ComponentHistory]:
+    """The history of a component the user may see (404 otherwise)."""
+    get_visible_component(user, identifier)
+    return list(
+        ComponentHistory.objects.filter(identifier=identifier)
+        .select_related("changeset")
+        .order_by("version")
+    )
+
+
+def today() -> dt.date:
+    return timezone.localdate()

@@ -1,0 +1,90 @@
+"""Nearest components with metric distances, checked against pyproj's geodesic."""
+
+import pytest
+from pyproj import Geod
+
+from gis_app import coords
+from tests.components_helpers import Api, inside, manhole
+
+pytestmark = pytest.mark.django_db
+
+GEOD = Geod(ellps="GRS80")  # the CGCS2000 ellipsoid (flattening differs from WGS 84 by 1e-11)
+
+
+def toilet(at):
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": at},
+        "properties": {
+            "class": "0301",
+            "name": "公厕",
+            "competent_department": "XH-CGJ",
+            "owner": "XH-CGJ",
+            "maintainer": "XH-CGJ",
+            "attributes": {},
+        },
+    }
+
+
+@pytest.fixture
+def places():
+    admin = Api("district_admin")
+    spots = [inside(f"330106{s:03d}{c:03d}", g) for s in (1, 2, 3) for c in (1, 3) for g in (1, 3)]
+    ids = []
+    for at in spots:
+        response = admin.create(toilet(at), comment="公厕普查")
+        assert response.status_code == 201
+        ids.append(response.json()["id"])
+    admin.create(manhole(at=spots[0]), comment="井盖")
+    return dict(zip(ids, spots, strict=True))
+
+
+def test_nearest_distances_agree_with_pyproj_within_half_a_metre(places):
+    lon, lat = inside("330106002002", 2)
+    body = Api(None).get(f"/api/v1/nearest/?classes=0301&lon={lon}&lat={lat}&limit=5").json()
+    features = body["features"]
+    assert len(features) == 5
+    expected = sorted((GEOD.inv(lon, lat, x, y)[2], ident) for ident, (x, y) in places.items())[:5]
+    assert [f["id"] for f in features] == [ident for _, ident in expected]
+    for feature, (metres, _) in zip(features, expected, strict=True):
+        assert abs(feature["properties"]["distance_m"] - metres) < 0.5
+        x, y = feature["geometry"]["coordinates"]
+        azimuth = GEOD.inv(lon, lat, x, y)[0] % 360
+        assert abs(feature["properties"]["bearing_deg"] - azimuth) < 0.5
+    distances = [f["properties"]["distance_m"] for f in features]
+    assert distances == sorted(distances)
+
+
+def test_nearest_only_returns_what_the_caller_may_see(places):
+    lon, lat = places[next(iter(places))]
+    anonymous = Api(None).get(f"/api/v1/nearest/?classes=0301,0101&lon={lon}&lat={lat}").json()
+    assert {f["properties"]["class"] for f in anonymous["features"]} == {"0301"}
+    water = Api("surveyor_water").get(f"/api/v1/nearest/?classes=0101&lon={lon}&lat={lat}")
+    assert water.json()["features"][0]["properties"]["distance_m"] == 0
+
+
+def test_nearest_accepts_gcj02_query_points(places):
+    ident, (lon, lat) = next(iter(places.items()))
+    g_lon, g_lat = coords.wgs84_to_gcj02(lon, lat)
+    body = (
+        Api(None)
+        .get(f"/api/v1/nearest/?classes=0301&lon={g_lon}&lat={g_lat}&crs=GCJ02&limit=1")
+        .json()
+    )
+    assert body["features"][0]["id"] == ident
+    assert body["features"][0]["properties"]["distance_m"] < 0.01
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("lon=120.1&lat=30.2", "classes"),
+        ("classes=toilet&lon=120.1&lat=30.2", "classes"),
+        ("classes=0301&lat=30.2", "lon"),
+        ("classes=0301&lon=120.1&lat=30.2&limit=0", "limit"),
+    ],
+)
+def test_nearest_bad_parameters(query, field):
+    response = Api(None).get(f"/api/v1/nearest/?{query}")
+    assert response.status_code == 400
+    assert response.json()["field"] == field
