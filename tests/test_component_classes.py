@@ -43,12 +43,19 @@ def test_admin_adds_a_local_extension_class_that_surveyors_can_use():
     assert response.status_code == 302, response.content.decode()[-2000:]
     klass = ComponentClass.objects.get(code="0127")
     assert klass.is_local
-    created = Api("district_admin").create({
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": inside()},
-        "properties": {"class": "0127", "competent_department": "XH-CGJ", "owner": "HZ-GD",
-                       "maintainer": "HZ-GD", "attributes": {"power_kw": 120}},
-    })
+    created = Api("district_admin").create(
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": inside()},
+            "properties": {
+                "class": "0127",
+                "competent_department": "XH-CGJ",
+                "owner": "HZ-GD",
+                "maintainer": "HZ-GD",
+                "attributes": {"power_kw": 120},
+            },
+        }
+    )
     assert created.status_code == 201
     assert created.json()["id"].startswith("3301060127")
 
@@ -58,8 +65,15 @@ def test_admin_refuses_a_broken_schema():
     admin.post("/admin/login/", {"username": "city_admin", "password": "demo-pass-2019"})
     response = admin.post(
         "/admin/component_catalog/componentclass/add/",
-        {"code": "0128", "major": "01", "name_zh": "x", "geometry_kind": "point",
-         "attribute_schema": '{"type": "objekt"}', "accuracy_threshold_m": "1", "active": "on"},
+        {
+            "code": "0128",
+            "major": "01",
+            "name_zh": "x",
+            "geometry_kind": "point",
+            "attribute_schema": '{"type": "objekt"}',
+            "accuracy_threshold_m": "1",
+            "active": "on",
+        },
     )
     assert response.status_code == 200
     assert not ComponentClass.objects.filter(code="0128").exists()
@@ -69,12 +83,23 @@ def test_database_refuses_a_geometry_of_the_wrong_kind():
     """The trigger guards the rule even for code that skips the service."""
     from django.contrib.gis.geos import Polygon
 
-    component = Api("district_admin").create({
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": inside()},
-        "properties": {"class": "0101", "competent_department": "XH-CGJ", "owner": "HZ-SW",
-                       "maintainer": "HZ-SW", "attributes": {}},
-    }).json()
+    component = (
+        Api("district_admin")
+        .create(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": inside()},
+                "properties": {
+                    "class": "0101",
+                    "competent_department": "XH-CGJ",
+                    "owner": "HZ-SW",
+                    "maintainer": "HZ-SW",
+                    "attributes": {},
+                },
+            }
+        )
+        .json()
+    )
     row = Component.objects.get(identifier=component["id"])
     row.geometry = Polygon.from_bbox((120.1, 30.2, 120.1001, 30.2001))
     row.geometry.srid = 4490

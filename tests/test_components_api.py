@@ -140,6 +140,7 @@ BOWTIE = {
     ],
 )
 def test_invalid_input_is_400_naming_the_problem_and_stores_nothing(water, change, field, words):
+    water.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the words below are English
     feature = manhole()
     if "geometry" in change:
         feature["geometry"] = change.pop("geometry")
@@ -472,3 +473,25 @@ def test_maintainer_sees_only_what_their_organization_owns_or_maintains(gas_cove
     assert ok.status_code == 200
     # maintainers may not create
     assert client.create(manhole("0111", owner="HZ-RQ")).status_code == 403
+
+
+def test_put_replaces_the_whole_feature(water):
+    ident = created(water, manhole(name="旧名称", notes="旧备注"))["id"]
+    replacement = manhole(name="新名称")
+    replacement["properties"]["attributes"] = {"material": "复合材料"}
+    replacement["properties"]["version"] = 1
+    response = water.put(f"{URL}{ident}/", {**replacement, "comment": "整体更新"})
+    assert response.status_code == 200, response.content
+    props = response.json()["properties"]
+    assert props["name"] == "新名称"
+    assert props["notes"] == ""  # not given in a PUT: back to empty
+    assert props["attributes"] == {"material": "复合材料"}
+    # a PUT without the required properties is refused
+    partial = {"type": "Feature", "properties": {"status": "damaged", "version": 2}}
+    response = water.put(f"{URL}{ident}/", {**partial, "comment": "x"})
+    assert response.status_code == 400
+    # the class cannot change: it is part of the identifier
+    other = manhole("0102")
+    other["properties"]["version"] = 2
+    response = water.put(f"{URL}{ident}/", {**other, "comment": "x"})
+    assert response.status_code == 400 and response.json()["field"] == "properties.class"

@@ -136,7 +136,11 @@ class ComponentViewSet(viewsets.ViewSet):
             )
         return access.visible(request.user, qs)
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="v1_components_list",
+        parameters=LIST_PARAMETERS,
+        responses={200: OpenApiTypes.OBJECT},
+    )
     def list(self, request: Request) -> Response:
         paginator = FeatureCursorPagination()
         page = paginator.paginate_queryset(self.filtered(request), request, view=self)

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "rest_framework_gis",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI as static files, never from a CDN
     "gis_app.apps.CoreConfig",
     "layers.apps.LayersConfig",
     "component_catalog.apps.ComponentCatalogConfig",
@@ -178,6 +179,9 @@ SPECTACULAR_SETTINGS = {
     "Geometry in and out as GeoJSON (CRS84).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Production hardening; `manage.py check --deploy` is clean with DJANGO_DEBUG=0.

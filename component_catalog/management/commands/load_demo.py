@@ -1,0 +1,25 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from component_catalog import demo as component_demo
+from layers import demo as area_demo
+
+
+class Command(BaseCommand):
+    help = (
+        "Load (or refresh) the demo district, organizations, demo accounts and demo "
+        "components. Idempotent: a second run changes nothing."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        counts = area_demo.load()
+        self.stdout.write(
+            "demo data ready: {areas} areas and grid cells, {organizations} organizations, "
+            "{accounts} demo accounts (password from DEMO_PASSWORD)".format(**counts)
+        )
+        created = component_demo.load()
+        if created:
+            self.stdout.write(f"demo components: {created} created")
+        else:
+            self.stdout.write("demo components: already loaded")
