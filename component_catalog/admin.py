@@ -2,6 +2,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator, SchemaError
@@ -9,6 +10,7 @@ from jsonschema import Draft202012Validator, SchemaError
 from component_catalog import catalog_data
 from component_catalog.models import Changeset, Component, ComponentClass
 from gis_app.admin_scoping import ScopedAdmin
+from layers.registry import ensure_component_layer
 
 
 class ComponentClassForm(forms.ModelForm):
@@ -22,7 +24,7 @@ class ComponentClassForm(forms.ModelForm):
             "geometry_kind",
             "attribute_schema",
             "accuracy_threshold_m",
-            "is_public",
+            "default_public",
             "active",
         ]
 
@@ -49,19 +51,25 @@ class ComponentClassAdmin(ScopedAdmin):
         "name_zh",
         "name_en",
         "geometry_kind",
-        "is_public",
+        "default_public",
         "is_local",
         "accuracy_threshold_m",
         "active",
     ]
-    list_filter = ["major", "geometry_kind", "is_public", "is_local"]
+    list_filter = ["major", "geometry_kind", "default_public", "is_local"]
     search_fields = ["code", "name_zh", "name_en"]
 
     def save_model(
         self, request: HttpRequest, obj: ComponentClass, form: Any, change: bool
     ) -> None:
         obj.is_local = obj.code not in catalog_data.class_by_code() and len(obj.code) == 4
-        super().save_model(request, obj, form, change)
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if obj.is_minor:
+                # every class has its map layer in the registry
+                ensure_component_layer(
+                    obj.code, obj.name_zh, obj.name_en, obj.geometry_kind, obj.default_public
+                )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         # a class's code and geometry cannot change once components may use it

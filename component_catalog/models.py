@@ -68,8 +68,12 @@ class ComponentClass(models.Model):
         validators=[MinValueValidator(0.01)],
         help_text=_("A survey with worse horizontal accuracy is flagged for review."),
     )
-    is_public = models.BooleanField(
-        _("public"), default=False, help_text=_("Anonymous users may see components of it.")
+    default_public = models.BooleanField(
+        _("public by default"),
+        default=False,
+        help_text=_(
+            "Whether the class's map layer starts public; the layer registry decides after."
+        ),
     )
     is_local = models.BooleanField(_("local extension"), default=False)
     active = models.BooleanField(_("active"), default=True)

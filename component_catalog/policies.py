@@ -11,12 +11,20 @@
 
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from gis_app.access import AccessPolicy, Action, Grant
 from gis_app.models import OrganizationKind
+from layers.models import Layer, LayerKind
 
 ORGANIZATION_SCOPED_KINDS = {OrganizationKind.UTILITY, OrganizationKind.PROPERTY_MANAGEMENT}
+
+
+def public_class_codes() -> QuerySet[Layer, Any]:
+    """Codes of the classes whose layer is public in the layer registry (a subquery)."""
+    return Layer.objects.filter(kind=LayerKind.COMPONENT, is_public=True, active=True).values(
+        "source"
+    )
 
 
 def _ownership_only(grant: Grant) -> bool:
@@ -43,10 +51,13 @@ class ComponentClassPolicy(AccessPolicy):
 
 class ComponentPolicy(AccessPolicy):
     def public_q(self) -> Q:
-        return Q(component_class__is_public=True, currency="in_use")
+        return Q(component_class_id__in=public_class_codes(), currency="in_use")
 
     def is_public(self, obj: Any) -> bool:
-        return bool(obj.component_class.is_public and obj.currency == "in_use")
+        return (
+            obj.currency == "in_use"
+            and public_class_codes().filter(source=obj.component_class_id).exists()
+        )
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
         area = Q(community__code__startswith=grant.area_prefix)

@@ -8,8 +8,15 @@ class LayersConfig(AppConfig):
 
     def ready(self) -> None:
         from gis_app import access
-        from layers.models import AdminArea, GridCell
-        from layers.policies import AdminAreaPolicy, GridCellPolicy
+        from layers.models import AdminArea, GridCell, Layer, Stewardship
+        from layers.policies import (
+            AdminAreaPolicy,
+            GridCellPolicy,
+            LayerPolicy,
+            StewardshipPolicy,
+        )
 
         access.register(AdminArea, AdminAreaPolicy())
         access.register(GridCell, GridCellPolicy())
+        access.register(Layer, LayerPolicy())
+        access.register(Stewardship, StewardshipPolicy())

@@ -143,3 +143,131 @@ class GridCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.code}"
+
+
+class LayerKind(models.TextChoices):
+    ADMIN_AREA = "admin_area", _("Administrative areas")
+    GRID_CELL = "grid_cell", _("Grid cells")
+    BUILDING = "building", _("Buildings")
+    BASE_FEATURE = "base_feature", _("Base features")
+    COMPONENT = "component", _("Components")
+    RASTER = "raster", _("Raster")
+
+
+class LayerQuerySet(models.QuerySet["Layer"]):
+    def active(self) -> LayerQuerySet:
+        return self.filter(active=True)
+
+    def for_component_class(self, class_code: str) -> LayerQuerySet:
+        return self.filter(kind=LayerKind.COMPONENT, source=class_code)
+
+
+class Layer(models.Model):
+    """One map layer of the layered geographic database: what it holds, how it is drawn,
+    how often it should be updated, and whether anonymous users may see it."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=LayerKind.choices)
+    source = models.CharField(
+        _("source"),
+        max_length=32,
+        blank=True,
+        help_text=_("Component class code, base-feature kind or raster name the layer shows."),
+    )
+    name_zh = models.CharField(_("Chinese name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    geometry_kind = models.CharField(
+        _("geometry"),
+        max_length=16,
+        choices=[
+            ("point", _("Point")),
+            ("line", _("Line")),
+            ("polygon", _("Polygon")),
+            ("raster", _("Raster")),
+        ],
+    )
+    style = models.JSONField(
+        _("style"),
+        default=dict,
+        blank=True,
+        help_text=_('e.g. {"color": "#1f77b4", "icon": "toilet"}'),
+    )
+    min_zoom = models.PositiveSmallIntegerField(_("minimum zoom"), default=10)
+    max_zoom = models.PositiveSmallIntegerField(_("maximum zoom"), default=22)
+    update_interval_days = models.PositiveIntegerField(
+        _("expected update interval (days)"), default=365
+    )
+    is_public = models.BooleanField(
+        _("public"), default=False, help_text=_("Anonymous users may see this layer.")
+    )
+    sort_order = models.IntegerField(_("order"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = LayerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("layer")
+        verbose_name_plural = _("layers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_zoom__lte=models.F("max_zoom"), max_zoom__lte=24),
+                name="layer_zoom_range",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "source"],
+                condition=Q(kind__in=["component", "base_feature", "raster"]),
+                name="layer_one_per_source",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} ({self.code})"
+
+
+class StewardRole(models.TextChoices):
+    COLLECT = "collect", _("Collection")
+    MAINTAIN = "maintain", _("Maintenance")
+
+
+class StewardshipQuerySet(models.QuerySet["Stewardship"]):
+    def effective_for(self, layer_id: int, area_code: str, role: str) -> Stewardship | None:
+        """The stewardship closest up the area tree from ``area_code`` (the area itself
+        first, then its street, district, city)."""
+        chain = [area_code, *reversed(areacodes.ancestors_of(area_code))]
+        found = {
+            s.area_id: s
+            for s in self.filter(layer_id=layer_id, role=role, area_id__in=chain).select_related(
+                "organization"
+            )
+        }
+        return next((found[code] for code in chain if code in found), None)
+
+
+class Stewardship(models.Model):
+    """Layer x area -> the organization responsible for collecting or maintaining it
+    there. The effective steward of a feature is the closest stewardship up the tree."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="stewardships")
+    area = models.ForeignKey(
+        AdminArea, to_field="code", on_delete=models.PROTECT, related_name="stewardships"
+    )
+    organization = models.ForeignKey(
+        "core.Organization", on_delete=models.PROTECT, related_name="stewardships"
+    )
+    role = models.CharField(_("role"), max_length=16, choices=StewardRole.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    objects = StewardshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["layer", "area", "role"]
+        verbose_name = _("stewardship")
+        verbose_name_plural = _("stewardships")
+        constraints = [
+            models.UniqueConstraint(fields=["layer", "area", "role"], name="stewardship_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.layer.code} @ {self.area_id}: {self.organization} ({self.role})"

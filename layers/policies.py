@@ -38,3 +38,49 @@ class GridCellPolicy(AccessPolicy):
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
         return grant.covers_area(obj.code)
+
+
+class LayerPolicy(AccessPolicy):
+    """Public layers are seen by everyone. Staff see the other layers too, except component
+    layers outside their class scope; managing the registry needs ``MANAGE``."""
+
+    def public_q(self) -> Q:
+        return Q(is_public=True, active=True)
+
+    def is_public(self, obj: Any) -> bool:
+        return bool(obj.is_public and obj.active)
+
+    def scope_q(self, grant: Grant, action: Action) -> Q:
+        if action != Action.VIEW:
+            return Q() if grant.allows(Action.MANAGE) else Q(pk__in=[])
+        if grant.role == "resident":
+            return Q(pk__in=[])
+        if grant.class_codes and not grant.allows(Action.MANAGE):
+            return ~Q(kind="component") | Q(source__in=grant.class_codes)
+        return Q()
+
+    def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        if action != Action.VIEW:
+            return grant.allows(Action.MANAGE)
+        if grant.role == "resident":
+            return False
+        if grant.class_codes and not grant.allows(Action.MANAGE) and obj.kind == "component":
+            return obj.source in grant.class_codes
+        return True
+
+
+class StewardshipPolicy(AccessPolicy):
+    """Stewardships are public facts (who looks after what where); admins manage them
+    inside their area."""
+
+    def public_q(self) -> Q:
+        return Q()
+
+    def is_public(self, obj: Any) -> bool:
+        return True
+
+    def scope_q(self, grant: Grant, action: Action) -> Q:
+        return Q(area__code__startswith=grant.area_prefix)
+
+    def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        return grant.covers_area(obj.area_id)

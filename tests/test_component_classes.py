@@ -5,6 +5,7 @@ from django.db import IntegrityError, transaction
 from django.test import Client
 
 from component_catalog.models import Component, ComponentClass
+from layers.models import Layer
 from tests.components_helpers import Api, inside
 
 pytestmark = pytest.mark.django_db
@@ -36,13 +37,15 @@ def test_admin_adds_a_local_extension_class_that_surveyors_can_use():
             "attribute_schema": '{"type": "object", "additionalProperties": false, '
             '"properties": {"power_kw": {"type": "number", "minimum": 1, "maximum": 400}}}',
             "accuracy_threshold_m": "1.0",
-            "is_public": "on",
+            "default_public": "on",
             "active": "on",
         },
     )
     assert response.status_code == 302, response.content.decode()[-2000:]
     klass = ComponentClass.objects.get(code="0127")
     assert klass.is_local
+    layer = Layer.objects.get(code="component-0127")
+    assert layer.is_public and layer.geometry_kind == "point"
     created = Api("district_admin").create(
         {
             "type": "Feature",
