@@ -13,3 +13,7 @@ class ComponentCatalogConfig(AppConfig):
 
         access.register(ComponentClass, ComponentClassPolicy())
         access.register(Component, ComponentPolicy())
+
+        from component_catalog import ogc_source
+
+        ogc_source.register()

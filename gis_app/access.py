@@ -138,10 +138,14 @@ def visible(user: Any, queryset: QS, action: Action = Action.VIEW) -> QS:
     if is_superuser(user):
         return queryset
     policy = policy_for(queryset.model)
-    condition = policy.public_q() if action == Action.VIEW else Q(pk__in=[])
-    for grant in grants(user):
-        if grant.allows(action):
-            condition |= policy.scope_q(grant, action)
+    parts = [policy.public_q()] if action == Action.VIEW else []
+    parts += [policy.scope_q(grant, action) for grant in grants(user) if grant.allows(action)]
+    # An empty Q() means "every row"; Django would drop it from an OR, so test for it.
+    if any(not part for part in parts):
+        return queryset
+    condition = Q(pk__in=[])
+    for part in parts:
+        condition |= part
     return queryset.filter(condition)
 
 

@@ -20,3 +20,7 @@ class LayersConfig(AppConfig):
         access.register(GridCell, GridCellPolicy())
         access.register(Layer, LayerPolicy())
         access.register(Stewardship, StewardshipPolicy())
+
+        from layers.ogc import area_sources
+
+        area_sources.register()

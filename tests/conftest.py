@@ -13,11 +13,23 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+def django_db_setup(request: Any, django_test_environment: Any, django_db_blocker: Any) -> Any:
+    """The test database, always created (pytest-django creates it only when some
+    collected test is marked ``django_db``; fixtures that commit for real or serve HTTP
+    depend on this one and must never reach the development database), with the demo
+    areas, organizations and accounts loaded once."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
     from layers import demo
 
     with django_db_blocker.unblock():
+        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
         demo.load()
+    yield
+    with django_db_blocker.unblock():
+        teardown_databases(config, verbosity=0)
 
 
 def token_for(client: Client, username: str, password: str = "demo-pass-2019") -> str:
@@ -37,3 +49,30 @@ def api_as(db: Any) -> Any:
         return Client(HTTP_AUTHORIZATION=f"Token {key}")
 
     return make
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """A real HTTP server on the test database, for clients that speak HTTP themselves
+    (GDAL, OWSLib, a browser). Session-wide; tests using it only read, or clean up what
+    they commit, because the test database is never flushed (the audit log refuses
+    TRUNCATE)."""
+    import threading
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    with django_db_blocker.unblock():
+        server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+        server.set_app(WSGIHandler())
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            yield f"http://127.0.0.1:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()

@@ -127,3 +127,17 @@ def test_organizations_are_public_to_read(api_as):
     assert "杭州水务集团有限公司" in names
     assert all(row["kind"] == "utility" for row in body["results"])
     assert api_as(None).get("/api/v1/organizations/NOPE/").status_code == 404
+
+
+def test_a_policy_granting_everything_is_not_lost_in_the_or():
+    """Q() | Q(x) is Q(x) in Django: a grant whose scope is 'all rows' must still see all."""
+    from gis_app.models import AuditEvent
+    from layers.models import Layer
+
+    users = get_user_model().objects
+    auditor = users.get(username="auditor")
+    assert access.visible(auditor, AuditEvent.objects.all()).count() == AuditEvent.objects.count()
+    admin = users.get(username="district_admin")
+    restricted = Layer.objects.filter(is_public=False)
+    assert access.visible(admin, restricted).count() == restricted.count() > 0
+    assert access.visible(AnonymousUser(), restricted).count() == 0

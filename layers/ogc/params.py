@@ -1,0 +1,178 @@
+"""Parsing OGC API query parameters; errors name the parameter (HTTP 400)."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.gis.geos import Polygon
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
+from pyproj import Transformer
+
+from gis_app.errors import InvalidInput
+from layers.ogc import crs as crs_module
+from layers.ogc.crs import OutputCrs
+from layers.ogc.sources import Queryable
+
+DEFAULT_LIMIT = 10
+MAX_LIMIT = 10000
+COMMON = {"f", "crs"}
+ITEMS = COMMON | {"limit", "offset", "bbox", "bbox-crs", "datetime", "cursor"}
+
+
+@dataclass
+class ItemsQuery:
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    cursor: Any = None
+    bbox: Polygon | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+    crs: OutputCrs = field(default_factory=lambda: crs_module.SUPPORTED[crs_module.CRS84])
+    filters: dict[str, Any] = field(default_factory=dict)
+
+
+def output_crs(query: Any) -> OutputCrs:
+    resolved = crs_module.resolve(query.get("crs"))
+    if resolved is None:
+        raise InvalidInput(
+            _("crs %(value)s is not supported; use one of %(options)s.")
+            % {"value": query.get("crs"), "options": ", ".join(crs_module.SUPPORTED)},
+            field="crs",
+        )
+    return resolved
+
+
+def reject_unknown(query: Any, allowed: set[str]) -> None:
+    unknown = sorted(set(query) - allowed)
+    if unknown:
+        raise InvalidInput(
+            _("Unknown query parameter %(name)s.") % {"name": unknown[0]}, field=unknown[0]
+        )
+
+
+def _int(query: Any, name: str, low: int, high: int | None, default: int) -> int:
+    raw = query.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit():
+        raise InvalidInput(_("%(name)s must be a whole number.") % {"name": name}, field=name)
+    value = int(raw)
+    if value < low:
+        raise InvalidInput(
+            _("%(name)s must be at least %(low)d.") % {"name": name, "low": low}, field=name
+        )
+    return min(value, high) if high is not None else value
+
+
+def _bbox(query: Any) -> Polygon | None:
+    raw = query.get("bbox")
+    if raw in (None, ""):
+        return None
+    try:
+        values = [float(v) for v in raw.split(",")]
+    except ValueError:
+        values = []
+    if len(values) not in (4, 6):
+        raise InvalidInput(_("bbox must be 4 numbers (or 6 with heights)."), field="bbox")
+    if len(values) == 6:
+        values = [values[0], values[1], values[3], values[4]]
+    bbox_crs = crs_module.resolve(query.get("bbox-crs"))
+    if bbox_crs is None:
+        raise InvalidInput(_("bbox-crs is not supported."), field="bbox-crs")
+    a, b, c, d = values
+    if bbox_crs.flip:  # authority order (lat, lon) / (northing, easting)
+        a, b, c, d = b, a, d, c
+    if bbox_crs.srid != 4490:
+        transform = Transformer.from_crs(bbox_crs.srid, 4490, always_xy=True)
+        xs, ys = transform.transform([a, c, a, c], [b, b, d, d])
+        a, b, c, d = min(xs), min(ys), max(xs), max(ys)
+    if bbox_crs.srid == 4490 and not (
+        -180 <= a <= 180 and -180 <= c <= 180 and -90 <= b <= 90 and -90 <= d <= 90
+    ):
+        raise InvalidInput(_("bbox is outside the valid range of its CRS."), field="bbox")
+    if a > c or b > d:
+        raise InvalidInput(_("bbox corners are in the wrong order."), field="bbox")
+    box = Polygon.from_bbox((a, b, c, d))
+    box.srid = 4490
+    return box
+
+
+def _instant(text: str) -> dt.datetime | None:
+    if text in ("", ".."):
+        return None
+    parsed = parse_datetime(text)
+    if parsed is None:
+        day = parse_date(text)
+        if day is not None:
+            parsed = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+    if parsed is None or parsed.tzinfo is None:
+        raise InvalidInput(
+            _("datetime must be RFC 3339 (e.g. 2024-05-31T08:00:00Z) or an interval a/b."),
+            field="datetime",
+        )
+    return parsed
+
+
+def _datetime(query: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
+    raw = query.get("datetime")
+    if raw in (None, ""):
+        return None, None
+    if "/" in raw:
+        first, _sep, second = raw.partition("/")
+        start, end = _instant(first), _instant(second)
+        if start and end and start > end:
+            raise InvalidInput(_("datetime interval ends before it starts."), field="datetime")
+        return start, end
+    moment = _instant(raw)
+    return moment, moment
+
+
+def _filter_value(name: str, spec: Queryable, raw: str) -> Any:
+    if spec.type == "integer":
+        if not raw.lstrip("-").isdigit():
+            raise InvalidInput(_("%(name)s must be a whole number.") % {"name": name}, field=name)
+        return int(raw)
+    if spec.type == "boolean":
+        if raw not in ("true", "false"):
+            raise InvalidInput(_("%(name)s must be true or false.") % {"name": name}, field=name)
+        return raw == "true"
+    if spec.enum and raw not in spec.enum:
+        raise InvalidInput(
+            _("%(name)s must be one of %(options)s.")
+            % {"name": name, "options": ", ".join(spec.enum)},
+            field=name,
+        )
+    return raw
+
+
+def encode_cursor(key: Any) -> str:
+    return base64.urlsafe_b64encode(str(key).encode()).decode().rstrip("=")
+
+
+def decode_cursor(raw: str) -> str:
+    try:
+        padded = raw + "=" * (-len(raw) % 4)
+        return base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(_("cursor is not one this server made."), field="cursor") from None
+
+
+def items_query(query: Any, queryables: dict[str, Queryable]) -> ItemsQuery:
+    reject_unknown(query, ITEMS | set(queryables))
+    result = ItemsQuery(
+        limit=_int(query, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
+        offset=_int(query, "offset", 0, None, 0),
+        bbox=_bbox(query),
+        crs=output_crs(query),
+    )
+    if query.get("cursor"):
+        result.cursor = decode_cursor(query["cursor"])
+    result.start, result.end = _datetime(query)
+    for name, spec in queryables.items():
+        if query.get(name) not in (None, ""):
+            result.filters[spec.lookup] = _filter_value(name, spec, query[name])
+    return result
