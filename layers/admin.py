@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from gis_app.admin_scoping import ScopedAdmin
-from layers.models import AdminArea, GridCell
+from layers.models import AdminArea, GridCell, Layer, Stewardship
 
 
 class BoundaryReadonly:
@@ -45,3 +45,34 @@ class GridCellAdmin(BoundaryReadonly, ScopedAdmin):
 
     def has_add_permission(self, request: Any) -> bool:
         return False
+
+
+@admin.register(Layer)
+class LayerAdmin(ScopedAdmin):
+    list_display = [
+        "code",
+        "name_zh",
+        "kind",
+        "source",
+        "geometry_kind",
+        "is_public",
+        "update_interval_days",
+        "min_zoom",
+        "max_zoom",
+        "active",
+    ]
+    list_filter = ["kind", "is_public", "active", "geometry_kind"]
+    search_fields = ["code", "name_zh", "name_en", "source"]
+    list_editable = ["is_public", "active"]
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> list[str]:
+        return ["code", "kind", "source", "geometry_kind"] if obj is not None else []
+
+
+@admin.register(Stewardship)
+class StewardshipAdmin(ScopedAdmin):
+    list_display = ["layer", "area", "organization", "role", "note"]
+    list_filter = ["role", "layer__kind"]
+    search_fields = ["layer__code", "area__name", "organization__name"]
+    raw_id_fields = ["area"]
+    list_select_related = ["layer", "area", "organization"]
