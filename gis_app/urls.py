@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from gis_app import views
@@ -8,6 +9,7 @@ api_v1 = [
     path("", include("gis_app.api.urls")),
     path("", include("layers.api.urls")),
     path("", include("component_catalog.api.urls")),
+    path("", include("layers.basemap_api")),
 ]
 
 urlpatterns = [
@@ -18,7 +20,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("ogc", include("layers.ogc.urls")),
+    path("ogc", RedirectView.as_view(url="/ogc/", permanent=True)),
+    path("ogc/", include("layers.ogc.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -21,6 +21,9 @@ class LayersConfig(AppConfig):
         access.register(Layer, LayerPolicy())
         access.register(Stewardship, StewardshipPolicy())
 
-        from layers.ogc import area_sources
+        from layers.basemap_policies import register_policies
+        from layers.ogc import area_sources, basemap_sources
 
+        register_policies()
         area_sources.register()
+        basemap_sources.register()

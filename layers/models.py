@@ -271,3 +271,6 @@ class Stewardship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.layer.code} @ {self.area_id}: {self.organization} ({self.role})"
+
+
+from layers.basemap_models import BaseFeature, BaseFeatureKind, BaseHistory, Building, BuildingUse  # noqa: E402,F401

@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from component_catalog import demo as component_demo
+from layers import basemap_demo
 from layers import demo as area_demo
 
 
@@ -17,6 +18,11 @@ class Command(BaseCommand):
         self.stdout.write(
             "demo data ready: {areas} areas and grid cells, {organizations} organizations, "
             "{accounts} demo accounts (password from DEMO_PASSWORD)".format(**counts)
+        )
+        base = basemap_demo.load()
+        self.stdout.write(
+            "demo base layers: {buildings} buildings and {base_features} base features "
+            "created, {stewardships} stewardships".format(**base)
         )
         created = component_demo.load()
         if created:

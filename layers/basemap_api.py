@@ -1,0 +1,346 @@
+"""Base-layer endpoints: buildings and base features (roads, rivers, water, green space) as
+GeoJSON (CRS84). Thin views: parse, call one service, serialize.
+
+* ``GET buildings/``: footprints, names and addresses for everyone (while the buildings
+  layer is public); floors, use, housing units and year built only for users who may see
+  the building's details (``basemap_policies.DetailAccess``). Filters: ``bbox``, ``area``,
+  ``q`` (name or address), ``use`` (matches only buildings whose details you may see).
+* ``GET base-features/``: filters ``kind`` (comma-separated), ``bbox``, ``area``, ``q``.
+* ``POST`` creates, ``PATCH {id}/`` edits: a login, a ``comment`` and, for edits, the
+  version started from (``If-Match: "3"`` or ``properties.version``) are required.
+* Lists are keyset-paged (``limit``, ``next`` and ``previous`` links).
+
+Include with ``path("", include("layers.basemap_api"))`` under ``api/v1/``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.gis.geos import Polygon
+from django.db.models import Q, QuerySet
+from django.urls import path
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status as http
+from rest_framework.pagination import CursorPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from gis_app import access, coords, params
+from gis_app.audit import source_address
+from gis_app.errors import InvalidInput, NotAuthenticated
+from layers import basemap_services as services
+from layers.basemap_models import BaseFeature, BaseFeatureKind, Building, BuildingUse
+from layers.basemap_policies import DetailAccess
+from layers.models import SRID
+
+GEOJSON = "application/geo+json"
+
+
+class FeatureCursorPagination(CursorPagination):
+    """Keyset paging on the id: a deep page costs what the first page costs."""
+
+    ordering = "id"
+    page_size = 100
+    page_size_query_param = "limit"
+    max_page_size = 1000
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "type": "FeatureCollection",
+                "features": data,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+            },
+            content_type=GEOJSON,
+        )
+
+
+# --- request parsing ---------------------------------------------------------------------
+
+
+def require_login(request: Request) -> None:
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+
+
+def crs_of(request: Request) -> str:
+    try:
+        return coords.parse_crs(request.query_params.get("crs"))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="crs") from None
+
+
+def body_object(request: Request) -> dict[str, Any]:
+    if not isinstance(request.data, dict):
+        raise InvalidInput(_("The body must be a JSON object."), field="body")
+    return request.data
+
+
+def version_of(request: Request, body: dict[str, Any]) -> int | None:
+    """The version the client started from: If-Match header, else the body's version."""
+    header = request.headers.get("If-Match")
+    if header:
+        value = header.strip().removeprefix("W/").strip('"')
+        if not value.isdigit() or int(value) < 1:
+            raise InvalidInput(
+                _('If-Match must be the ETag of the version you started from, e.g. "3".'),
+                field="If-Match",
+            )
+        return int(value)
+    raw = body.get("version", (body.get("properties") or {}).get("version"))
+    return None if raw is None else services.parse_version(raw)
+
+
+def edit_context(request: Request, body: dict[str, Any]) -> services.EditContext:
+    comment = body.get("comment") or request.headers.get("X-Changeset-Comment") or ""
+    if not isinstance(comment, str):
+        raise InvalidInput(_("comment must be text."), field="comment")
+    return services.EditContext(
+        user=request.user, address=source_address(request._request), comment=comment
+    )
+
+
+def bbox(query: Any) -> Polygon | None:
+    raw = query.get("bbox")
+    if raw in (None, ""):
+        return None
+    try:
+        values = [float(part) for part in raw.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise InvalidInput(
+            _("bbox must be four numbers: min lon, min lat, max lon, max lat."), field="bbox"
+        )
+    x1, y1, x2, y2 = values
+    if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90):
+        raise InvalidInput(
+            _("bbox must be min lon, min lat, max lon, max lat within -180..180 and -90..90."),
+            field="bbox",
+        )
+    box = Polygon.from_bbox((x1, y1, x2, y2))
+    box.srid = SRID
+    return box
+
+
+def kinds(query: Any) -> list[str] | None:
+    raw = query.get("kind")
+    if raw in (None, ""):
+        return None
+    found = raw.split(",")
+    bad = [k for k in found if k not in BaseFeatureKind.values]
+    if bad:
+        raise InvalidInput(
+            _("Parameter kind must be one or more of %(options)s (comma-separated), not %(v)r.")
+            % {"options": ", ".join(BaseFeatureKind.values), "v": bad[0]},
+            field="kind",
+        )
+    return found
+
+
+def text(query: Any) -> str:
+    return str(query.get("q") or "").strip()[:100]
+
+
+def feature_response(
+    data: dict[str, Any], version: int, status: int = http.HTTP_200_OK
+) -> Response:
+    response = Response(data, status=status, content_type=GEOJSON)
+    response["ETag"] = f'"{version}"'
+    return response
+
+
+COMMON = [
+    OpenApiParameter("bbox", OpenApiTypes.STR, description="minLon,minLat,maxLon,maxLat"),
+    OpenApiParameter("area", OpenApiTypes.STR, description="area code (district/street/community)"),
+    OpenApiParameter("q", OpenApiTypes.STR, description="text in the name (or address)"),
+    OpenApiParameter("limit", OpenApiTypes.INT),
+]
+CRS = OpenApiParameter(
+    "crs", OpenApiTypes.STR, description="input CRS: CRS84 (default), EPSG:n, GCJ02, BD09"
+)
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='the version started from, e.g. "3" (or properties.version)',
+)
+
+
+# --- buildings ---------------------------------------------------------------------------
+
+
+class BuildingsView(APIView):
+    """Buildings: public footprints, names and addresses; details for staff of the area."""
+
+    def filtered(self, request: Request) -> QuerySet[Building]:
+        query = request.query_params
+        qs = services.buildings()
+        area = params.digits(query, "area", (6, 9, 12))
+        if area:
+            qs = qs.within_area(area)
+        box = bbox(query)
+        if box is not None:
+            qs = qs.filter(geometry__intersects=box)
+        words = text(query)
+        if words:
+            qs = qs.filter(Q(name__icontains=words) | Q(address__icontains=words))
+        use = params.choice(query, "use", BuildingUse.values)
+        if use:
+            # A filter on a detail must not reveal details: only rows whose details the
+            # user may see can match.
+            qs = qs.filter(DetailAccess.for_user(request.user).q(), use=use)
+        return access.visible(request.user, qs)
+
+    @extend_schema(
+        operation_id="v1_buildings_list",
+        parameters=[*COMMON, OpenApiParameter("use", OpenApiTypes.STR, enum=BuildingUse.values)],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = FeatureCursorPagination()
+        page = paginator.paginate_queryset(self.filtered(request), request, view=self) or []
+        details = DetailAccess.for_user(request.user)
+        return paginator.get_paginated_response(
+            [services.building_feature(b, details.covers(b)) for b in page]
+        )
+
+    @extend_schema(
+        operation_id="v1_buildings_create",
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+        parameters=[CRS],
+    )
+    def post(self, request: Request) -> Response:
+        require_login(request)
+        body = body_object(request)
+        data = services.parse_building(body, crs=crs_of(request), creating=True)
+        building = services.create_building(edit_context(request, body), data)
+        response = feature_response(
+            services.building_feature(
+                building, DetailAccess.for_user(request.user).covers(building)
+            ),
+            building.version,
+            http.HTTP_201_CREATED,
+        )
+        response["Location"] = f"{request.path}{building.pk}/"
+        return response
+
+
+class BuildingView(APIView):
+    """One building (404 when missing or hidden)."""
+
+    @extend_schema(operation_id="v1_buildings_retrieve", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        building = services.get_building(request.user, pk)
+        details = DetailAccess.for_user(request.user).covers(building)
+        return feature_response(services.building_feature(building, details), building.version)
+
+    @extend_schema(
+        operation_id="v1_buildings_partial_update",
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[CRS, IF_MATCH],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        require_login(request)
+        body = body_object(request)
+        data = services.parse_building(body, crs=crs_of(request), creating=False)
+        data.version = version_of(request, body)
+        building = services.update_building(edit_context(request, body), pk, data)
+        details = DetailAccess.for_user(request.user).covers(building)
+        return feature_response(services.building_feature(building, details), building.version)
+
+
+# --- base features -----------------------------------------------------------------------
+
+
+class BaseFeaturesView(APIView):
+    """Roads, rivers, water bodies and green space."""
+
+    def filtered(self, request: Request) -> QuerySet[BaseFeature]:
+        query = request.query_params
+        qs = services.base_features()
+        wanted = kinds(query)
+        if wanted:
+            qs = qs.of_kinds(wanted)
+        area = params.digits(query, "area", (6, 9, 12))
+        if area:
+            qs = qs.within_area(area)
+        box = bbox(query)
+        if box is not None:
+            qs = qs.filter(geometry__intersects=box)
+        words = text(query)
+        if words:
+            qs = qs.filter(name__icontains=words)
+        return access.visible(request.user, qs)
+
+    @extend_schema(
+        operation_id="v1_base_features_list",
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                OpenApiTypes.STR,
+                description="kinds, comma-separated: " + ", ".join(BaseFeatureKind.values),
+            ),
+            *COMMON,
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        paginator = FeatureCursorPagination()
+        page = paginator.paginate_queryset(self.filtered(request), request, view=self) or []
+        return paginator.get_paginated_response([services.base_feature(f) for f in page])
+
+    @extend_schema(
+        operation_id="v1_base_features_create",
+        request=OpenApiTypes.OBJECT,
+        responses={201: OpenApiTypes.OBJECT},
+        parameters=[CRS],
+    )
+    def post(self, request: Request) -> Response:
+        require_login(request)
+        body = body_object(request)
+        data = services.parse_base_feature(body, crs=crs_of(request), creating=True)
+        feature = services.create_base_feature(edit_context(request, body), data)
+        response = feature_response(
+            services.base_feature(feature), feature.version, http.HTTP_201_CREATED
+        )
+        response["Location"] = f"{request.path}{feature.pk}/"
+        return response
+
+
+class BaseFeatureView(APIView):
+    """One base feature (404 when missing or hidden)."""
+
+    @extend_schema(operation_id="v1_base_features_retrieve", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        feature = services.get_base_feature(request.user, pk)
+        return feature_response(services.base_feature(feature), feature.version)
+
+    @extend_schema(
+        operation_id="v1_base_features_partial_update",
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[CRS, IF_MATCH],
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        require_login(request)
+        body = body_object(request)
+        data = services.parse_base_feature(body, crs=crs_of(request), creating=False)
+        data.version = version_of(request, body)
+        feature = services.update_base_feature(edit_context(request, body), pk, data)
+        return feature_response(services.base_feature(feature), feature.version)
+
+
+urlpatterns = [
+    path("buildings/", BuildingsView.as_view(), name="buildings"),
+    path("buildings/<int:pk>/", BuildingView.as_view(), name="building"),
+    path("base-features/", BaseFeaturesView.as_view(), name="base-features"),
+    path("base-features/<int:pk>/", BaseFeatureView.as_view(), name="base-feature"),
+]

@@ -1,0 +1,83 @@
+"""Feature sources of the base layers: buildings (public footprints; details only where the
+caller may see them) and base features (roads, rivers and water, green space)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from gis_app import access
+from layers.basemap_models import BaseFeature, Building, BuildingUse
+from layers.basemap_policies import LAYER_OF_KIND, DetailAccess
+from layers.models import Layer, LayerKind
+from layers.ogc import sources
+from layers.ogc.sources import FeatureSource, Queryable
+
+
+class BuildingSource(FeatureSource):
+    """``buildings`` publishes footprints with name and address; ``building-details`` adds
+    floors, use, housing units and year built, for the buildings the caller may see in
+    detail (their area, or everyone's when an admin makes that layer public)."""
+
+    datetime_field = "updated_at"
+
+    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+        rows = access.visible(user, Building.objects.all())
+        if layer.source == "details":
+            rows = rows.filter(DetailAccess.for_user(user).q())
+        return rows
+
+    def properties(self, layer: Layer) -> dict[str, str]:
+        public = {"name": "name", "address": "address", "community": "community_id"}
+        if layer.source != "details":
+            return public
+        return {
+            **public,
+            "floors": "floors",
+            "use": "use",
+            "units_count": "units_count",
+            "build_year": "build_year",
+            "version": "version",
+            "updated_at": "updated_at",
+        }
+
+    def queryables(self, layer: Layer) -> dict[str, Queryable]:
+        found = {
+            "name": Queryable("name", title="名称"),
+            "community": Queryable("community_id", title="社区"),
+        }
+        if layer.source == "details":
+            found["use"] = Queryable("use", enum=tuple(BuildingUse.values), title="用途")
+        return found
+
+    def id_value(self, raw: str) -> Any:
+        return int(raw)
+
+
+class BaseFeatureSource(FeatureSource):
+    datetime_field = "updated_at"
+
+    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+        kinds = [kind for kind, code in LAYER_OF_KIND.items() if code == layer.code]
+        return access.visible(user, BaseFeature.objects.filter(kind__in=kinds))
+
+    def properties(self, layer: Layer) -> dict[str, str]:
+        return {
+            "kind": "kind",
+            "name": "name",
+            "attributes": "attributes",
+            "community": "community_id",
+            "updated_at": "updated_at",
+        }
+
+    def queryables(self, layer: Layer) -> dict[str, Queryable]:
+        return {"name": Queryable("name", title="名称"), "kind": Queryable("kind", title="类型")}
+
+    def id_value(self, raw: str) -> Any:
+        return int(raw)
+
+
+def register() -> None:
+    sources.register(LayerKind.BUILDING, BuildingSource())
+    sources.register(LayerKind.BASE_FEATURE, BaseFeatureSource())
