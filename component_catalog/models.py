@@ -212,6 +212,11 @@ class Component(models.Model):
     needs_review = models.BooleanField(_("needs review"), default=False)
     review_reason = models.CharField(_("review reason"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    # Where an imported component came from: the file (or job) and its row there, and the
+    # source system's own key, used to recognise the same object in a later import.
+    source_name = models.CharField(_("source file"), max_length=200, blank=True, db_default="")
+    source_row = models.PositiveIntegerField(_("source row"), null=True, blank=True)
+    source_key = models.CharField(_("source key"), max_length=100, blank=True, db_default="")
     version = models.PositiveIntegerField(_("version"), default=1)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True, db_index=True)
@@ -267,6 +272,11 @@ class Component(models.Model):
             models.Index(fields=["community"], name="component_community"),
             models.Index(fields=["owner"], name="component_owner"),
             models.Index(fields=["maintainer"], name="component_maintainer"),
+            models.Index(
+                fields=["component_class", "source_key"],
+                name="component_source_key",
+                condition=~Q(source_key=""),
+            ),
         ]
 
     def __str__(self) -> str:
