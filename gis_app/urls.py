@@ -9,6 +9,7 @@ api_v1 = [
     path("", include("gis_app.api.urls")),
     path("", include("layers.api.urls")),
     path("", include("component_catalog.api.urls")),
+    path("", include("component_catalog.quality_api")),
     path("", include("layers.basemap_api")),
 ]
 

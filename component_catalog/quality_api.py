@@ -1,0 +1,111 @@
+"""``GET /api/v1/quality/``: data-quality measures of the component layers (standard 5.2.1).
+
+Include it in the ``/api/v1/`` URL list with
+``path("", include("component_catalog.quality_api"))``.
+
+Query parameters: ``area`` (area code: the subtree to measure), ``layers`` (component layer
+codes, comma-separated, e.g. ``component-0101,component-0301``), ``group_by`` (``layer``,
+the default, ``maintainer``, ``owner``, ``steward``, ``community``, ``street``) and
+``as_of`` (``YYYY-MM-DD``, default today). Needs a login (401) and the REPORT action in
+some grant (403); the rows cover only what the user may report on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+from django.urls import path
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from component_catalog import quality
+from gis_app import params
+from gis_app.errors import InvalidInput
+
+LAYER_LIST = re.compile(r"^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$")
+MAX_LAYERS = 200
+
+
+def layer_codes(query: Mapping[str, str], name: str = "layers") -> list[str] | None:
+    raw = (query.get(name) or "").strip()
+    if not raw:
+        return None
+    if not LAYER_LIST.match(raw):
+        raise InvalidInput(
+            _("Parameter %(name)s must be layer codes separated by commas, not %(value)r.")
+            % {"name": name, "value": raw[:200]},
+            field=name,
+        )
+    codes = list(dict.fromkeys(raw.split(",")))
+    if len(codes) > MAX_LAYERS:
+        raise InvalidInput(
+            _("Parameter %(name)s names more than %(max)d layers.")
+            % {"name": name, "max": MAX_LAYERS},
+            field=name,
+        )
+    return codes
+
+
+def as_of_date(query: Mapping[str, str], name: str = "as_of") -> date | None:
+    raw = (query.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = parse_date(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
+    except ValueError:
+        value = None
+    if value is None:
+        raise InvalidInput(
+            _("Parameter %(name)s must be a date as YYYY-MM-DD, not %(value)r.")
+            % {"name": name, "value": raw[:40]},
+            field=name,
+        )
+    return value
+
+
+class QualityView(APIView):
+    """Data-quality measures (timeliness, completeness, geometric and GNSS accuracy) of the
+    component layers the user may report on, grouped by layer, organization, steward or area.
+    Shares are numbers from 0 to 1 (4 decimals); ``accuracy_gnss`` is null for a group
+    without field-measured features."""
+
+    @extend_schema(
+        operation_id="v1_quality",
+        parameters=[
+            OpenApiParameter("area", OpenApiTypes.STR, description="area code (6, 9 or 12 digits)"),
+            OpenApiParameter(
+                "layers", OpenApiTypes.STR, description="component layer codes, comma-separated"
+            ),
+            OpenApiParameter("group_by", OpenApiTypes.STR, enum=list(quality.GROUP_BY)),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="reference date"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        quality.check_may_report(request.user)
+        query = request.query_params
+        group_by = params.choice(query, "group_by", quality.GROUP_BY) or "layer"
+        area = params.digits(query, "area", (6, 9, 12))
+        layers = layer_codes(query)
+        as_of = as_of_date(query) or timezone.localdate()
+        rows = quality.measure(
+            request.user, area_code=area, layer_codes=layers, group_by=group_by, as_of=as_of
+        )
+        return Response(
+            {
+                "as_of": as_of.isoformat(),
+                "group_by": group_by,
+                "rows": [row.as_dict() for row in rows],
+            }
+        )
+
+
+urlpatterns = [path("quality/", QualityView.as_view(), name="quality")]
