@@ -59,6 +59,8 @@ class SourceInfo:
     # Rows a spreadsheet program shows above data row 1 (CSV/XLSX: the header row's number),
     # so that spreadsheet row = row + header_rows. 0 for formats without a header row.
     header_rows: int = 0
+    # CSV/XLSX: the columns the geometry is built from (lon, lat or the WKT column)
+    geometry_fields: list[str] = field(default_factory=list)
 
 
 @dataclass
