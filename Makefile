@@ -73,7 +73,7 @@ test: migrate lint
 	@$(VENV)/bin/pytest -q
 
 bench: migrate
-	@echo "no benchmarks yet"
+	@$(PY) bench/ogc_items.py --count 1000000 --requests 50 --database gis_bench --drop-database
 
 stop-db:
 	@scripts/local_pg.sh stop

@@ -272,6 +272,12 @@ class Component(models.Model):
             models.Index(fields=["community"], name="component_community"),
             models.Index(fields=["owner"], name="component_owner"),
             models.Index(fields=["maintainer"], name="component_maintainer"),
+            # Per-class pages in id order (OGC items, keyset paging) over in-use rows.
+            models.Index(
+                fields=["component_class", "id"],
+                name="component_class_id_in_use",
+                condition=Q(currency="in_use"),
+            ),
             models.Index(
                 fields=["component_class", "source_key"],
                 name="component_source_key",

@@ -5,7 +5,8 @@ have a feature source; items come from the source's access-filtered queryset, as
 built in PostGIS and streamed.
 
 numberMatched is exact when at most ``COUNT_CAP`` features match, and omitted above that
-(Part 1 makes it optional): no page of a big collection pays for a full count.
+and on pages reached through a ``next`` link (Part 1 makes it optional): no page of a big
+collection pays for a full count.
 """
 
 from __future__ import annotations
@@ -272,7 +273,9 @@ def items(request: HttpRequest, collection_id: str) -> HttpResponse | StreamingH
     query = params.items_query(request.GET, source.queryables(layer))
     html = wants_html(request)
     filtered = _filtered(layer, source, user, query)
-    matched = sql.capped_count(filtered, COUNT_CAP)
+    # Counted on the first page and offset pages; a page reached by a next link (cursor)
+    # skips the count, so walking a big collection costs what its first page costs.
+    matched = sql.capped_count(filtered, COUNT_CAP) if query.cursor is None else None
     page = filtered.order_by(source.key_field)
     if query.cursor is not None:
         page = page.filter(**{f"{source.key_field}__gt": query.cursor})
