@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gis_app.apps.CoreConfig",
     "layers.apps.LayersConfig",
     "component_catalog.apps.ComponentCatalogConfig",
+    "importers.apps.ImportersConfig",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1269 @@
+"""The import pipeline: file -> mapped, reprojected, validated, deduplicated, loaded.
+
+One ``run_import`` call is one recorded run (``ImportJob``), a dry run or a commit:
+
+1. **Open** the file with the reader for its format (``importers.readers``) and decide the
+   CRS: the explicit option, else what the file declares (``SourceInfo.crs``), else the run
+   is refused with a message saying how to give one. Nothing is guessed.
+2. **Per batch**, vectorised (numpy arrays of shapely geometries, one SQL round trip per
+   step): map the attributes (``importers.mapping``), convert the coordinates to CGCS2000
+   (``gis_app.coords``), check them against the platform's areas (a longitude of 1120.17
+   is reported with a hint, not loaded), validate and repair geometries, promote single /
+   multi types to what the class allows, derive community and grid cell in SQL, find
+   existing components (identifier, source key, or the same class within the tolerance,
+   via an STRtree in metres), check the user's right to create or change each row
+   (``gis_app.access``), and drop duplicates inside the file (kept: the first).
+   Valid rows are COPYed into session staging tables as they come (commits only).
+3. **Report** (``importers.report``): counts by class and outcome, per-row errors with row
+   and field, duplicates, repairs, a sample of 10 resulting features, the CRS and encoding
+   decisions. Rejected rows are written to a CSV kept with the job.
+4. **Commit** in one transaction: identifiers reserved per county and class, the staged
+   rows inserted (``INSERT ... SELECT``, every constraint and trigger applies) and updated
+   (version-checked), history and one audit event. Any database error rolls everything
+   back and marks the job failed. Without ``skip_invalid`` a single invalid row refuses
+   the whole file; with it, only the valid rows are loaded and the rest are downloadable.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import shapely
+from django.core.files import File
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pyproj import Transformer
+from shapely.geometry import mapping as geojson_mapping
+from shapely.validation import explain_validity
+
+from component_catalog import sql as catalog_sql
+from component_catalog.models import (
+    Changeset,
+    ChangesetSource,
+    Component,
+    ComponentStatus,
+    Currency,
+    DataSource,
+    GeometryKind,
+)
+from gis_app import access, audit, coords
+from gis_app.errors import DomainError, InvalidInput
+from gis_app.models import AuditResult
+from gis_app.roles import Action
+from importers import sql
+from importers.files import unpack
+from importers.mapping import BoundMapping, Mapping, RowValues
+from importers.models import ImportJob, ImportStatus
+from importers.readers import (
+    BATCH_ROWS,
+    Batch,
+    Reader,
+    ReadOptions,
+    SourceInfo,
+    crs_hint,
+    open_reader,
+)
+from importers.report import RejectedWriter, Report
+
+# Degrees added around each city's areas before a coordinate counts as implausible
+# (about 5 km): points just outside a boundary are "outside every community", a clearer
+# message for them than "implausible".
+EXTENT_MARGIN_DEG: Final = 0.05
+# EPSG:4549 (CGCS2000 / 3-degree Gauss-Kruger CM 120E) is the metric CRS of the design; it
+# is only accurate near its central meridian, so data elsewhere (tests use Artesia, CA)
+# gets a transverse Mercator of the same ellipsoid centred on the data instead.
+METRIC_EPSG: Final = 4549
+METRIC_ZONE: Final = (118.5, 121.5)
+SRID: Final = 4490
+
+ERROR: Final = "error"
+SKIP: Final = "skip"
+INSERT: Final = "insert"
+UPDATE: Final = "update"
+
+Progress = Callable[[int, int | None, str], None]
+
+
+@dataclass
+class ImportOptions:
+    """How to read and load a file (the command-line flags, the web form's fields)."""
+
+    crs: str | None = None
+    encoding: str | None = None
+    layer: str | None = None
+    lon_field: str | None = None
+    lat_field: str | None = None
+    wkt_field: str | None = None
+    dry_run: bool = False
+    skip_invalid: bool = False
+    repair: bool = False
+    dedupe_metres: float = 1.0
+    on_duplicate: str = UPDATE  # update | skip
+    batch_rows: int = BATCH_ROWS
+    member: str | None = None  # the data file inside a zip holding several
+    file_name: str | None = None  # the name to record (an upload's original name)
+    address: str | None = None  # the client's address, for the audit log
+
+    def read_options(self) -> ReadOptions:
+        return ReadOptions(
+            encoding=self.encoding,
+            crs=self.crs,
+            layer=self.layer,
+            lon_field=self.lon_field,
+            lat_field=self.lat_field,
+            wkt_field=self.wkt_field,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("address")
+        return data
+
+
+class ImportRefused(InvalidInput):
+    """The run is refused as a whole (no CRS, unreadable file, bad mapping ...)."""
+
+    code = "import_refused"
+
+
+# --- readers -------------------------------------------------------------------------------
+
+
+def refusal_for_crs(info: SourceInfo, file_name: str) -> str:
+    return _(
+        "%(name)s: no coordinate system, so nothing was imported (coordinates are never "
+        "guessed). %(hint)s"
+    ) % {
+        "name": file_name,
+        "hint": crs_hint(info),
+    }
+
+
+# --- geometry --------------------------------------------------------------------------------
+
+
+def _coords_function(crs: str) -> Callable[[np.ndarray], np.ndarray] | None:
+    # gis_app.coords keeps its array function private; transform_geometry() takes one
+    # geometry at a time, and a batch is converted in one call here.
+    return coords._coords_function(coords.parse_crs(crs))
+
+
+def to_storage_crs(geometries: np.ndarray, crs: str) -> np.ndarray:
+    """An array of 2D shapely geometries in ``crs`` -> EPSG:4490, in one vectorised call."""
+    func = _coords_function(crs)
+    if func is None or not len(geometries):
+        return geometries
+    return np.asarray(shapely.transform(geometries, func), dtype=object)
+
+
+@dataclass
+class GeometryCheck:
+    geometries: np.ndarray  # converted, promoted; None where the row failed
+    errors: dict[int, str] = field(default_factory=dict)  # index -> message (field geometry)
+    repaired: dict[int, tuple[str, str]] = field(default_factory=dict)  # index -> (was, now)
+
+
+def _fmt(x: float, y: float) -> str:
+    return f"({x:.6f}, {y:.6f})"
+
+
+def _extent_hint(
+    source_xy: tuple[float, float], xy: tuple[float, float], extents: list[sql.Extent]
+) -> str:
+    x, y = xy
+    where = _("coordinates %(src)s") % {"src": _fmt(*source_xy)}
+    if source_xy != xy:
+        where += _(" (%(dst)s in CGCS2000)") % {"dst": _fmt(x, y)}
+    if not -180 <= x <= 180:
+        return _(
+            "%(where)s: a longitude of %(x).6f is impossible; a typing error (an extra or "
+            "missing digit, e.g. 1120.17 for 120.17)?"
+        ) % {"where": where, "x": x}
+    if not -90 <= y <= 90:
+        if -180 <= y <= 180 and -90 <= x <= 90 and _inside(y, x, extents):
+            return _("%(where)s: latitude and longitude look swapped.") % {"where": where}
+        return _(
+            "%(where)s: a latitude of %(y).6f is impossible; a typing error, or latitude and "
+            "longitude swapped?"
+        ) % {"where": where, "y": y}
+    if _inside(y, x, extents):
+        return _("%(where)s: latitude and longitude look swapped.") % {"where": where}
+    nearest = min(extents, key=lambda e: _km_outside(x, y, e))
+    return _(
+        "%(where)s lie %(km).0f km outside the platform's areas (%(areas)s); check the "
+        "coordinates and the coordinate system."
+    ) % {"where": where, "km": _km_outside(x, y, nearest), "areas": nearest.names}
+
+
+def _km_outside(x: float, y: float, e: sql.Extent) -> float:
+    dx = max(e.xmin - x, 0.0, x - e.xmax) * 111.32 * math.cos(math.radians(y))
+    dy = max(e.ymin - y, 0.0, y - e.ymax) * 110.57
+    return math.hypot(dx, dy)
+
+
+def _inside(x: float, y: float, extents: list[sql.Extent]) -> bool:
+    m = EXTENT_MARGIN_DEG
+    return any(e.xmin - m <= x <= e.xmax + m and e.ymin - m <= y <= e.ymax + m for e in extents)
+
+
+def _degrees(metres: float, geometries: np.ndarray) -> tuple[float, float]:
+    """Degrees of longitude and latitude that are at least ``metres`` everywhere among the
+    geometries (a candidate search box; the decision is made in metres)."""
+    bounds = np.asarray(shapely.bounds(geometries))
+    lat = min(float(np.nanmax(np.abs(bounds[:, [1, 3]]))), 85.0)
+    return metres / (111_320.0 * math.cos(math.radians(lat))) * 1.01, metres / 110_574.0 * 1.01
+
+
+def _within_extents(bounds: np.ndarray, extents: list[sql.Extent]) -> np.ndarray:
+    m = EXTENT_MARGIN_DEG
+    inside = np.zeros(len(bounds), dtype=bool)
+    for e in extents:
+        inside |= (
+            (bounds[:, 0] >= e.xmin - m)
+            & (bounds[:, 1] >= e.ymin - m)
+            & (bounds[:, 2] <= e.xmax + m)
+            & (bounds[:, 3] <= e.ymax + m)
+        )
+    return inside
+
+
+_POINT, _LINE, _RING, _POLYGON, _MPOINT, _MLINE, _MPOLYGON, _COLLECTION = range(8)
+_KIND_TYPES: Final = {
+    GeometryKind.POINT: {_POINT},
+    GeometryKind.LINE: {_LINE, _MLINE},
+    GeometryKind.POLYGON: {_POLYGON, _MPOLYGON},
+}
+_KIND_PARTS: Final = {  # the single-part type ids a kind is made of
+    GeometryKind.POINT: {_POINT},
+    GeometryKind.LINE: {_LINE, _RING},
+    GeometryKind.POLYGON: {_POLYGON},
+}
+
+
+def _parts_of_kind(geom: shapely.Geometry, kind: str) -> list[shapely.Geometry]:
+    parts = shapely.get_parts(geom)
+    nested = [p for p in parts if shapely.get_type_id(p) in (_MPOINT, _MLINE, _MPOLYGON)]
+    if nested:  # a collection holding multi-part geometries (make_valid makes those)
+        parts = shapely.get_parts(parts)
+    wanted = _KIND_PARTS[GeometryKind(kind)]
+    return [
+        shapely.LineString(p.coords) if shapely.get_type_id(p) == _RING else p
+        for p in parts
+        if shapely.get_type_id(p) in wanted and not p.is_empty
+    ]
+
+
+def _promote(geom: shapely.Geometry, kind: str) -> shapely.Geometry | str:
+    """The geometry in a type the class allows, or an error message."""
+    type_id = int(shapely.get_type_id(geom))
+    if type_id in _KIND_TYPES[GeometryKind(kind)]:
+        return geom
+    parts = _parts_of_kind(geom, kind)
+    all_parts = int(shapely.get_num_geometries(geom)) if type_id >= _MPOINT else 1
+    label = GeometryKind(kind).label
+    if kind == GeometryKind.POINT:
+        if type_id == _MPOINT and len(parts) == 1 and all_parts == 1:
+            return parts[0]
+        if type_id == _MPOINT:
+            return _("a MultiPoint of %(n)d points; the class needs a single point.") % {
+                "n": all_parts
+            }
+    elif parts and len(parts) == all_parts:
+        if len(parts) == 1:
+            return parts[0]
+        if kind == GeometryKind.LINE:
+            return shapely.MultiLineString(parts)
+        return shapely.MultiPolygon(parts)
+    return _("the class needs a %(kind)s, not a %(type)s.") % {
+        "kind": str(label).lower(),
+        "type": geom.geom_type,
+    }
+
+
+def _salvage(fixed: shapely.Geometry, kind: str) -> shapely.Geometry | None:
+    """What ``make_valid`` made of an invalid geometry, reduced to the parts of the class's
+    kind (a collapsed spike of a polygon becomes a line, which is dropped)."""
+    if fixed.is_empty:
+        return None
+    parts = _parts_of_kind(fixed, kind)
+    if not parts:
+        return None
+    if len(parts) == 1:
+        result = parts[0]
+    elif kind == GeometryKind.LINE:
+        result = shapely.MultiLineString(parts)
+    elif kind == GeometryKind.POLYGON:
+        result = shapely.MultiPolygon(parts)
+    else:
+        return None
+    return result if result.is_valid else None
+
+
+def check_geometries(
+    raw: np.ndarray,
+    kinds: list[str],
+    crs: str,
+    extents: list[sql.Extent],
+    *,
+    repair: bool = False,
+) -> GeometryCheck:
+    """Convert, range-check, validate (or repair) and promote a batch of geometries.
+
+    ``raw``: object array of shapely geometries (or None) in ``crs``; ``kinds``: the
+    geometry kind of each row's class (``""`` for rows already failed: left alone).
+    """
+    n = len(raw)
+    result = GeometryCheck(np.full(n, None, dtype=object))
+    errors = result.errors
+    todo = np.array([bool(k) for k in kinds], dtype=bool)
+    missing = np.asarray(shapely.is_missing(raw), dtype=bool)
+    for i in np.flatnonzero(todo & missing):
+        errors[int(i)] = _("the row has no geometry.")
+    todo &= ~missing
+    idx = np.flatnonzero(todo)
+    if not len(idx):
+        return result
+    geoms = np.asarray(raw[idx], dtype=object)
+    empty = np.asarray(shapely.is_empty(geoms), dtype=bool)
+    for i in idx[empty]:
+        errors[int(i)] = _(
+            "the geometry is empty (no coordinates, or coordinates that are not numbers, "
+            "such as NaN)."
+        )
+    if len(geoms) and (shapely.has_z(geoms).any() or shapely.has_m(geoms).any()):
+        geoms = np.asarray(shapely.force_2d(geoms), dtype=object)  # Z and M are dropped
+    coordinates, owner = shapely.get_coordinates(geoms, return_index=True)
+    bad = np.unique(owner[~np.isfinite(coordinates).all(axis=1)])
+    for j in bad:
+        errors[int(idx[j])] = _("the geometry has a non-finite coordinate (NaN or infinity).")
+    keep = ~empty
+    keep[bad] = False
+    idx, geoms = idx[keep], geoms[keep]
+    if not len(idx):
+        return result
+    # a representative source coordinate of each row (lower left), for messages
+    source_xy = np.asarray(shapely.bounds(geoms))[:, :2]
+    converted = to_storage_crs(geoms, crs)
+    coordinates, owner = shapely.get_coordinates(converted, return_index=True)
+    bad = np.unique(owner[~np.isfinite(coordinates).all(axis=1)])
+    for j in bad:
+        errors[int(idx[j])] = _(
+            "coordinates %(src)s cannot be converted from %(crs)s (outside its area of use?)."
+        ) % {"src": _fmt(*source_xy[j]), "crs": crs}
+    bounds = np.asarray(shapely.bounds(converted))
+    plausible = _within_extents(bounds, extents)
+    plausible[bad] = True  # reported already
+    for j in np.flatnonzero(~plausible):
+        errors[int(idx[j])] = _("implausible position: %(hint)s") % {
+            "hint": _extent_hint(
+                (float(source_xy[j][0]), float(source_xy[j][1])),
+                (float(bounds[j][0]), float(bounds[j][1])),
+                extents,
+            )
+        }
+    keep = plausible.copy()
+    keep[bad] = False
+    idx, converted = idx[keep], converted[keep]
+    valid = np.asarray(shapely.is_valid(converted), dtype=bool)
+    for j in np.flatnonzero(~valid):
+        geom = converted[j]
+        reason = explain_validity(geom)
+        if repair:
+            kind = kinds[int(idx[j])]
+            promoted = _salvage(shapely.make_valid(geom), kind)
+            if promoted is None:
+                errors[int(idx[j])] = _(
+                    "invalid geometry (%(reason)s) that could not be repaired into a %(kind)s."
+                ) % {"reason": reason, "kind": kind}
+                valid[j] = False
+                continue
+            converted[j] = promoted
+            result.repaired[int(idx[j])] = (reason, promoted.geom_type)
+            valid[j] = True
+        else:
+            errors[int(idx[j])] = _(
+                "invalid geometry: %(reason)s (repair it, or import with repair)."
+            ) % {"reason": reason}
+    idx, converted = idx[valid], converted[valid]
+    type_ids = np.asarray(shapely.get_type_id(converted))
+    for j, (i, geom) in enumerate(zip(idx, converted, strict=True)):
+        kind = kinds[int(i)]
+        if int(type_ids[j]) in _KIND_TYPES[GeometryKind(kind)]:
+            result.geometries[i] = geom
+            continue
+        promoted = _promote(geom, kind)
+        if isinstance(promoted, str):
+            errors[int(i)] = promoted
+        else:
+            result.geometries[i] = promoted
+    return result
+
+
+# --- metric index (deduplication) ----------------------------------------------------------
+
+
+class Metric:
+    """Projection of CGCS2000 lon/lat to metres, chosen once per run from the data."""
+
+    def __init__(self, lon: float) -> None:
+        if METRIC_ZONE[0] <= lon <= METRIC_ZONE[1]:
+            target = f"EPSG:{METRIC_EPSG}"
+        else:
+            target = f"+proj=tmerc +lon_0={round(lon, 1)} +lat_0=0 +k=1 +ellps=GRS80 +units=m"
+        self.name = target
+        self._transformer = Transformer.from_crs(f"EPSG:{SRID}", target, always_xy=True)
+
+    def _apply(self, xy: np.ndarray) -> np.ndarray:
+        x, y = self._transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
+
+    def project(self, geometries: np.ndarray) -> np.ndarray:
+        if not len(geometries):
+            return geometries
+        return np.asarray(shapely.transform(geometries, self._apply), dtype=object)
+
+
+def _close_pairs(
+    tree: shapely.STRtree,
+    tree_geoms: np.ndarray,
+    geoms: np.ndarray,
+    metres: float,
+    points: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(input index, tree index, distance) of the pairs within ``metres``. Lines and
+    polygons must match as shapes (Hausdorff distance), not merely touch."""
+    pairs = tree.query(geoms, predicate="dwithin", distance=metres)
+    left, right = pairs[0], pairs[1]
+    if not len(left):
+        return left, right, np.zeros(0)
+    if points:
+        distance = shapely.distance(geoms[left], tree_geoms[right])
+    else:
+        distance = shapely.hausdorff_distance(geoms[left], tree_geoms[right])
+    close = distance <= metres
+    return left[close], right[close], np.asarray(distance[close])
+
+
+@dataclass
+class _Kept:
+    tree: shapely.STRtree
+    geoms: np.ndarray
+    rows: np.ndarray
+
+
+class FileDuplicates:
+    """Duplicates inside the file: the same class and the same source key, or the same
+    class within the tolerance, whatever their keys say (the first row is kept, later ones
+    are skipped and reported with the row they repeat)."""
+
+    def __init__(self, metres: float) -> None:
+        self.metres = metres
+        self.kept: dict[str, list[_Kept]] = defaultdict(list)
+        self.keys: dict[tuple[str, str], int] = {}
+
+    def check(
+        self, klass: str, rows: np.ndarray, geoms_m: np.ndarray, keys: list[str], points: bool
+    ) -> list[tuple[int, int, str, float]]:
+        """(index, row it duplicates, reason, distance) for each duplicate among the given
+        rows (all of class ``klass``, ascending row numbers); remembers the others."""
+        earlier: dict[int, list[tuple[int, float]]] = defaultdict(list)  # earlier batches
+        within: dict[int, list[tuple[int, float]]] = defaultdict(list)  # this batch
+        if self.metres > 0:
+            for kept in self.kept[klass]:
+                left, right, dist = _close_pairs(
+                    kept.tree, kept.geoms, geoms_m, self.metres, points
+                )
+                for a, b, d in zip(left, right, dist, strict=True):
+                    earlier[int(a)].append((int(kept.rows[b]), float(d)))
+            left, right, dist = _close_pairs(
+                shapely.STRtree(geoms_m), geoms_m, geoms_m, self.metres, points
+            )
+            before = left > right
+            for a, b, d in zip(left[before], right[before], dist[before], strict=True):
+                within[int(a)].append((int(b), float(d)))
+        kept_mask = np.zeros(len(rows), dtype=bool)
+        found: list[tuple[int, int, str, float]] = []
+        for j, key in enumerate(keys):
+            if key and (klass, key) in self.keys:
+                found.append((j, self.keys[(klass, key)], _("same source key"), 0.0))
+                continue
+            candidates = earlier.get(j, []) + [
+                (int(rows[b]), d) for b, d in within.get(j, []) if kept_mask[b]
+            ]
+            if candidates:
+                row, d = min(candidates)
+                found.append((j, row, _("same class within %(m)g m") % {"m": self.metres}, d))
+                continue
+            kept_mask[j] = True
+            if key:
+                self.keys[(klass, key)] = int(rows[j])
+        if self.metres > 0 and kept_mask.any():
+            geoms = geoms_m[kept_mask]
+            self.kept[klass].append(_Kept(shapely.STRtree(geoms), geoms, rows[kept_mask]))
+        return found
+
+
+# --- the run ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Row:
+    """Working state of one row of a batch."""
+
+    values: RowValues = field(default_factory=RowValues)
+    outcome: str = ""
+    geometry: Any = None
+    ewkb: str = ""  # the geometry as hex EWKB (SRID 4490), as staged
+    community: str | None = None
+    grid: str | None = None
+    target: sql.Existing | None = None
+    problems: list[tuple[str, str, str]] = field(default_factory=list)  # field, target, msg
+
+
+def sha256_of(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _component(klass: str, community: str, owner: int, maintainer: int, currency: str) -> Component:
+    """An unsaved component carrying what access decisions look at."""
+    return Component(
+        component_class_id=klass,
+        community_id=community,
+        county_code=community[:6],
+        owner_id=owner,
+        maintainer_id=maintainer,
+        currency=currency,
+    )
+
+
+class ImportRun:
+    bound: BoundMapping
+
+    def __init__(
+        self,
+        path: Path,
+        mapping: Mapping,
+        user: Any,
+        options: ImportOptions,
+        progress: Progress | None = None,
+    ) -> None:
+        self.path = path
+        self.mapping = mapping
+        self.user = user
+        self.options = options
+        self.progress = progress
+        self.file_name = (options.file_name or path.name)[:200]
+        self.report = Report()
+        self.crs = ""
+        self.metric: Metric | None = None
+        self.duplicates = FileDuplicates(options.dedupe_metres)
+        self.claimed: dict[int, int] = {}  # existing component id -> row that updates it
+        self.access_cache: dict[tuple[Any, ...], bool] = {}
+        self.org_codes: dict[int, str] = {}
+        self.staged = {INSERT: 0, UPDATE: 0}
+        self.rejected: RejectedWriter | None = None
+        self.sample_rows: list[int] = []
+        self.extents: list[sql.Extent] = []
+        if options.on_duplicate not in (UPDATE, SKIP):
+            raise ImportRefused(_("on_duplicate must be update or skip."), field="on_duplicate")
+        if not math.isfinite(options.dedupe_metres) or options.dedupe_metres < 0:
+            raise ImportRefused(
+                _("The deduplication tolerance must be 0 (off) or more metres."),
+                field="dedupe_metres",
+            )
+
+    # -- entry -----------------------------------------------------------------------------------
+
+    def execute(self, job: ImportJob) -> ImportJob:
+        self.started = started = time.perf_counter()
+        try:
+            with tempfile.TemporaryDirectory(prefix="import-") as tmp:
+                return self._execute(job, Path(tmp), started)
+        finally:
+            self.report.timing.setdefault("total", time.perf_counter() - started)
+
+    def _execute(self, job: ImportJob, tmp: Path, started: float) -> ImportJob:
+        data_file = unpack(self.path, tmp / "unpacked", member=self.options.member)
+        reader = open_reader(data_file, self.options.read_options())
+        info = reader.info()
+        self._decide_crs(info)
+        job.format = info.format
+        bound = BoundMapping(self.mapping, info.fields)
+        self.bound = bound
+        self.org_codes = bound.organization_codes()
+        sql.ensure_statistics()
+        self.extents = sql.area_extents()
+        if not self.extents:
+            raise ImportRefused(_("The platform has no administrative areas yet."))
+        self.report.options = {**self.options.as_dict(), "mapping": self.mapping.as_dict()}
+        commit = not self.options.dry_run
+        self.rejected = RejectedWriter(tmp / "rejected.csv", info.fields)
+        try:
+            if commit:
+                sql.create_staging()
+            done = 0
+            for batch in self._batches(reader):
+                self._batch(batch, commit)
+                done += len(batch)
+                if self.progress:
+                    self.progress(done, info.count, "validate")
+            self.rejected.close()
+            self.report.timing["validate"] = time.perf_counter() - started
+            totals = self.report.totals
+            if self.rejected.count:
+                with self.rejected.path.open("rb") as handle:
+                    job.rejected_file.save("rejected.csv", File(handle), save=False)
+            if not commit:
+                job.status = ImportStatus.DRY_RUN
+            elif totals[ERROR] and not self.options.skip_invalid:
+                job.status = ImportStatus.REFUSED
+                job.error = _(
+                    "%(n)d of %(rows)d rows are invalid, so nothing was imported. Correct "
+                    "them (the rejected rows are listed in the report and downloadable), "
+                    "or import with skip_invalid (--skip-invalid) to load only the valid "
+                    "rows."
+                ) % {"n": totals[ERROR], "rows": totals["rows"]}
+            elif not (totals[INSERT] or totals[UPDATE]):
+                job.status = ImportStatus.NOTHING
+                job.error = _("No row to insert or update: every row was skipped.")
+            else:
+                self._commit(job)
+        finally:
+            self.rejected.close()
+            if commit:
+                with contextlib.suppress(DatabaseError):  # never hide the original error
+                    sql.drop_staging()
+        return job
+
+    def _decide_crs(self, info: SourceInfo) -> None:
+        given = (self.options.crs or "").strip()
+        if given:
+            try:
+                self.crs = coords.parse_crs(given)
+            except ValueError as exc:
+                raise ImportRefused(str(exc), field="crs") from None
+            source = "option"
+        elif info.crs:
+            self.crs = info.crs
+            source = info.crs_source
+        else:
+            raise ImportRefused(refusal_for_crs(info, self.file_name), field="crs")
+        self.report.source = {
+            "format": info.format,
+            "layer": info.layer,
+            "crs": self.crs,
+            "crs_source": source,
+            "crs_suggestion": info.crs_suggestion,
+            "encoding": info.encoding,
+            "encoding_source": info.encoding_source,
+            "fields": info.fields,
+            "count": info.count,
+            "notes": list(info.notes),
+        }
+
+    def _batches(self, reader: Reader) -> Iterator[Batch]:
+        yield from reader.batches(self.options.batch_rows)
+
+    # -- one batch ---------------------------------------------------------------------------
+
+    def _batch(self, batch: Batch, commit: bool) -> None:
+        t0 = time.perf_counter()
+        n = len(batch)
+        rows = batch.row_numbers
+        position = {int(r): i for i, r in enumerate(rows)}
+        state = [_Row() for _ in range(n)]
+
+        def fail(i: int, field_name: str, message: str, target: str = "") -> None:
+            state[i].outcome = ERROR
+            state[i].problems.append((field_name, target or field_name, message))
+
+        for row, (field_name, message) in batch.errors.items():
+            if row in position:
+                fail(position[row], field_name or "row", message)
+        # 1. mapping
+        bound = self.bound
+        for i in range(n):
+            if state[i].outcome:
+                continue
+            values = bound.row(batch.columns, i)
+            state[i].values = values
+            if values.skip:
+                state[i].outcome = SKIP
+                self.report.skipped[values.skip] += 1
+                continue
+            for field_name, target, message in values.errors:
+                fail(i, field_name, message, target)
+        # 2. geometry
+        kinds = [
+            bound.kinds[s.values.class_code]
+            if not s.outcome and s.values and s.values.class_code
+            else ""
+            for s in state
+        ]
+        checked = check_geometries(
+            batch.geometries, kinds, self.crs, self.extents, repair=self.options.repair
+        )
+        for i, message in checked.errors.items():
+            fail(i, "geometry", message)
+        for i, (was, now) in checked.repaired.items():
+            if not state[i].outcome:
+                self.report.repair(int(rows[i]), was, now)
+        ok = [i for i in range(n) if not state[i].outcome]
+        for i in ok:
+            state[i].geometry = checked.geometries[i]
+        t1 = time.perf_counter()
+        # 3. community and grid cell, and the nearby components, in two joins
+        candidates: list[sql.Existing] = []
+        if ok:
+            geoms = np.array([state[i].geometry for i in ok], dtype=object)
+            geoms = shapely.set_srid(geoms, SRID)
+            ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+            if bool(np.all(shapely.get_type_id(geoms) == _POINT)):
+                points, pwkb = geoms, ewkb
+            else:
+                points = shapely.set_srid(shapely.point_on_surface(geoms), SRID)
+                pwkb = shapely.to_wkb(points, hex=True, include_srid=True)
+            classes = [state[i].values.class_code or "" for i in ok]
+            for i, hexed in zip(ok, ewkb, strict=True):
+                state[i].ewkb = hexed
+            with transaction.atomic():
+                sql.batch_settings()
+                # (created inside this transaction: an error rolls the table back with it)
+                sql.begin_batch(list(zip(ok, classes, ewkb, pwkb, strict=True)))
+                located = sql.locate_batch()
+                where = {i: j for j, i in enumerate(ok)}
+                for i, community, grid in located:
+                    if community is None:
+                        x, y = shapely.get_coordinates(points[where[i]])[0]
+                        fail(
+                            i,
+                            "geometry",
+                            _("%(point)s lies outside every community of the platform.")
+                            % {"point": _fmt(x, y)},
+                        )
+                    else:
+                        state[i].community, state[i].grid = community, grid
+                if self.options.dedupe_metres > 0:
+                    pending = [i for i in ok if not state[i].outcome]
+                    dx, dy = _degrees(self.options.dedupe_metres, geoms)
+                    candidates = sql.near_batch(pending, dx, dy)
+                sql.end_batch()
+        ok = [i for i in ok if not state[i].outcome]
+        t2 = time.perf_counter()
+        # 4. existing components, access, duplicates
+        if ok:
+            if self.metric is None:
+                first = np.array([state[i].geometry for i in ok[:1000]], dtype=object)
+                self.metric = Metric(float(np.median(shapely.get_x(shapely.centroid(first)))))
+                self.report.source["metric_crs"] = self.metric.name
+            self._match(state, ok, rows, fail, candidates)
+            ok = [i for i in ok if not state[i].outcome]
+            self._check_access(state, ok, fail)
+            ok = [i for i in ok if not state[i].outcome]
+            self._dedupe(state, ok, rows)
+        t3 = time.perf_counter()
+        # 5. outcomes, report, staging
+        inserts: list[tuple[Any, ...]] = []
+        updates: list[tuple[Any, ...]] = []
+        for i in range(n):
+            s = state[i]
+            klass = s.values.class_code if s.values else None
+            if s.outcome == ERROR:
+                self.report.count(klass, ERROR)
+                for field_name, target, message in s.problems:
+                    self.report.error(int(rows[i]), field_name, message, target)
+                assert self.rejected is not None
+                raw = batch.geometries[i]
+                self.rejected.write(
+                    int(rows[i]),
+                    [(f, m) for f, _t, m in s.problems],
+                    "" if raw is None else shapely.to_wkt(raw, rounding_precision=-1),
+                    [batch.columns[name][i] for name in self.rejected.fields],
+                )
+                continue
+            if s.outcome == SKIP:
+                self.report.count(klass, SKIP)
+                continue
+            s.outcome = UPDATE if s.target is not None else INSERT
+            self.report.count(klass, s.outcome)
+            if len(self.report.sample) < 10:
+                self._sample(int(rows[i]), s)
+            if commit:
+                record = self._record(int(rows[i]), s)
+                if s.target is not None:
+                    updates.append((*record, s.target.id, s.target.version))
+                else:
+                    inserts.append((*record, (s.community or "")[:6]))
+        if inserts:
+            sql.stage_inserts(inserts)
+        if updates:
+            sql.stage_updates(updates)
+        self.staged[INSERT] += len(inserts)
+        self.staged[UPDATE] += len(updates)
+        t4 = time.perf_counter()
+        timing = self.report.timing
+        timing["map_and_geometry"] += t1 - t0
+        timing["locate"] += t2 - t1
+        timing["match_access_dedupe"] += t3 - t2
+        timing["stage"] += t4 - t3
+
+    def _record(self, row: int, s: _Row) -> tuple[Any, ...]:
+        """A staging row (``sql.ROW_COLUMNS`` order)."""
+        v = s.values
+        review: str | None = None
+        reason = ""
+        if v.data_source is not None:
+            review = "f"
+            if v.data_source == DataSource.MEASURED:
+                # imports carry no GNSS accuracy: a "measured" position is kept but flagged,
+                # as the editing service does
+                review, reason = "t", _("measured position without GNSS accuracy")
+        return (
+            row,
+            s.ewkb,
+            v.class_code,
+            v.name,
+            v.address,
+            v.status,
+            v.data_source,
+            v.initial_date.isoformat() if v.initial_date else None,
+            json.dumps(v.attributes, ensure_ascii=False) if v.attributes else None,
+            v.organizations["competent_department"],
+            v.organizations["owner"],
+            v.organizations["maintainer"],
+            s.community,
+            s.grid,
+            review,
+            reason,
+            v.source_key,
+        )
+
+    def _sample(self, row: int, s: _Row) -> None:
+        v = s.values
+        self.sample_rows.append(row)
+        self.report.add_sample(
+            {
+                "type": "Feature",
+                "id": s.target.identifier if s.target is not None else None,
+                "geometry": geojson_mapping(s.geometry),
+                "properties": {
+                    "row": row,
+                    "outcome": UPDATE if s.target is not None else INSERT,
+                    "class": v.class_code,
+                    "name": v.name,
+                    "address": v.address,
+                    "status": v.status or ComponentStatus.GOOD,
+                    "data_source": v.data_source or DataSource.OTHER,
+                    "initial_date": v.initial_date.isoformat() if v.initial_date else None,
+                    "community": s.community,
+                    "grid_cell": s.grid,
+                    "competent_department": self.org_codes.get(
+                        v.organizations["competent_department"]
+                    ),
+                    "owner": self.org_codes.get(v.organizations["owner"]),
+                    "maintainer": self.org_codes.get(v.organizations["maintainer"]),
+                    "attributes": v.attributes,
+                    "source_key": v.source_key or None,
+                },
+            }
+        )
+
+    # -- existing components ------------------------------------------------------------------
+
+    def _match(
+        self,
+        state: list[_Row],
+        ok: list[int],
+        rows: np.ndarray,
+        fail: Callable[..., None],
+        candidates: list[sql.Existing],
+    ) -> None:
+        """Find the existing component each row stands for: by identifier, by class and
+        source key, or by class within the tolerance."""
+        with_id = [i for i in ok if state[i].values.identifier]
+        if with_id:
+            found = {
+                e.identifier: e
+                for e in sql.by_identifier(sorted({state[i].values.identifier for i in with_id}))
+            }
+            for i in with_id:
+                v = state[i].values
+                e = found.get(v.identifier)
+                field_name = self.mapping.identifier.field if self.mapping.identifier else None
+                field_name = field_name or "identifier"
+                if e is None or not self._can(
+                    Action.VIEW,
+                    e.class_code,
+                    e.community_id,
+                    e.owner_id,
+                    e.maintainer_id,
+                    e.currency,
+                ):
+                    fail(
+                        i,
+                        field_name,
+                        _("there is no component %(id)s.") % {"id": v.identifier},
+                        "identifier",
+                    )
+                elif e.class_code != v.class_code:
+                    fail(
+                        i,
+                        field_name,
+                        _("component %(id)s is of class %(has)s, not %(class)s.")
+                        % {"id": e.identifier, "has": e.class_code, "class": v.class_code},
+                        "identifier",
+                    )
+                elif e.currency == Currency.RETIRED:
+                    fail(
+                        i,
+                        field_name,
+                        _("component %(id)s is retired.") % {"id": e.identifier},
+                        "identifier",
+                    )
+                else:
+                    state[i].target = e
+        rest = [i for i in ok if state[i].target is None and not state[i].outcome]
+        with_key = [i for i in rest if state[i].values.source_key]
+        if with_key:
+            pairs = sorted(
+                {(state[i].values.class_code or "", state[i].values.source_key) for i in with_key}
+            )
+            by_key: dict[tuple[str, str], sql.Existing] = {}
+            for e in sql.by_source_key([c for c, _k in pairs], [k for _c, k in pairs]):
+                current = by_key.get((e.class_code, e.source_key))
+                if current is None or e.id < current.id:
+                    by_key[(e.class_code, e.source_key)] = e
+            for i in with_key:
+                v = state[i].values
+                e = by_key.get((v.class_code or "", v.source_key))
+                if e is not None:
+                    state[i].target = e
+        rest = [i for i in rest if state[i].target is None]
+        metres = self.options.dedupe_metres
+        if rest and metres > 0:
+            geoms = np.array([state[i].geometry for i in rest], dtype=object)
+            classes = [state[i].values.class_code or "" for i in rest]
+            if candidates:
+                assert self.metric is not None
+                cand_m = self.metric.project(
+                    np.asarray(shapely.from_wkb([c.wkb for c in candidates]), dtype=object)
+                )
+                rows_m = self.metric.project(geoms)
+                by_class: dict[str, list[int]] = defaultdict(list)
+                for j, c in enumerate(candidates):
+                    by_class[c.class_code].append(j)
+                for klass, members in by_class.items():
+                    local = [j for j, code in enumerate(classes) if code == klass]
+                    if not local:
+                        continue
+                    tree_geoms = cand_m[members]
+                    left, right, dist = _close_pairs(
+                        shapely.STRtree(tree_geoms),
+                        tree_geoms,
+                        rows_m[local],
+                        metres,
+                        self.bound.kinds[klass] == GeometryKind.POINT,
+                    )
+                    best: dict[int, tuple[float, int]] = {}
+                    for a, b, d in zip(left, right, dist, strict=True):
+                        row_index = rest[local[int(a)]]
+                        e = candidates[members[int(b)]]
+                        if row_index not in best or (float(d), e.id) < best[row_index]:
+                            best[row_index] = (float(d), e.id)
+                    by_id = {c.id: c for c in candidates}
+                    for row_index, (_d, pk) in best.items():
+                        state[row_index].target = by_id[pk]
+        for i in ok:
+            e = state[i].target
+            if e is None or state[i].outcome:
+                continue
+            if e.county_code != (state[i].community or "")[:6]:
+                fail(
+                    i,
+                    "geometry",
+                    _(
+                        "the row matches component %(id)s, but lies in another district "
+                        "(%(county)s): a component cannot move to another district (its "
+                        "identifier contains the district); retire it and create a new one."
+                    )
+                    % {"id": e.identifier, "county": (state[i].community or "")[:6]},
+                )
+
+    def _can(
+        self,
+        action: Action,
+        klass: str,
+        community: str,
+        owner: int,
+        maintainer: int,
+        currency: str = Currency.IN_USE,
+    ) -> bool:
+        """``access.can`` for a component with these properties (the only ones access
+        decisions look at), asked once per distinct combination."""
+        key = (action, klass, community, owner, maintainer, currency)
+        allowed = self.access_cache.get(key)
+        if allowed is None:
+            component = _component(klass, community, owner, maintainer, currency)
+            allowed = access.can(self.user, action, component)
+            self.access_cache[key] = allowed
+        return allowed
+
+    def _check_access(self, state: list[_Row], ok: list[int], fail: Callable[..., None]) -> None:
+        for i in ok:
+            s = state[i]
+            v = s.values
+            assert s.community is not None
+            orgs = v.organizations
+            new = (v.class_code or "", s.community, orgs["owner"], orgs["maintainer"])
+            e = s.target
+            if e is None:
+                if not self._can(Action.CREATE, *new):
+                    fail(
+                        i,
+                        "row",
+                        _("You may not create components of class %(code)s in community %(area)s.")
+                        % {"code": v.class_code, "area": s.community},
+                    )
+                continue
+            if self.options.on_duplicate == SKIP:
+                continue  # nothing will be written
+            current = (e.class_code, e.community_id, e.owner_id, e.maintainer_id, e.currency)
+            if not self._can(Action.CHANGE, *current) or not self._can(Action.CHANGE, *new):
+                fail(
+                    i,
+                    "row",
+                    _("The row would update component %(id)s, which you may not change.")
+                    % {"id": e.identifier},
+                )
+            elif (e.owner_id, e.maintainer_id, e.competent_department_id) != (
+                orgs["owner"],
+                orgs["maintainer"],
+                orgs["competent_department"],
+            ) and not self._can(Action.MANAGE, *current):
+                fail(
+                    i,
+                    "row",
+                    _(
+                        "The row would change the competent department, owner or maintainer "
+                        "of component %(id)s, which needs an administrator of its area."
+                    )
+                    % {"id": e.identifier},
+                )
+
+    def _dedupe(self, state: list[_Row], ok: list[int], rows: np.ndarray) -> None:
+        assert self.metric is not None
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i in ok:
+            groups[state[i].values.class_code or ""].append(i)
+        for klass, members in groups.items():
+            geoms_m = self.metric.project(
+                np.array([state[i].geometry for i in members], dtype=object)
+            )
+            keys = [state[i].values.source_key for i in members]
+            found = self.duplicates.check(
+                klass,
+                rows[members],
+                geoms_m,
+                keys,
+                self.bound.kinds[klass] == GeometryKind.POINT,
+            )
+            for j, first, reason, distance in found:
+                i = members[j]
+                state[i].outcome = SKIP
+                self.report.duplicate(
+                    int(rows[i]), reason, duplicate_of_row=first, distance_m=round(distance, 3)
+                )
+        for i in ok:
+            s = state[i]
+            if s.outcome or s.target is None:
+                continue
+            e = s.target
+            claimed = self.claimed.get(e.id)
+            if claimed is not None:
+                s.outcome = SKIP
+                self.report.duplicate(
+                    int(rows[i]),
+                    _("matches the same component %(id)s as an earlier row") % {"id": e.identifier},
+                    duplicate_of_row=claimed,
+                    component=e.identifier,
+                )
+                continue
+            self.claimed[e.id] = int(rows[i])
+            if self.options.on_duplicate == SKIP:
+                s.outcome = SKIP
+                self.report.duplicate(
+                    int(rows[i]),
+                    _("matches existing component %(id)s") % {"id": e.identifier},
+                    component=e.identifier,
+                )
+
+    # -- commit -----------------------------------------------------------------------------
+
+    def _commit(self, job: ImportJob) -> None:
+        """One transaction: reserve serials, insert, update, history, audit; all or nothing."""
+        loading = time.perf_counter()
+        if self.progress:
+            self.progress(self.staged[INSERT] + self.staged[UPDATE], None, "load")
+        user = self.user
+        user_id = user.pk if getattr(user, "is_authenticated", False) else None
+        username = user.get_username() if user_id else ""
+        with transaction.atomic():
+            changeset = Changeset.objects.create(
+                user=user if user_id else None,
+                comment=_("Import of %(file)s (job %(job)s)")
+                % {"file": self.file_name, "job": job.pk},
+                source=ChangesetSource.IMPORT,
+                closed_at=timezone.now(),
+            )
+            firsts = []
+            for county, klass, count in sql.staged_groups():
+                serials = catalog_sql.reserve_serials(county, klass, count)
+                firsts.append((county, klass, serials.start))
+            inserted, identifiers = 0, dict[int, str]()
+            if self.staged[INSERT]:
+                inserted, identifiers = sql.insert_staged(
+                    firsts,
+                    user_id=user_id,
+                    username=username,
+                    changeset_id=changeset.pk,
+                    source_name=self.file_name,
+                    sample_rows=self.sample_rows,
+                )
+            updated = 0
+            if self.staged[UPDATE]:
+                updated = sql.update_staged(
+                    user_id=user_id,
+                    username=username,
+                    changeset_id=changeset.pk,
+                    source_name=self.file_name,
+                )
+            sql.check_deferred_constraints()
+            for feature in self.report.sample:
+                row = feature["properties"]["row"]
+                if row in identifiers:
+                    feature["id"] = identifiers[row]
+            job.changeset = changeset
+            job.status = ImportStatus.COMMITTED
+            if (inserted, updated) != (self.staged[INSERT], self.staged[UPDATE]):
+                raise DatabaseError(
+                    f"staged {self.staged[INSERT]} insertions and {self.staged[UPDATE]} "
+                    f"updates, but {inserted} and {updated} were written"
+                )
+            self.report.timing["load"] = time.perf_counter() - loading
+            self.report.timing["total"] = time.perf_counter() - self.started
+            finish(job, self.report, address=self.options.address)
+
+
+# --- jobs --------------------------------------------------------------------------------------
+
+
+def finish(job: ImportJob, report: Report | None, *, address: str | None = None) -> None:
+    """Store the job's outcome and audit it (one event per job)."""
+    if report is not None:
+        job.report = report.as_dict()
+        totals = report.totals
+        job.rows = totals["rows"]
+        job.skipped = totals[SKIP]
+        job.rejected = totals[ERROR]
+        if job.status == ImportStatus.COMMITTED:
+            job.inserted, job.updated = totals[INSERT], totals[UPDATE]
+        elif job.status == ImportStatus.DRY_RUN:
+            job.inserted = job.updated = 0
+    job.finished_at = timezone.now()
+    job.save()
+    failed = job.status in (ImportStatus.FAILED, ImportStatus.REFUSED)
+    audit.record(
+        "import.dry_run" if job.dry_run else "import.commit",
+        actor=job.user,
+        obj=job,
+        result=AuditResult.FAILURE if failed else AuditResult.SUCCESS,
+        address=address,
+        detail={
+            "status": job.status,
+            "file": job.file_name,
+            "sha256": job.sha256,
+            "rows": job.rows,
+            "inserted": job.inserted,
+            "updated": job.updated,
+            "skipped": job.skipped,
+            "rejected": job.rejected,
+            "changeset": job.changeset_id,
+            **({"reason": job.error[:500]} if job.error else {}),
+        },
+    )
+
+
+def run_import(
+    path: Path,
+    mapping: Mapping,
+    user: Any,
+    options: ImportOptions,
+    *,
+    progress: Progress | None = None,
+) -> ImportJob:
+    """Run one import (dry run or commit) of the file at ``path`` and return its job, whose
+    ``status``, ``report`` and ``rejected_file`` say what happened. Problems with the file
+    as a whole end in status ``refused``, a database error during the load in ``failed``
+    (with everything rolled back); neither raises."""
+    checksum, size = sha256_of(path)
+    authenticated = user is not None and getattr(user, "is_authenticated", False)
+    job = ImportJob.objects.create(
+        user=user if authenticated else None,
+        username=user.get_username() if authenticated else "",
+        file_name=(options.file_name or path.name)[:255],
+        sha256=checksum,
+        size=size,
+        options=options.as_dict() | {"mapping": mapping.as_dict()},
+        dry_run=options.dry_run,
+    )
+    run: ImportRun | None = None
+    try:
+        run = ImportRun(path, mapping, user, options, progress)
+        run.execute(job)
+    except DomainError as exc:  # the file, its CRS or the mapping: refused as a whole
+        job.status = ImportStatus.REFUSED
+        job.error = str(exc.message)
+    except (DatabaseError, sql.StaleRows) as exc:
+        # the transaction was rolled back: forget what the commit had set on the job
+        job.status = ImportStatus.FAILED
+        job.changeset = None
+        job.inserted = job.updated = 0
+        if isinstance(exc, sql.StaleRows):
+            job.error = _(
+                "Components changed while the file was being checked: %(ids)s. Nothing was "
+                "imported; run the import again."
+            ) % {"ids": ", ".join(exc.identifiers[:20])}
+        else:
+            job.error = _("The database refused the load, so nothing was imported: %(reason)s") % {
+                "reason": str(exc).strip()
+            }
+    except Exception as exc:  # a bug: record the job as failed, then let it surface
+        job.status = ImportStatus.FAILED
+        job.changeset = None
+        job.inserted = job.updated = 0
+        job.error = _("Internal error (%(kind)s); nothing was imported.") % {
+            "kind": type(exc).__name__
+        }
+        finish(job, run.report if run is not None else None, address=options.address)
+        raise
+    if job.status != ImportStatus.COMMITTED:  # committed jobs were finished in the transaction
+        finish(job, run.report if run is not None else None, address=options.address)
+    return job

@@ -1,0 +1,573 @@
+"""Hand-written SQL of the importers, with bound parameters only (table and column names
+are constants of this module, never input: hence the ``noqa: S608`` on the f-strings).
+
+Loading goes through COPY: each validated batch is copied (``psycopg2``'s ``copy_expert``,
+CSV) into a session-local staging table while the file is read; the commit then numbers the
+rows (serials reserved with ``component_catalog.sql.reserve_serials`` per county and class,
+inside the transaction) and moves them into ``component_catalog_component`` with one
+``INSERT ... SELECT``, so every constraint and trigger of the components table (valid
+geometry, geometry kind, identifier shape, unique identifiers, foreign keys) still applies
+to each row. History rows are written by one ``INSERT ... SELECT`` from the stored rows, in
+the same transaction. Staging tables are temporary: they vanish with the session, and
+``drop_staging`` removes them at the end of every run.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from django.db import connection
+
+COMPONENT: Final = "component_catalog_component"
+HISTORY: Final = "component_catalog_componenthistory"
+
+
+# --- areas -------------------------------------------------------------------------------
+
+_EXTENTS_SQL = """
+SELECT city, ST_XMin(ext), ST_YMin(ext), ST_XMax(ext), ST_YMax(ext), names
+FROM (
+    SELECT left(code, 4) AS city, ST_Extent(boundary) AS ext,
+           string_agg(name, ', ' ORDER BY code) FILTER (WHERE level IN ('city', 'district'))
+               AS names
+    FROM layers_adminarea GROUP BY left(code, 4)
+) s
+ORDER BY city
+"""
+
+
+@dataclass(frozen=True)
+class Extent:
+    city: str
+    xmin: float
+    ymin: float
+    xmax: float
+    ymax: float
+    names: str
+
+
+def area_extents() -> list[Extent]:
+    """The bounding box of each city's administrative areas (a platform may hold several
+    regions far apart; one box around all of them would be meaningless)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_EXTENTS_SQL)
+        return [
+            Extent(city, xmin, ymin, xmax, ymax, names or city)
+            for city, xmin, ymin, xmax, ymax, names in cursor.fetchall()
+            if xmin is not None
+        ]
+
+
+# --- existing components -----------------------------------------------------------------
+
+_EXISTING_COLUMNS = """
+c.id, c.identifier, c.component_class_id, c.version, c.currency, c.community_id,
+c.county_code, c.owner_id, c.maintainer_id, c.competent_department_id, c.source_key,
+ST_AsBinary(c.geometry)
+"""
+
+
+@dataclass
+class Existing:
+    id: int
+    identifier: str
+    class_code: str
+    version: int
+    currency: str
+    community_id: str
+    county_code: str
+    owner_id: int
+    maintainer_id: int
+    competent_department_id: int
+    source_key: str
+    wkb: bytes
+
+
+def _existing(sql: str, params: Sequence[Any]) -> list[Existing]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = [Existing(*row) for row in cursor.fetchall()]
+    for e in found:
+        e.wkb = bytes(e.wkb)  # psycopg2 returns a memoryview
+    return found
+
+
+def by_identifier(identifiers: Sequence[str]) -> list[Existing]:
+    if not identifiers:
+        return []
+    return _existing(
+        f"SELECT {_EXISTING_COLUMNS} FROM {COMPONENT} c WHERE c.identifier = ANY(%s)",  # noqa: S608
+        [list(identifiers)],
+    )
+
+
+def by_source_key(classes: Sequence[str], keys: Sequence[str]) -> list[Existing]:
+    """In-use components with one of the (class, source key) pairs."""
+    if not keys:
+        return []
+    return _existing(
+        f"""SELECT {_EXISTING_COLUMNS}
+        FROM unnest(%s::text[], %s::text[]) AS k(klass, key)
+        JOIN {COMPONENT} c ON c.component_class_id = k.klass AND c.source_key = k.key
+        WHERE c.currency = 'in_use'""",  # noqa: S608
+        [list(classes), list(keys)],
+    )
+
+
+# --- the batch being checked --------------------------------------------------------------
+# Each batch's geometries are COPYed into a temporary, indexed table, so that locating
+# communities and finding nearby components are joins driven by the areas' and the batch's
+# spatial indexes (each area polygon is then prepared once and tested against the points it
+# covers), not one index probe per row from a parameter array. JIT compilation, which costs
+# more than it saves on these short queries, is off for them.
+
+_BATCH = "import_batch_rows"
+
+_LOCATE_SQL = f"""
+WITH c AS MATERIALIZED (
+    SELECT DISTINCT ON (b.ord) b.ord, a.code
+    FROM layers_adminarea a JOIN {_BATCH} b ON ST_Covers(a.boundary, b.p)
+    WHERE a.level = 'community'
+    ORDER BY b.ord, a.code
+), g0 AS MATERIALIZED (
+    SELECT b.ord, gc.code, gc.community_id
+    FROM layers_gridcell gc JOIN {_BATCH} b ON ST_Covers(gc.boundary, b.p)
+), g AS (
+    SELECT DISTINCT ON (g0.ord) g0.ord, g0.code
+    FROM g0 JOIN c ON c.ord = g0.ord AND c.code = g0.community_id
+    ORDER BY g0.ord, g0.code
+)
+SELECT b.ord, c.code, g.code
+FROM {_BATCH} b LEFT JOIN c ON c.ord = b.ord LEFT JOIN g ON g.ord = b.ord
+ORDER BY b.ord
+"""  # noqa: S608
+
+_NEAR_SQL = f"""
+WITH wanted AS MATERIALIZED (
+    SELECT b.klass, ST_Expand(b.g, %s, %s) AS box
+    FROM {_BATCH} b JOIN unnest(%s::integer[]) AS k(ord) ON k.ord = b.ord
+)
+SELECT DISTINCT ON (c.id) {_EXISTING_COLUMNS}
+FROM wanted w
+JOIN {COMPONENT} c ON c.geometry && w.box AND c.component_class_id = w.klass
+WHERE c.currency = 'in_use'
+ORDER BY c.id
+"""  # noqa: S608
+
+
+def begin_batch(rows: Sequence[tuple[int, str, str, str]]) -> None:
+    """Load a batch's rows (ordinal, class, geometry and its point on surface as hex
+    EWKB) into the session's batch table. Call inside a transaction (``batch_settings``)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DROP TABLE IF EXISTS {_BATCH}; CREATE TEMP TABLE {_BATCH} "
+            "(ord integer, klass text, g geometry(Geometry, 4490), p geometry(Point, 4490))"
+        )
+    _copy(_BATCH, ("ord", "klass", "g", "p"), rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # (creating the index also records the row count the planner needs)
+            f"CREATE INDEX ON {_BATCH} USING gist (p)"
+        )
+
+
+def batch_settings() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
+
+
+def end_batch() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {_BATCH}")
+
+
+def locate_batch() -> list[tuple[int, str | None, str | None]]:
+    """(ordinal, community, grid cell) of each row of the batch table: the community that
+    covers the row's point on surface (the lowest code where several do), and the grid cell
+    of that community that covers it -- the rule of ``component_catalog.sql.locate_many``."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOCATE_SQL)
+        return [(int(o), c, g) for o, c, g in cursor.fetchall()]
+
+
+def near_batch(ordinals: Sequence[int], dx: float, dy: float) -> list[Existing]:
+    """In-use components of the same class whose bounding box comes within (dx, dy)
+    degrees of one of the given rows of the batch table (candidates for deduplication: the
+    pipeline decides in metres with its own index)."""
+    if not ordinals:
+        return []
+    return _existing(_NEAR_SQL, [dx, dy, list(ordinals)])
+
+
+_PLANNED_TABLES: Final = (COMPONENT, "layers_adminarea", "layers_gridcell")
+
+
+def ensure_statistics() -> None:
+    """ANALYZE the tables the checks join with if they were never analysed (a new database,
+    before autovacuum's first pass): without statistics the planner takes the components
+    table for a handful of rows and compares every row of a batch with every component."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
+            "AND reltuples < 0 AND relnamespace = 'public'::regnamespace",
+            [list(_PLANNED_TABLES)],
+        )
+        for (name,) in cursor.fetchall():
+            if name in _PLANNED_TABLES:  # (a name from the constant list only)
+                cursor.execute(f"ANALYZE {name}")
+
+
+# --- loading -------------------------------------------------------------------------------
+
+# The columns both staging tables share (name, SQL type), in COPY order.
+ROW_COLUMNS: Final = (
+    ("row", "integer"),
+    ("geometry", "geometry(Geometry, 4490)"),
+    ("component_class_id", "text"),
+    ("name", "text"),
+    ("address", "text"),
+    ("status", "text"),
+    ("data_source", "text"),
+    ("initial_date", "date"),
+    ("attributes", "jsonb"),
+    ("competent_department_id", "bigint"),
+    ("owner_id", "bigint"),
+    ("maintainer_id", "bigint"),
+    ("community_id", "text"),
+    ("grid_cell_id", "text"),
+    ("needs_review", "boolean"),
+    ("review_reason", "text"),
+    ("source_key", "text"),
+)
+INSERT_COLUMNS: Final = (*(name for name, _t in ROW_COLUMNS), "county_code")
+UPDATE_COLUMNS: Final = (*(name for name, _t in ROW_COLUMNS), "target_id", "expected_version")
+
+_INSERTS = "import_staged_inserts"
+_UPDATES = "import_staged_updates"
+_NUMBERED = "import_numbered_inserts"
+_BEFORE = "import_update_before"
+
+
+def _table_sql(name: str, extra: Sequence[tuple[str, str]]) -> str:
+    columns = ", ".join(f"{n} {t}" for n, t in (*ROW_COLUMNS, *extra))
+    return f"DROP TABLE IF EXISTS {name}; CREATE TEMP TABLE {name} ({columns})"
+
+
+def create_staging() -> None:
+    """(Re)create the session's staging tables, empty."""
+    with connection.cursor() as cursor:
+        cursor.execute(_table_sql(_INSERTS, [("county_code", "text")]))
+        cursor.execute(
+            _table_sql(_UPDATES, [("target_id", "bigint"), ("expected_version", "integer")])
+        )
+
+
+def drop_staging() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DROP TABLE IF EXISTS {_INSERTS}; DROP TABLE IF EXISTS {_UPDATES}; "
+            f"DROP TABLE IF EXISTS {_NUMBERED}; DROP TABLE IF EXISTS {_BEFORE}"
+        )
+
+
+def _copy(name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """COPY rows into a table: CSV built in memory; an empty unquoted field is NULL."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
+        )
+
+
+def stage_inserts(rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in ``INSERT_COLUMNS`` order (geometry as hex EWKB, attributes as JSON text)."""
+    _copy(_INSERTS, INSERT_COLUMNS, rows)
+
+
+def stage_updates(rows: Iterable[Sequence[Any]]) -> None:
+    """Rows in ``UPDATE_COLUMNS`` order."""
+    _copy(_UPDATES, UPDATE_COLUMNS, rows)
+
+
+def staged_groups() -> list[tuple[str, str, int]]:
+    """(county, class, count) of the staged insertions, in a stable order."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT county_code, component_class_id, count(*) FROM {_INSERTS} "  # noqa: S608
+            "GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        return [(county, klass, int(n)) for county, klass, n in cursor.fetchall()]
+
+
+# The history snapshot of a stored component, built in PostGIS: the same document as
+# ``component_catalog.representation.snapshot`` (a GeoJSON Feature without updated_at and
+# version). ``c`` is the component; k, cd, ow, mt its class and organizations.
+# (name, SQL expression, may be null)
+_PROPERTIES: Final = (
+    ("identifier", "c.identifier", False),
+    ("class", "c.component_class_id", False),
+    ("class_name", "k.name_zh", False),
+    ("name", "c.name", False),
+    ("address", "c.address", False),
+    ("status", "c.status", False),
+    ("currency", "c.currency", False),
+    ("competent_department", "cd.code", False),
+    ("competent_department_name", "cd.name", False),
+    ("owner", "ow.code", False),
+    ("owner_name", "ow.name", False),
+    ("maintainer", "mt.code", False),
+    ("maintainer_name", "mt.name", False),
+    ("community", "c.community_id", False),
+    ("grid_cell", "c.grid_cell_id", True),
+    ("data_source", "c.data_source", False),
+    ("initial_date", "c.initial_date", False),
+    ("change_date", "c.change_date", False),
+    ("attributes", "c.attributes", False),
+    (
+        "gnss",
+        """CASE WHEN c.gnss_fix <> '' OR c.gnss_accuracy_m IS NOT NULL THEN
+            jsonb_build_object(
+                'fix', NULLIF(c.gnss_fix, ''), 'accuracy_m', c.gnss_accuracy_m,
+                'satellites', c.gnss_satellites, 'time', c.gnss_time,
+                'device', NULLIF(c.gnss_device, ''))
+            END""",
+        True,
+    ),
+    ("needs_review", "c.needs_review", False),
+    ("review_reason", "c.review_reason", False),
+    ("notes", "c.notes", False),
+)
+_GEOMETRY = "ST_AsGeoJSON(c.geometry, 15)::jsonb"
+_SNAPSHOT = (
+    "jsonb_build_object('type', 'Feature', 'id', c.identifier, 'geometry', "
+    + _GEOMETRY
+    + ", 'properties', jsonb_build_object("
+    + ", ".join(f"'{name}', {expr}" for name, expr, _null in _PROPERTIES)
+    + "))"
+)
+# The changes of a creation, ``representation.diff(None, snapshot)``: every property that is
+# not null as [null, value] (names of the class and organizations left out), and the
+# geometry; built from the columns, as the general diff over jsonb_each costs far more.
+_CHANGED = [(n, e, null) for n, e, null in _PROPERTIES if not n.endswith("_name")]
+_CREATED_CHANGES = (
+    "jsonb_build_object("
+    + ", ".join(f"'{n}', jsonb_build_array(NULL, {e})" for n, e, null in _CHANGED if not null)
+    + f", 'geometry', jsonb_build_array(NULL, {_GEOMETRY}))"
+    + "".join(
+        f" || CASE WHEN ({e}) IS NULL THEN '{{}}'::jsonb"
+        f" ELSE jsonb_build_object('{n}', jsonb_build_array(NULL, {e})) END"
+        for n, e, null in _CHANGED
+        if null
+    )
+)
+_SNAPSHOT_JOINS = """
+JOIN component_catalog_componentclass k ON k.code = c.component_class_id
+JOIN core_organization cd ON cd.id = c.competent_department_id
+JOIN core_organization ow ON ow.id = c.owner_id
+JOIN core_organization mt ON mt.id = c.maintainer_id
+"""
+# field -> [old, new] as ``representation.diff``: names of organizations and the class are
+# left out, geometry compared as a whole. ``b`` (before, NULL for a creation), ``a`` (after).
+_DIFF = """
+(SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_array(o.value, n.value)), '{}'::jsonb)
+ FROM jsonb_each(a -> 'properties') n
+ LEFT JOIN jsonb_each(b -> 'properties') o ON o.key = n.key
+ WHERE right(n.key, 5) <> '_name' AND n.key <> 'class_name'
+   AND coalesce(o.value, 'null'::jsonb) IS DISTINCT FROM n.value)
+|| CASE WHEN (b -> 'geometry') IS DISTINCT FROM (a -> 'geometry')
+        THEN jsonb_build_object('geometry', jsonb_build_array(b -> 'geometry', a -> 'geometry'))
+        ELSE '{}'::jsonb END
+"""
+
+
+def insert_staged(
+    first_serials: Sequence[tuple[str, str, int]],
+    *,
+    user_id: int | None,
+    username: str,
+    changeset_id: int,
+    source_name: str,
+    sample_rows: Sequence[int] = (),
+) -> tuple[int, dict[int, str]]:
+    """Number the staged insertions (serials from ``first_serials``: county, class, first
+    serial reserved), insert them and write their history. Returns the number inserted and
+    the identifiers of ``sample_rows``. Must run inside the import's transaction."""
+    counties = [c for c, _k, _f in first_serials]
+    classes = [k for _c, k, _f in first_serials]
+    firsts = [f for _c, _k, f in first_serials]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            DROP TABLE IF EXISTS {_NUMBERED};
+            CREATE TEMP TABLE {_NUMBERED} ON COMMIT DROP AS
+            SELECT s.*, n.serial,
+                   s.county_code || s.component_class_id || lpad(n.serial::text, 6, '0')
+                       AS identifier
+            FROM {_INSERTS} s
+            JOIN (
+                SELECT i.row, f.first + row_number() OVER (
+                           PARTITION BY i.county_code, i.component_class_id ORDER BY i.row) - 1
+                       AS serial
+                FROM {_INSERTS} i
+                JOIN unnest(%s::text[], %s::text[], %s::integer[]) AS f(county, klass, first)
+                  ON f.county = i.county_code AND f.klass = i.component_class_id
+            ) n ON n.row = s.row
+            """,  # noqa: S608
+            [counties, classes, firsts],
+        )
+        cursor.execute(
+            f"""
+            INSERT INTO {COMPONENT} (
+                identifier, county_code, serial, component_class_id, geometry, name, address,
+                status, currency, data_source, initial_date, change_date, attributes,
+                gnss_fix, gnss_device, needs_review, review_reason, notes, version,
+                created_at, updated_at, community_id, grid_cell_id, competent_department_id,
+                owner_id, maintainer_id, created_by_id, updated_by_id,
+                source_name, source_row, source_key)
+            SELECT identifier, county_code, serial, component_class_id, geometry,
+                coalesce(name, ''), coalesce(address, ''), coalesce(status, 'good'), 'in_use',
+                coalesce(data_source, 'other'), coalesce(initial_date, current_date),
+                current_date, coalesce(attributes, '{{}}'::jsonb), '', '',
+                coalesce(needs_review, false), coalesce(review_reason, ''), '', 1,
+                now(), now(), community_id, grid_cell_id, competent_department_id,
+                owner_id, maintainer_id, %(user)s, %(user)s,
+                %(source)s, row, coalesce(source_key, '')
+            FROM {_NUMBERED} ORDER BY row
+            """,  # noqa: S608
+            {"user": user_id, "source": source_name},
+        )
+        inserted = cursor.rowcount
+        cursor.execute(
+            f"""
+            INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
+                                   actor_username, time, changes, snapshot)
+            SELECT c.identifier, 1, 'create', %(changeset)s, %(user)s, %(username)s, now(),
+                   {_CREATED_CHANGES}, {_SNAPSHOT}
+            FROM {_NUMBERED} i
+            JOIN {COMPONENT} c ON c.identifier = i.identifier
+            {_SNAPSHOT_JOINS}
+            ORDER BY i.row
+            """,  # noqa: S608
+            {"changeset": changeset_id, "user": user_id, "username": username},
+        )
+        identifiers: dict[int, str] = {}
+        if sample_rows:
+            cursor.execute(
+                f"SELECT row, identifier FROM {_NUMBERED} WHERE row = ANY(%s)",  # noqa: S608
+                [list(sample_rows)],
+            )
+            identifiers = dict(cursor.fetchall())
+        cursor.execute(f"DROP TABLE {_NUMBERED}")
+    return inserted, identifiers
+
+
+def check_deferred_constraints() -> None:
+    """Check the deferred (foreign-key) constraints now rather than at COMMIT, so that a
+    violation is reported with the load and the load's timing includes the checks."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+class StaleRows(Exception):
+    """Components that changed (or vanished) between validation and commit."""
+
+    def __init__(self, identifiers: list[str]) -> None:
+        super().__init__(", ".join(identifiers))
+        self.identifiers = identifiers
+
+
+def update_staged(
+    *, user_id: int | None, username: str, changeset_id: int, source_name: str
+) -> int:
+    """Apply the staged updates: lock the targets, check that each is still at the version
+    validation saw (``StaleRows`` otherwise), update them (version + 1; empty values keep
+    what is stored; attributes are merged) and write history with the changes. Must run
+    inside the import's transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT u.target_id, u.expected_version, c.identifier, c.version
+            FROM {_UPDATES} u
+            LEFT JOIN (
+                SELECT id, identifier, version FROM {COMPONENT}
+                WHERE id IN (SELECT target_id FROM {_UPDATES})
+                ORDER BY id
+                FOR UPDATE
+            ) c ON c.id = u.target_id
+            ORDER BY u.target_id
+            """  # noqa: S608
+        )
+        stale = [
+            identifier or f"id {target}"
+            for target, expected, identifier, version in cursor.fetchall()
+            if version != expected
+        ]
+        if stale:
+            raise StaleRows(stale)
+        cursor.execute(
+            f"""
+            DROP TABLE IF EXISTS {_BEFORE};
+            CREATE TEMP TABLE {_BEFORE} ON COMMIT DROP AS
+            SELECT c.id, {_SNAPSHOT} AS snap
+            FROM {_UPDATES} u JOIN {COMPONENT} c ON c.id = u.target_id {_SNAPSHOT_JOINS}
+            """  # noqa: S608
+        )
+        cursor.execute(
+            f"""
+            UPDATE {COMPONENT} c SET
+                geometry = u.geometry,
+                community_id = u.community_id,
+                grid_cell_id = u.grid_cell_id,
+                competent_department_id = u.competent_department_id,
+                owner_id = u.owner_id,
+                maintainer_id = u.maintainer_id,
+                name = coalesce(NULLIF(u.name, ''), c.name),
+                address = coalesce(NULLIF(u.address, ''), c.address),
+                status = coalesce(u.status, c.status),
+                data_source = coalesce(u.data_source, c.data_source),
+                needs_review = CASE WHEN u.data_source IS NULL THEN c.needs_review
+                                    ELSE coalesce(u.needs_review, false) END,
+                review_reason = CASE WHEN u.data_source IS NULL THEN c.review_reason
+                                     ELSE coalesce(u.review_reason, '') END,
+                initial_date = coalesce(u.initial_date, c.initial_date),
+                change_date = current_date,
+                attributes = c.attributes || coalesce(u.attributes, '{{}}'::jsonb),
+                source_name = %(source)s,
+                source_row = u.row,
+                source_key = CASE WHEN c.source_key = '' THEN coalesce(u.source_key, '')
+                                  ELSE c.source_key END,
+                version = c.version + 1,
+                updated_at = now(),
+                updated_by_id = %(user)s
+            FROM {_UPDATES} u
+            WHERE c.id = u.target_id
+            """,  # noqa: S608
+            {"user": user_id, "source": source_name},
+        )
+        updated = cursor.rowcount
+        cursor.execute(
+            f"""
+            INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
+                                   actor_username, time, changes, snapshot)
+            SELECT s.identifier, s.version, 'update', %(changeset)s, %(user)s, %(username)s,
+                   now(), (SELECT {_DIFF} FROM (SELECT s.before AS b, s.snap AS a) d), s.snap
+            FROM (
+                SELECT c.identifier, c.version, bf.snap AS before, {_SNAPSHOT} AS snap
+                FROM {_UPDATES} u
+                JOIN {COMPONENT} c ON c.id = u.target_id
+                JOIN {_BEFORE} bf ON bf.id = c.id
+                {_SNAPSHOT_JOINS}
+                ORDER BY u.row
+            ) s
+            """,  # noqa: S608
+            {"changeset": changeset_id, "user": user_id, "username": username},
+        )
+        cursor.execute(f"DROP TABLE {_BEFORE}")
+    return updated
