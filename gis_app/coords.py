@@ -328,7 +328,7 @@ def _transformer_to_4490(source: str) -> Transformer:
     return Transformer.from_crs(source, EPSG_4490, always_xy=True)
 
 
-def _coords_function(crs: str) -> Callable[[FloatArray], FloatArray] | None:
+def coordinate_function(crs: str) -> Callable[[FloatArray], FloatArray] | None:
     """Function mapping an (N, 2) or (N, 3) coordinate array in ``crs`` to EPSG:4490.
 
     ``None`` when the conversion is the identity.
@@ -376,7 +376,7 @@ def transform_geometry(geom: BaseGeometry, crs: str) -> BaseGeometry:
     Z coordinates are kept if present (passed through unchanged, except where PROJ itself
     transforms heights). The input geometry is not modified.
     """
-    func = _coords_function(parse_crs(crs))
+    func = coordinate_function(parse_crs(crs))
     if func is None:
         return geom
     include_z = bool(shapely.has_z(geom))

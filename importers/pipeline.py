@@ -157,7 +157,7 @@ def refusal_for_crs(info: SourceInfo, file_name: str) -> str:
 def _coords_function(crs: str) -> Callable[[np.ndarray], np.ndarray] | None:
     # gis_app.coords keeps its array function private; transform_geometry() takes one
     # geometry at a time, and a batch is converted in one call here.
-    return coords._coords_function(coords.parse_crs(crs))
+    return coords.coordinate_function(coords.parse_crs(crs))
 
 
 def to_storage_crs(geometries: np.ndarray, crs: str) -> np.ndarray:
