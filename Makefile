@@ -55,7 +55,9 @@ migrate: db
 demo: migrate
 	@$(MANAGE) load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/  (demo accounts: see README; Ctrl-C stops)"
-	@exec $(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
+	@$(MANAGE) procrastinate worker --queues imports >.local/worker.log 2>&1 & worker=$$!; \
+		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
 
 serve: migrate
 	@exec $(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
@@ -63,7 +65,7 @@ serve: migrate
 lint: setup
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy gis_app layers
+	@$(VENV)/bin/mypy gis_app layers component_catalog importers tiles
 
 test: migrate lint
 	@$(MANAGE) makemigrations --check --dry-run

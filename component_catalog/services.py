@@ -36,6 +36,7 @@ from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, Permis
 from gis_app.models import AuditResult
 from gis_app.roles import Action
 from layers.models import SRID
+from tiles import cache as tile_cache
 
 MAX_BATCH = 1000
 
@@ -394,6 +395,10 @@ def create_component(ctx: EditContext, data: ComponentInput) -> Component:
     with transaction.atomic():
         changeset = _changeset(ctx)
         ComponentHistory.objects.bulk_create(_insert(ctx, changeset, [prepared]))
+        tile_cache.invalidate_geometries(
+            tile_cache.component_layers([prepared.component.component_class_id]),
+            [prepared.component.geometry],
+        )
         audit.record(
             "component.create",
             actor=ctx.user,
@@ -419,6 +424,10 @@ def update_component(
         locked = _lock([identifier])[identifier]
         history = _write_update(ctx, changeset, locked, prepared)
         history.save()
+        tile_cache.invalidate_geometries(
+            tile_cache.component_layers([locked.component_class_id]),
+            [locked.geometry, prepared.component.geometry],
+        )
         audit.record(
             "component.update",
             actor=ctx.user,
@@ -446,6 +455,9 @@ def retire_component(ctx: EditContext, identifier: str, version: int | None) -> 
         changeset = _changeset(ctx)
         locked = _lock([identifier])[identifier]
         _write_update(ctx, changeset, locked, prepared, HistoryAction.RETIRE).save()
+        tile_cache.invalidate_geometries(
+            tile_cache.component_layers([locked.component_class_id]), [locked.geometry]
+        )
         audit.record(
             "component.retire",
             actor=ctx.user,
@@ -480,6 +492,9 @@ def delete_component(ctx: EditContext, identifier: str, version: int | None) -> 
         )
         locked.photos.all().delete()
         locked.delete()
+        tile_cache.invalidate_geometries(
+            tile_cache.component_layers([locked.component_class_id]), [locked.geometry]
+        )
         audit.record(
             "component.delete",
             actor=ctx.user,
@@ -598,8 +613,15 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
         changeset = _changeset(ctx)
         history = _insert(ctx, changeset, creations) if creations else []
         locked = _lock([p.component.identifier for p in updates])
+        touched: defaultdict[str, list[Any]] = defaultdict(list)
         for p in updates:
-            history.append(_write_update(ctx, changeset, locked[p.component.identifier], p))
+            old = locked[p.component.identifier]
+            history.append(_write_update(ctx, changeset, old, p))
+            touched[old.component_class_id] += [old.geometry, p.component.geometry]
+        for p in creations:
+            touched[p.component.component_class_id].append(p.component.geometry)
+        for klass, geometries in touched.items():
+            tile_cache.invalidate_geometries(tile_cache.component_layers([klass]), geometries)
         ComponentHistory.objects.bulk_create(history)
         audit.record(
             "component.batch",

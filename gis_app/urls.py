@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("component_catalog.api.urls")),
     path("", include("component_catalog.quality_api")),
     path("", include("layers.basemap_api")),
+    path("", include("importers.api_urls")),
 ]
 
 urlpatterns = [
@@ -20,9 +21,12 @@ urlpatterns = [
     path("accounts/logout/", views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("imports/", include("importers.urls")),
     path("api/v1/", include(api_v1)),
     path("ogc", RedirectView.as_view(url="/ogc/", permanent=True)),
+    path("ogc/", include("tiles.ogc_urls")),
     path("ogc/", include("layers.ogc.urls")),
+    path("tiles/", include("tiles.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -7,3 +7,10 @@ class ImportersConfig(AppConfig):
     label = "importers"
     verbose_name = _("Importers")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from gis_app import access
+        from importers.models import ImportJob
+        from importers.policies import ImportJobPolicy
+
+        access.register(ImportJob, ImportJobPolicy())

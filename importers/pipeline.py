@@ -76,6 +76,7 @@ from importers.readers import (
     open_reader,
 )
 from importers.report import RejectedWriter, Report
+from tiles import cache as tile_cache
 
 # Degrees added around each city's areas before a coordinate counts as implausible
 # (about 5 km): points just outside a boundary are "outside every community", a clearer
@@ -1134,9 +1135,11 @@ class ImportRun:
                 closed_at=timezone.now(),
             )
             firsts = []
+            classes = set()
             for county, klass, count in sql.staged_groups():
                 serials = catalog_sql.reserve_serials(county, klass, count)
                 firsts.append((county, klass, serials.start))
+                classes.add(klass)
             inserted, identifiers = 0, dict[int, str]()
             if self.staged[INSERT]:
                 inserted, identifiers = sql.insert_staged(
@@ -1156,6 +1159,10 @@ class ImportRun:
                     source_name=self.file_name,
                 )
             sql.check_deferred_constraints()
+            # A bulk load touches too many tiles to list: its classes' layers start afresh.
+            classes |= set(sql.updated_classes()) if self.staged[UPDATE] else set()
+            for layer_code in tile_cache.component_layers(sorted(classes)):
+                tile_cache.invalidate_layer(layer_code)
             for feature in self.report.sample:
                 row = feature["properties"]["row"]
                 if row in identifiers:

@@ -279,10 +279,14 @@ def _copy(name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> N
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
     buffer.seek(0)
+    statement = f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
     with connection.cursor() as cursor:
-        cursor.copy_expert(
-            f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)", buffer
-        )
+        raw = cursor.cursor  # the driver's cursor: Django prefers psycopg 3 when installed
+        if hasattr(raw, "copy_expert"):  # psycopg2
+            raw.copy_expert(statement, buffer)
+        else:  # psycopg 3 (a dependency of procrastinate, the job queue)
+            with raw.copy(statement) as copy:
+                copy.write(buffer.getvalue())
 
 
 def stage_inserts(rows: Iterable[Sequence[Any]]) -> None:
@@ -303,6 +307,16 @@ def staged_groups() -> list[tuple[str, str, int]]:
             "GROUP BY 1, 2 ORDER BY 1, 2"
         )
         return [(county, klass, int(n)) for county, klass, n in cursor.fetchall()]
+
+
+def updated_classes() -> list[str]:
+    """Classes of the components the staged updates change."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT DISTINCT c.component_class_id FROM {_UPDATES} u "  # noqa: S608
+            f"JOIN {COMPONENT} c ON c.id = u.target_id"
+        )
+        return [klass for (klass,) in cursor.fetchall()]
 
 
 # The history snapshot of a stored component, built in PostGIS: the same document as

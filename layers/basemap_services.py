@@ -35,6 +35,7 @@ from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, Permis
 from gis_app.models import AuditResult
 from gis_app.roles import Action
 from layers.basemap_models import (
+    BUILDING_DETAILS_LAYER,
     BUILDINGS_LAYER,
     LAYER_OF_KIND,
     LINE_KINDS,
@@ -49,6 +50,7 @@ from layers.basemap_models import (
 )
 from layers.basemap_policies import DetailAccess, may_edit_details
 from layers.models import SRID, AdminArea, AreaLevel
+from tiles import cache as tile_cache
 
 DETAIL_FIELDS = ("floors", "use", "units_count", "build_year")
 ROAD_CLASSES = ["快速路", "主干路", "次干路", "支路"]
@@ -90,6 +92,7 @@ GEOJSON_TYPES = {
     "MULTIPOLYGON": "MultiPolygon",
 }
 READ_ONLY = {"id", "key", "community", "layer", "created_at", "updated_at"}
+TILE_LAYERS_OF_BUILDINGS = [BUILDINGS_LAYER, BUILDING_DETAILS_LAYER]
 BUILDING_PROPERTIES = {"name", "address", *DETAIL_FIELDS, "version", *READ_ONLY}
 FEATURE_PROPERTIES = {"kind", "name", "attributes", "version", *READ_ONLY}
 
@@ -551,6 +554,7 @@ def create_building(ctx: EditContext, data: BuildingInput) -> Building:
         building.version = 1
         building.created_by = building.updated_by = _actor(ctx)
         building.save()
+        tile_cache.invalidate_geometries(TILE_LAYERS_OF_BUILDINGS, [building.geometry])
         _history(
             ctx,
             BUILDINGS_LAYER,
@@ -628,6 +632,7 @@ def update_building(ctx: EditContext, pk: int, data: BuildingInput) -> Building:
         new.version = locked.version + 1
         new.updated_by = _actor(ctx)
         new.save()
+        tile_cache.invalidate_geometries(TILE_LAYERS_OF_BUILDINGS, [locked.geometry, new.geometry])
         changes = diff(before, building_snapshot(new))
         _history(ctx, BUILDINGS_LAYER, key, new.version, BaseHistoryAction.UPDATE, changes, comment)
         audit.record(
@@ -683,6 +688,7 @@ def create_base_feature(ctx: EditContext, data: FeatureInput) -> BaseFeature:
         feature.version = 1
         feature.created_by = feature.updated_by = _actor(ctx)
         feature.save()
+        tile_cache.invalidate_geometries([LAYER_OF_KIND[feature.kind]], [feature.geometry])
         _history(
             ctx,
             feature.layer_code,
@@ -756,6 +762,7 @@ def update_base_feature(ctx: EditContext, pk: int, data: FeatureInput) -> BaseFe
         new.version = locked.version + 1
         new.updated_by = _actor(ctx)
         new.save()
+        tile_cache.invalidate_geometries([LAYER_OF_KIND[new.kind]], [locked.geometry, new.geometry])
         changes = diff(before, feature_snapshot(new))
         _history(
             ctx,

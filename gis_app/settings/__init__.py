@@ -52,10 +52,12 @@ INSTALLED_APPS = [
     "rest_framework_gis",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI as static files, never from a CDN
+    "procrastinate.contrib.django",  # background jobs, queued in the same PostgreSQL
     "gis_app.apps.CoreConfig",
     "layers.apps.LayersConfig",
     "component_catalog.apps.ComponentCatalogConfig",
     "importers.apps.ImportersConfig",
+    "tiles.apps.TilesConfig",
 ]
 
 MIDDLEWARE = [
@@ -143,6 +145,8 @@ STORAGES = {
 }
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 MEDIA_URL = "/media/"
+# Web/API uploads for imports (kept under MEDIA_ROOT/imports/<job>/ for the commit).
+IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from importers import views
+
+app_name = "importers"
+
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("<int:pk>/", views.job, name="job"),
+]

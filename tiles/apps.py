@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TilesConfig(AppConfig):
+    name = "tiles"
+    verbose_name = _("Map tiles")
+
+    def ready(self) -> None:
+        from gis_app import access
+        from tiles.models import RasterLayer
+        from tiles.policies import RasterLayerPolicy
+
+        access.register(RasterLayer, RasterLayerPolicy())

@@ -1,0 +1,431 @@
+"""The hand-written SQL of the tiles app, with bound parameters only.
+
+Vector tiles follow the known-best pattern (DESIGN.md section 9): the access-filtered ORM
+queryset of the layer's feature source, narrowed by ``&&`` against ``ST_TileEnvelope``
+widened by a margin (served by a GiST index: ``geom_3857`` for components, so no per-row
+transform; the native CGCS2000 column for the small base layers, against the envelope
+transformed once), then ``ST_AsMVTGeom`` (extent 4096, buffer 64) and ``ST_AsMVT``.
+
+Point layers below their minimum zoom are clustered: points are grouped by cells of a grid
+of ``CLUSTER_CELLS`` x ``CLUSTER_CELLS`` per tile (aligned across tiles; the query reads one
+cell beyond the tile on every side so that a cluster in the buffer is the same cluster as
+in its own tile) and each group becomes one point at the mean position of its members with
+a ``count`` (and the member's properties when it holds one). A tile thus holds at most
+(CLUSTER_CELLS + 2)^2 features per layer, whatever the data. At and above the minimum
+zoom, a layer's tile holds at most ``FEATURE_CAP`` features (TiPg's default limit).
+
+Every tile statement turns JIT off for itself (``SET LOCAL`` in the same simple query):
+compiling costs ~300 ms on the low-zoom statements and gains nothing here. Statements are
+prepared once per database connection (``PREPARE``/``EXECUTE``; psycopg2 has no
+server-side prepare of its own) unless TILES_PREPARED_STATEMENTS=0 (for a transaction-mode
+PgBouncer).
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import os
+import re
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField, F, Field, QuerySet
+from django.db.models.expressions import RawSQL
+
+from tiles.grid import BUFFER, CLUSTER_CELLS, EXTENT, Tile, tile_bounds, tile_size
+
+FEATURE_CAP = 10_000
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
+NO_JIT = "SET LOCAL jit = off; "
+# Cluster statements read anything from a few to a million rows: plan each execution with
+# its real tile (a generic plan picks an index scan for a whole-city tile, measured 3x slower).
+CUSTOM_PLAN = "SET LOCAL plan_cache_mode = force_custom_plan; "
+
+
+@dataclass(frozen=True)
+class Part:
+    """One MVT layer (or, with ``layer_names``, one MVT layer per value of the ``class``
+    property) of a tile."""
+
+    name: str  # MVT layer name (ignored with layer_names)
+    queryset: QuerySet[Any]  # access-filtered features
+    geometry_field: str  # the source's geometry field (EPSG:4490)
+    geometry_3857: str | None  # an indexed EPSG:3857 column of the same table, if any
+    properties: dict[str, str]  # MVT property -> ORM lookup
+    attributes: dict[str, tuple[str, ...]]  # class -> key attribute names ("" = any class)
+    cluster: bool
+    cluster_properties: tuple[str, ...] = ()
+    layer_names: dict[str, str] | None = None  # class code -> MVT layer name (combined tile)
+
+
+def _check(name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"property name {name!r} is not a plain identifier")
+    return name
+
+
+def _quote(name: str) -> str:
+    return '"' + _check(name) + '"'
+
+
+def _features_queryset(part: Part, tile: Any, reach: float) -> tuple[str, list[Any]]:
+    """The inner SELECT: the part's features near the tile with their 3857 geometry
+    (``t_geom``), properties (``p_<name>``) and raw attributes (``t_attrs``)."""
+    qs = part.queryset.order_by()
+    model = qs.model
+    table = connection.ops.quote_name(model._meta.db_table)
+    envelope = "ST_TileEnvelope(%s, %s, %s, margin => %s)"
+    margin = float(reach)
+    # RawSQL below: table and column names come from the model and the tiles app's own
+    # constants (quoted), every value is a bound parameter.
+    if part.geometry_3857:
+        column = f"{table}.{connection.ops.quote_name(part.geometry_3857)}"
+        geom = RawSQL(column, (), output_field=Field())  # noqa: S611
+        near = RawSQL(  # noqa: S611
+            f"{column} && {envelope}",
+            (tile.z, tile.x, tile.y, margin),
+            output_field=BooleanField(),
+        )
+    else:
+        native = model._meta.get_field(part.geometry_field).column
+        column = f"{table}.{connection.ops.quote_name(native)}"
+        geom = RawSQL(f"ST_Transform({column}, 3857)", (), output_field=Field())  # noqa: S611
+        near = RawSQL(  # noqa: S611
+            f"{column} && ST_Transform({envelope}, 4490)",
+            (tile.z, tile.x, tile.y, margin),
+            output_field=BooleanField(),
+        )
+    # A plain Field: a geometry output field would make Django select it ``::bytea``.
+    annotations: dict[str, Any] = {"t_geom": geom}
+    annotations.update({f"p_{_check(n)}": F(lookup) for n, lookup in part.properties.items()})
+    if part.attributes and not part.cluster:
+        annotations["t_attrs"] = F("attributes")
+    values = qs.filter(near).annotate(**annotations).values(*annotations)
+    if not part.cluster:
+        values = values[:FEATURE_CAP]
+    sql, params = values.query.sql_with_params()
+    return sql, list(params)
+
+
+def _attributes_sql(part: Part) -> tuple[str, list[Any]]:
+    """A jsonb column of the key attributes (ST_AsMVT expands its scalar members)."""
+    if not part.attributes:
+        return "", []
+    if part.attributes.get("") == ("*",):
+        return ", q.t_attrs AS attrs", []
+
+    def build(keys: tuple[str, ...]) -> tuple[str, list[Any]]:
+        if not keys:
+            return "NULL::jsonb", []
+        pairs = ", ".join("%s::text, q.t_attrs -> %s::text" for _ in keys)
+        return f"jsonb_build_object({pairs})", [v for key in keys for v in (key, key)]
+
+    if list(part.attributes) == [""]:
+        sql, params = build(part.attributes[""])
+        return f", {sql} AS attrs", params
+    cases, params = [], []
+    for code, keys in sorted(part.attributes.items()):
+        sql, values = build(keys)
+        cases.append(f"WHEN %s::text THEN {sql}")
+        params += [code, *values]
+    return f", CASE q.p_class {' '.join(cases)} END AS attrs", params
+
+
+def _plain_sql(part: Part, tile: Any) -> tuple[str, list[Any]]:
+    inner, inner_params = _features_queryset(part, tile, BUFFER / EXTENT)
+    columns = "".join(f", q.p_{name} AS {_quote(name)}" for name in part.properties)
+    attrs, attr_params = _attributes_sql(part)
+    sql = (
+        "SELECT ST_AsMVTGeom(q.t_geom, ST_TileEnvelope(%s, %s, %s), "  # noqa: S608
+        f"{EXTENT}, {BUFFER}, true) AS geom{columns}{attrs} FROM ({inner}) AS q"
+    )
+    return sql, [tile.z, tile.x, tile.y, *attr_params, *inner_params]
+
+
+def _cluster_sql(part: Part, tile: Any) -> tuple[str, list[Any]]:
+    inner, inner_params = _features_queryset(part, tile, 1 / CLUSTER_CELLS)
+    minx, miny, cell = Slot.MINX, Slot.MINY, Slot.CELL
+    keep = [name for name in part.cluster_properties if name in part.properties]
+    singles = "".join(
+        f", CASE WHEN count(*) = 1 THEN min(q.p_{n}::text) END AS {_quote(n)}"
+        for n in keep
+        if n != "class"
+    )
+    group = ""
+    if part.layer_names is not None:
+        singles = ', q.p_class AS "class"' + singles
+        group = ", q.p_class"
+    sql = (
+        "SELECT ST_AsMVTGeom(ST_Point(avg(ST_X(q.t_geom)), avg(ST_Y(q.t_geom)), 3857), "  # noqa: S608
+        f"ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom, "
+        f'count(*)::integer AS "count"{singles} FROM ({inner}) AS q '
+        "GROUP BY floor((ST_X(q.t_geom) - %s) / %s), floor((ST_Y(q.t_geom) - %s) / %s)"
+        f"{group}"
+    )
+    return sql, [tile.z, tile.x, tile.y, *inner_params, minx, cell, miny, cell]
+
+
+def part_sql(part: Part, tile: Any) -> tuple[str, list[Any]]:
+    """A statement returning one bytea: the part's MVT layer(s) of the tile ('' if none)."""
+    features, params = _cluster_sql(part, tile) if part.cluster else _plain_sql(part, tile)
+    # Safe: ``features`` is built from checked identifiers and the ORM's own SQL; values
+    # (layer names included) are bound parameters.
+    if part.layer_names is None:
+        sql = f"SELECT coalesce(ST_AsMVT(f, %s, {EXTENT}, 'geom'), ''::bytea) FROM ({features}) f"  # noqa: S608
+        return sql, [part.name, *params]
+    sql = (
+        "SELECT coalesce(string_agg(m.mvt, ''::bytea ORDER BY m.k), ''::bytea) FROM ("  # noqa: S608
+        f'SELECT f."class" AS k, ST_AsMVT(f, %s::jsonb ->> f."class", {EXTENT}, \'geom\') '
+        f'AS mvt FROM ({features}) f GROUP BY f."class") m'
+    )
+    return sql, [json.dumps(part.layer_names), *params]
+
+
+class Slot(enum.Enum):
+    """Tile-dependent parameters in a statement template, bound per request."""
+
+    Z = "z"
+    X = "x"
+    Y = "y"
+    MINX = "minx"
+    MINY = "miny"
+    CELL = "cell"
+
+
+@dataclass(frozen=True)
+class _SlotTile:
+    z: Slot = Slot.Z
+    x: Slot = Slot.X
+    y: Slot = Slot.Y
+
+
+_TEMPLATES: dict[Any, tuple[str, list[Any]]] = {}
+MAX_TEMPLATES = 512
+
+
+def _template(parts: list[Part]) -> tuple[str, list[Any]]:
+    """The statement with ``Slot`` markers where the tile's numbers go."""
+    if not parts:
+        return "SELECT ''::bytea", []
+    pieces, params = [], []
+    for part in parts:
+        sql, values = part_sql(part, _SlotTile())
+        pieces.append(f"({sql})")
+        params += values
+    return "SELECT " + " || ".join(pieces), params
+
+
+def _bind(params: list[Any], tile: Tile) -> list[Any]:
+    minx, miny, _maxx, _maxy = tile_bounds(tile)
+    values = {
+        Slot.Z: tile.z,
+        Slot.X: tile.x,
+        Slot.Y: tile.y,
+        Slot.MINX: minx,
+        Slot.MINY: miny,
+        Slot.CELL: tile_size(tile.z) / CLUSTER_CELLS,
+    }
+    return [values[p] if isinstance(p, Slot) else p for p in params]
+
+
+def tile_sql(parts: list[Part], tile: Tile, cache_key: Any = None) -> tuple[str, list[Any]]:
+    """One statement returning the whole tile (the parts' layers concatenated).
+
+    With ``cache_key`` (everything the statement's text and non-tile parameters depend on:
+    layer, fingerprint, scope, the parts' modes) the compiled template is kept in this
+    process, so a request skips compiling the ORM query."""
+    if cache_key is None:
+        sql, params = _template(parts)
+        return sql, _bind(params, tile)
+    key = (cache_key, tuple((p.name, p.cluster, tuple(sorted(p.layer_names or {}))) for p in parts))
+    found = _TEMPLATES.get(key)
+    if found is None:
+        if len(_TEMPLATES) >= MAX_TEMPLATES:
+            _TEMPLATES.clear()
+        found = _TEMPLATES[key] = _template(parts)
+    return found[0], _bind(found[1], tile)
+
+
+# --- the cache table -------------------------------------------------------------------
+
+# The generation of a tile: its own counter, its zoom level's and its layer's, summed (any
+# bump raises the sum). Parameters: layer, z, x, y.
+GENERATION = (
+    "SELECT coalesce(sum(generation), 0) FROM tiles_tilegeneration "
+    "WHERE layer = %s AND (z = -1 OR (z = %s AND ((x = %s AND y = %s) OR (x = -1 AND y = -1))))"
+)
+LOOKUP = (
+    "SELECT body, etag FROM tiles_tilecacheentry "  # noqa: S608
+    "WHERE layer = %s AND z = %s AND x = %s AND y = %s AND scope = %s AND fingerprint = %s "
+    f"AND generation = ({GENERATION})"
+)
+
+
+@dataclass(frozen=True)
+class Key:
+    layer: str
+    tile: Tile
+    scope: str
+    fingerprint: str
+
+    def params(self) -> list[Any]:
+        t = self.tile
+        return [self.layer, t.z, t.x, t.y, self.scope, self.fingerprint]
+
+    def template_key(self) -> tuple[str, str, str]:
+        return (self.layer, self.fingerprint, self.scope)
+
+    def generation_params(self) -> list[Any]:
+        t = self.tile
+        return [self.layer, t.z, t.x, t.y]
+
+
+def lookup(key: Key) -> tuple[bytes, str] | None:
+    """The cached tile and its ETag, if it is still valid."""
+    row = _fetch_one(LOOKUP, [*key.params(), *key.generation_params()])
+    return (bytes(row[0]), row[1]) if row else None
+
+
+def render(parts: list[Part], tile: Tile, cache_key: Any = None) -> bytes:
+    sql, params = tile_sql(parts, tile, cache_key)
+    row = _fetch_one(sql, params, no_jit=True, custom_plan=any(p.cluster for p in parts))
+    return bytes(row[0]) if row and row[0] is not None else b""
+
+
+def render_and_store(key: Key, parts: list[Part]) -> tuple[bytes, str]:
+    """Render the tile and store it with the generation read in the same statement (one
+    snapshot: if an edit commits meanwhile, the stored generation is already behind)."""
+    body_sql, body_params = tile_sql(parts, key.tile, key.template_key())
+    sql = (
+        f"WITH g AS ({GENERATION}), t AS ({body_sql} AS body) "  # noqa: S608
+        "INSERT INTO tiles_tilecacheentry "
+        "(layer, z, x, y, scope, fingerprint, generation, etag, body, created_at) "
+        "SELECT %s::text, %s::smallint, %s::int, %s::int, %s::text, %s::text, (SELECT * FROM g), "
+        "md5(t.body), t.body, now() FROM t "
+        "ON CONFLICT (layer, z, x, y, scope) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+        "generation = EXCLUDED.generation, etag = EXCLUDED.etag, body = EXCLUDED.body, "
+        "created_at = EXCLUDED.created_at RETURNING body, etag"
+    )
+    row = _fetch_one(
+        sql,
+        [*key.generation_params(), *body_params, *key.params()],
+        no_jit=True,
+        custom_plan=any(p.cluster for p in parts),
+    )
+    assert row is not None
+    return bytes(row[0]), row[1]
+
+
+_BUMP = """
+INSERT INTO tiles_tilegeneration (layer, z, x, y, generation)
+SELECT k.layer, k.z, k.x, k.y, 1
+FROM unnest(%s::text[], %s::int[], %s::int[], %s::int[]) AS k(layer, z, x, y)
+ORDER BY 1, 2, 3, 4
+ON CONFLICT (layer, z, x, y) DO UPDATE SET generation = tiles_tilegeneration.generation + 1
+"""
+_DROP_CACHED = """
+DELETE FROM tiles_tilecacheentry c
+USING unnest(%s::text[], %s::int[], %s::int[], %s::int[]) AS k(layer, z, x, y)
+WHERE c.layer = k.layer AND (k.z = -1 OR (c.z = k.z AND (k.x = -1 OR (c.x = k.x AND c.y = k.y))))
+"""
+
+
+def bump(keys: list[tuple[str, int, int, int]]) -> None:
+    """Raise the generation of these (layer, z, x, y) keys (-1: all) and drop their cached
+    tiles. Inside the caller's transaction; rows are locked in a fixed order."""
+    if not keys:
+        return
+    columns = [list(column) for column in zip(*sorted(set(keys)), strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(_BUMP, columns)
+        cursor.execute(_DROP_CACHED, columns)
+
+
+def clear(layer: str | None = None) -> int:
+    with connection.cursor() as cursor:
+        if layer is None:
+            cursor.execute("DELETE FROM tiles_tilecacheentry")
+        else:
+            cursor.execute("DELETE FROM tiles_tilecacheentry WHERE layer = %s", [layer])
+        return int(cursor.rowcount)
+
+
+def stats() -> list[tuple[str, int, int]]:
+    """(layer, tiles, bytes) of the cache."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT layer, count(*), coalesce(sum(length(body)), 0) FROM tiles_tilecacheentry "
+            "GROUP BY layer ORDER BY layer"
+        )
+        return [(layer, int(n), int(size)) for layer, n, size in cursor.fetchall()]
+
+
+# --- prepared statements ---------------------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+
+
+def use_prepared() -> bool:
+    return os.environ.get("TILES_PREPARED_STATEMENTS", "1").lower() not in ("0", "false", "no")
+
+
+def _numbered(sql: str) -> str:
+    """``%s`` placeholders as ``$1, $2, ...`` (``%%`` back to ``%``) for PREPARE."""
+    counter = iter(range(1, 10_000))
+    return _PLACEHOLDER.sub(lambda m: "%" if m.group() == "%%" else f"${next(counter)}", sql)
+
+
+MAX_PREPARED = 500  # per connection; then DEALLOCATE ALL and start again
+
+
+_PREPARED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def _prepared_names(cursor: Any) -> set[str]:
+    """Names prepared on the current database connection (keyed by the DB-API connection
+    object, so a reconnect starts afresh)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    names = _PREPARED.get(raw)
+    if names is None or len(names) >= MAX_PREPARED:
+        if names:
+            cursor.execute("DEALLOCATE ALL")
+        names = _PREPARED[raw] = set()
+    return names
+
+
+def _last_result(cursor: Any) -> Any:
+    """The row of the last statement of a multi-statement query: psycopg2 keeps the last
+    result; psycopg 3 (client-side binding, Django's default) starts at the first, so step
+    over the ``SET LOCAL`` results."""
+    raw = getattr(cursor, "cursor", cursor)
+    while raw.description is None:
+        try:
+            if not raw.nextset():
+                break
+        except Exception:  # psycopg2: NotSupportedError (and it has the last result)  # noqa: BLE001
+            break
+    return raw.fetchone()
+
+
+def _fetch_one(sql: str, params: list[Any], no_jit: bool = False, custom_plan: bool = False) -> Any:
+    prefix = (NO_JIT if no_jit else "") + (CUSTOM_PLAN if custom_plan else "")
+    with connection.cursor() as cursor:
+        if not use_prepared():
+            cursor.execute(prefix + sql, params)
+            return _last_result(cursor)
+        name = "tile_" + hashlib.sha1(sql.encode(), usedforsecurity=False).hexdigest()[:20]
+        names = _prepared_names(cursor)
+        if name not in names:
+            cursor.execute(f"PREPARE {name} AS {_numbered(sql)}")
+            names.add(name)
+        if params:
+            placeholders = ", ".join(["%s"] * len(params))
+            cursor.execute(f"{prefix}EXECUTE {name}({placeholders})", params)
+        else:
+            cursor.execute(f"{prefix}EXECUTE {name}")
+        return _last_result(cursor)
