@@ -24,74 +24,32 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gis_app import access, coords, params
+from gis_app import access, params
+from gis_app.api_common import (
+    GEOJSON,
+    FeatureCursorPagination,
+    body_object,
+    crs_of,
+    if_match_version,
+    require_login,
+)
 from gis_app.audit import source_address
-from gis_app.errors import InvalidInput, NotAuthenticated
+from gis_app.errors import InvalidInput
 from layers import basemap_services as services
 from layers.basemap_models import BaseFeature, BaseFeatureKind, Building, BuildingUse
 from layers.basemap_policies import DetailAccess
 from layers.models import SRID
 
-GEOJSON = "application/geo+json"
-
-
-class FeatureCursorPagination(CursorPagination):
-    """Keyset paging on the id: a deep page costs what the first page costs."""
-
-    ordering = "id"
-    page_size = 100
-    page_size_query_param = "limit"
-    max_page_size = 1000
-
-    def get_paginated_response(self, data: Any) -> Response:
-        return Response(
-            {
-                "type": "FeatureCollection",
-                "features": data,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-            },
-            content_type=GEOJSON,
-        )
-
-
-# --- request parsing ---------------------------------------------------------------------
-
-
-def require_login(request: Request) -> None:
-    if not request.user.is_authenticated:
-        raise NotAuthenticated()
-
-
-def crs_of(request: Request) -> str:
-    try:
-        return coords.parse_crs(request.query_params.get("crs"))
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="crs") from None
-
-
-def body_object(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise InvalidInput(_("The body must be a JSON object."), field="body")
-    return request.data
-
 
 def version_of(request: Request, body: dict[str, Any]) -> int | None:
     """The version the client started from: If-Match header, else the body's version."""
-    header = request.headers.get("If-Match")
-    if header:
-        value = header.strip().removeprefix("W/").strip('"')
-        if not value.isdigit() or int(value) < 1:
-            raise InvalidInput(
-                _('If-Match must be the ETag of the version you started from, e.g. "3".'),
-                field="If-Match",
-            )
-        return int(value)
+    header = if_match_version(request)
+    if header is not None:
+        return header
     raw = body.get("version", (body.get("properties") or {}).get("version"))
     return None if raw is None else services.parse_version(raw)
 

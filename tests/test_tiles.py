@@ -416,8 +416,10 @@ def test_a_private_raster_is_hidden_from_anonymous_callers() -> None:
 def test_register_raster_refuses_a_file_that_is_not_a_raster(tmp_path: Path) -> None:
     from django.core.management import CommandError, call_command
 
+    from django.utils import translation
+
     bogus = tmp_path / "not.tif"
     bogus.write_text("no raster here")
-    with pytest.raises(CommandError, match="not a raster"):
+    with translation.override("en"), pytest.raises(CommandError, match="not a raster"):
         call_command("register_raster", "bogus", str(bogus), stdout=io.StringIO())
     assert shutil.which("true") is not None

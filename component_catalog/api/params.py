@@ -12,40 +12,19 @@ from rest_framework.request import Request
 
 from component_catalog.models import ComponentStatus
 from component_catalog.services import EditContext
-from gis_app import coords, params
+from gis_app import params
+from gis_app.api_common import if_match_version
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput
 
 CLASS_LIST = re.compile(r"^\d{4}(,\d{4})*$")
 
 
-def crs_of(request: Request) -> str:
-    try:
-        return coords.parse_crs(request.query_params.get("crs"))
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="crs") from None
-
-
-def body_object(request: Request) -> dict[str, Any]:
-    if not isinstance(request.data, dict):
-        raise InvalidInput(_("The body must be a JSON object."), field="body")
-    return request.data
-
-
 def version_of(request: Request, body: dict[str, Any] | None = None) -> int | None:
     """The version the client started from: If-Match header, else the body's version."""
-    header = request.headers.get("If-Match")
-    if header:
-        value = header.strip()
-        if value.startswith("W/"):
-            value = value[2:]
-        value = value.strip('"')
-        if not value.isdigit() or int(value) < 1:
-            raise InvalidInput(
-                _('If-Match must be the ETag of the version you started from, e.g. "3".'),
-                field="If-Match",
-            )
-        return int(value)
+    header = if_match_version(request)
+    if header is not None:
+        return header
     body = body or {}
     raw = body.get("version", (body.get("properties") or {}).get("version"))
     if raw is None:

@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,41 +21,20 @@ from component_catalog.api import params as p
 from component_catalog.api.serializers import ComponentClassSerializer, HistorySerializer
 from component_catalog.models import Changeset, Component, ComponentClass, ComponentPhoto
 from gis_app import access, params
-from gis_app.errors import InvalidInput, NotAuthenticated, NotFound
-
-GEOJSON = "application/geo+json"
+from gis_app.api_common import (
+    GEOJSON,
+    FeatureCursorPagination,
+    body_object,
+    crs_of,
+    require_login,
+)
+from gis_app.errors import InvalidInput, NotFound
 
 
 def feature_response(component: Component, status: int = http.HTTP_200_OK) -> Response:
     response = Response(representation.feature(component), status=status, content_type=GEOJSON)
     response["ETag"] = f'"{component.version}"'
     return response
-
-
-def require_login(request: Request) -> None:
-    if not request.user.is_authenticated:
-        raise NotAuthenticated()
-
-
-class FeatureCursorPagination(CursorPagination):
-    """Keyset paging: the next link carries the last id, so a deep page costs what the
-    first page costs."""
-
-    ordering = "id"
-    page_size = 100
-    page_size_query_param = "limit"
-    max_page_size = 1000
-
-    def get_paginated_response(self, data: Any) -> Response:
-        return Response(
-            {
-                "type": "FeatureCollection",
-                "features": data,
-                "next": self.get_next_link(),
-                "previous": self.get_previous_link(),
-            },
-            content_type=GEOJSON,
-        )
 
 
 class ComponentClassViewSet(viewsets.ReadOnlyModelViewSet):
@@ -157,8 +135,8 @@ class ComponentViewSet(viewsets.ViewSet):
     )
     def create(self, request: Request) -> Response:
         require_login(request)
-        body = p.body_object(request)
-        data = inputs.parse_feature(body, crs=p.crs_of(request), creating=True)
+        body = body_object(request)
+        data = inputs.parse_feature(body, crs=crs_of(request), creating=True)
         component = services.create_component(p.edit_context(request, body), data)
         response = feature_response(component, http.HTTP_201_CREATED)
         response["Location"] = f"/api/v1/components/{component.identifier}/"
@@ -166,8 +144,8 @@ class ComponentViewSet(viewsets.ViewSet):
 
     def _update(self, request: Request, identifier: str, partial: bool) -> Response:
         require_login(request)
-        body = p.body_object(request)
-        data = inputs.parse_feature(body, crs=p.crs_of(request), creating=False, partial=partial)
+        body = body_object(request)
+        data = inputs.parse_feature(body, crs=crs_of(request), creating=False, partial=partial)
         data.version = p.version_of(request, body)
         component = services.update_component(
             p.edit_context(request, body), identifier, data, partial=partial
@@ -197,7 +175,7 @@ class ComponentViewSet(viewsets.ViewSet):
     def retire(self, request: Request, identifier: str) -> Response:
         """Retire (作废) the component: kept with its history, gone from maps and lists."""
         require_login(request)
-        body = p.body_object(request)
+        body = body_object(request)
         component = services.retire_component(
             p.edit_context(request, body), identifier, p.version_of(request, body)
         )
@@ -218,9 +196,9 @@ class ComponentViewSet(viewsets.ViewSet):
     def batch(self, request: Request) -> Response:
         """Create and update up to 1,000 features in one all-or-nothing changeset."""
         require_login(request)
-        body = p.body_object(request)
+        body = body_object(request)
         components = services.batch(
-            p.edit_context(request, body), body.get("features"), crs=p.crs_of(request)
+            p.edit_context(request, body), body.get("features"), crs=crs_of(request)
         )
         return Response(representation.feature_collection(components), content_type=GEOJSON)
 
@@ -311,7 +289,7 @@ class NearestView(APIView):
         if not codes:
             raise InvalidInput("classes is required (e.g. classes=0301,0201).", field="classes")
         point = params.lon_lat_point(query)
-        crs = p.crs_of(request)
+        crs = crs_of(request)
         point = nearest.to_cgcs2000(point, crs)
         limit = int(params.number(query, "limit", 1, 100)) if query.get("limit") else 10
         found = nearest.nearest(request.user, point, codes, limit)
@@ -339,7 +317,7 @@ class ChangesetView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
         require_login(request)
-        body = p.body_object(request)
+        body = body_object(request)
         changeset = services.open_changeset(request.user, str(body.get("comment") or ""))
         return Response(
             {"id": changeset.pk, "comment": changeset.comment}, status=http.HTTP_201_CREATED
