@@ -415,7 +415,6 @@ def test_a_private_raster_is_hidden_from_anonymous_callers() -> None:
 
 def test_register_raster_refuses_a_file_that_is_not_a_raster(tmp_path: Path) -> None:
     from django.core.management import CommandError, call_command
-
     from django.utils import translation
 
     bogus = tmp_path / "not.tif"
