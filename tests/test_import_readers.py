@@ -673,8 +673,8 @@ def test_zip_member_names_in_gbk_without_utf8_flag(tmp_path: Path) -> None:
     name = "杭州".encode("gbk")  # 4 bytes, like the placeholder below
     upload = tmp_path / "windows.zip"
     with zipfile.ZipFile(upload, "w") as zf:
-        zf.writestr("XXXX.csv", "名称,lng,lat\n西湖,120.1,30.2\n".encode())
-    upload.write_bytes(upload.read_bytes().replace(b"XXXX.csv", name + b".csv"))
+        zf.writestr("zzzz.csv", "名称,lng,lat\n西湖,120.1,30.2\n".encode())
+    upload.write_bytes(upload.read_bytes().replace(b"zzzz.csv", name + b".csv"))
     main = unpack(upload, tmp_path / "work")
     assert main.name == "杭州.csv"
     assert read_all(main)[1][0][2]["名称"] == "西湖"

@@ -9,6 +9,7 @@ available on the Arrow path). A WKB that GEOS refuses becomes a per-row error on
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -130,8 +131,9 @@ class GdalReader(Reader):
         """(encoding, encoding_source, notes)."""
         return None, "n/a", []
 
+    @abstractmethod
     def crs(self, gdal_info: dict[str, Any]) -> CrsFound:
-        raise NotImplementedError
+        """The CRS the file declares (each format reads it from its own place)."""
 
     # --- Reader ------------------------------------------------------------------------
     def info(self) -> SourceInfo:
