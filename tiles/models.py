@@ -97,3 +97,16 @@ class RasterLayer(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RegistryState(models.Model):
+    """One row: a counter that database triggers raise on every change to the layer
+    registry or the component classes (tiles.0003). Web processes keep the tile specs of
+    the registry in memory and check this version with every tile statement, so a
+    registry change (a layer made private, a zoom limit changed) takes effect at once in
+    every process, without a registry query per tile."""
+
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"registry version {self.version}"

@@ -258,10 +258,14 @@ GENERATION = (
     "SELECT coalesce(sum(generation), 0) FROM tiles_tilegeneration "
     "WHERE layer = %s AND (z = -1 OR (z = %s AND ((x = %s AND y = %s) OR (x = -1 AND y = -1))))"
 )
+# The registry version (``tiles.registry``) comes with every tile statement's result: the
+# caller checks that the layer specs it used are still current.
+REGISTRY_VERSION = "(SELECT version FROM tiles_registrystate WHERE id = 1)"
 LOOKUP = (
-    "SELECT body, etag FROM tiles_tilecacheentry "  # noqa: S608
-    "WHERE layer = %s AND z = %s AND x = %s AND y = %s AND scope = %s AND fingerprint = %s "
-    f"AND generation = ({GENERATION})"
+    f"SELECT {REGISTRY_VERSION}, e.body, e.etag FROM (SELECT 1) AS one "  # noqa: S608
+    "LEFT JOIN tiles_tilecacheentry e "
+    "ON e.layer = %s AND e.z = %s AND e.x = %s AND e.y = %s AND e.scope = %s "
+    f"AND e.fingerprint = %s AND e.generation = ({GENERATION})"
 )
 
 
@@ -284,21 +288,25 @@ class Key:
         return [self.layer, t.z, t.x, t.y]
 
 
-def lookup(key: Key) -> tuple[bytes, str] | None:
-    """The cached tile and its ETag, if it is still valid."""
+def lookup(key: Key) -> tuple[int, tuple[bytes, str] | None]:
+    """The registry version, and the cached tile with its ETag if it is still valid."""
     row = _fetch_one(LOOKUP, [*key.params(), *key.generation_params()])
-    return (bytes(row[0]), row[1]) if row else None
+    hit = (bytes(row[1]), row[2]) if row[1] is not None else None
+    return int(row[0]), hit
 
 
-def render(parts: list[Part], tile: Tile, cache_key: Any = None) -> bytes:
-    sql, params = tile_sql(parts, tile, cache_key)
+def render(parts: list[Part], tile: Tile, cache_key: Any = None) -> tuple[int, bytes]:
+    """The registry version and the tile, rendered (not stored)."""
+    body_sql, params = tile_sql(parts, tile, cache_key)
+    sql = f"SELECT {REGISTRY_VERSION}, t.body FROM ({body_sql} AS body) AS t"  # noqa: S608
     row = _fetch_one(sql, params, no_jit=True, custom_plan=any(p.cluster for p in parts))
-    return bytes(row[0]) if row and row[0] is not None else b""
+    return int(row[0]), bytes(row[1]) if row[1] is not None else b""
 
 
-def render_and_store(key: Key, parts: list[Part]) -> tuple[bytes, str]:
+def render_and_store(key: Key, parts: list[Part]) -> tuple[int, bytes, str]:
     """Render the tile and store it with the generation read in the same statement (one
-    snapshot: if an edit commits meanwhile, the stored generation is already behind)."""
+    snapshot: if an edit commits meanwhile, the stored generation is already behind).
+    Returns the registry version, the tile and its ETag."""
     body_sql, body_params = tile_sql(parts, key.tile, key.template_key())
     sql = (
         f"WITH g AS ({GENERATION}), t AS ({body_sql} AS body) "  # noqa: S608
@@ -308,7 +316,7 @@ def render_and_store(key: Key, parts: list[Part]) -> tuple[bytes, str]:
         "md5(t.body), t.body, now() FROM t "
         "ON CONFLICT (layer, z, x, y, scope) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
         "generation = EXCLUDED.generation, etag = EXCLUDED.etag, body = EXCLUDED.body, "
-        "created_at = EXCLUDED.created_at RETURNING body, etag"
+        f"created_at = EXCLUDED.created_at RETURNING {REGISTRY_VERSION}, body, etag"
     )
     row = _fetch_one(
         sql,
@@ -317,7 +325,7 @@ def render_and_store(key: Key, parts: list[Part]) -> tuple[bytes, str]:
         custom_plan=any(p.cluster for p in parts),
     )
     assert row is not None
-    return bytes(row[0]), row[1]
+    return int(row[0]), bytes(row[1]), row[2]
 
 
 _BUMP = """

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gis_app.errors import NotFound
-from tiles import cache, sources, sql
+from tiles import cache, registry, sources, sql
 from tiles.grid import Tile
 from tiles.sources import TileSpec
 
@@ -75,41 +75,87 @@ def _combined_parts(specs: list[TileSpec], user: Any, tile: Tile) -> list[sql.Pa
     return parts
 
 
-def _serve(key: sql.Key, make_parts: Callable[[], list[sql.Part]], public: bool) -> TileResult:
+class _StaleRegistry(Exception):
+    """The registry changed since the caller's snapshot was built."""
+
+
+def _serve(
+    key: sql.Key, make_parts: Callable[[], list[sql.Part]], public: bool, version: int
+) -> TileResult:
     """The tile from the cache, or rendered (and stored). ``make_parts`` builds the
-    querysets only when the tile has to be rendered: a hit costs one lookup."""
+    querysets only when the tile has to be rendered: a hit costs one statement. Every
+    statement also reads the registry version: ``_StaleRegistry`` when it is not
+    ``version`` (the snapshot the key and parts came from)."""
     if not cache_enabled():
-        body = sql.render(make_parts(), key.tile, key.template_key())
+        now, body = sql.render(make_parts(), key.tile, key.template_key())
+        if now != version:
+            raise _StaleRegistry()
         return TileResult(body, hashlib.md5(body, usedforsecurity=False).hexdigest(), "off", public)
-    hit = sql.lookup(key)
+    now, hit = sql.lookup(key)
+    if now != version:
+        raise _StaleRegistry()
     if hit is not None:
         return TileResult(hit[0], hit[1], "hit", public)
-    body, etag = sql.render_and_store(key, make_parts())
+    now, body, etag = sql.render_and_store(key, make_parts())
+    if now != version:
+        raise _StaleRegistry()
     return TileResult(body, etag, "miss", public)
+
+
+def _with_snapshot(user: Any, serve: Callable[[registry.Snapshot, str], TileResult]) -> TileResult:
+    """``serve`` with the caller's registry snapshot; once more with a rebuilt one when
+    the registry moved meanwhile (then, after a second change, the caller gets 404)."""
+    scope = cache.scope_of(user)
+    try:
+        return serve(registry.snapshot(user, scope), scope)
+    except (_StaleRegistry, NotFound):
+        pass
+    try:
+        return serve(registry.snapshot(user, scope, check=True), scope)
+    except _StaleRegistry:
+        raise NotFound() from None
 
 
 def layer_tile(user: Any, layer_code: str, tile: Tile) -> TileResult:
     """The tile of one registry layer; NotFound for hidden, unknown or raster layers and
     for tiles outside the grid or above the layer's maximum zoom."""
-    layer = sources.registry(user).filter(code=layer_code).first()
-    spec = sources.spec_for(layer) if layer is not None else None
-    if spec is None or not tile.valid() or tile.z > spec.layer.max_zoom:
+    if not tile.valid():
         raise NotFound()
-    scope = cache.scope_of(user)
-    key = sql.Key(layer_code, tile, scope, sources.fingerprint([spec]))
 
-    def parts() -> list[sql.Part]:
-        part = _part(spec, user, tile)
-        return [part] if part else []
+    def serve(snapshot: registry.Snapshot, scope: str) -> TileResult:
+        spec = snapshot.specs.get(layer_code)
+        if spec is None or tile.z > spec.layer.max_zoom:
+            raise NotFound()
+        key = sql.Key(layer_code, tile, scope, snapshot.fingerprint(layer_code))
 
-    return _serve(key, parts, not user.is_authenticated)
+        def parts() -> list[sql.Part]:
+            def make() -> list[sql.Part]:
+                part = _part(spec, user, tile)
+                return [part] if part else []
+
+            mode = (layer_code, tile.z < spec.layer.min_zoom)
+            return snapshot.parts(mode, make)
+
+        return _serve(key, parts, not user.is_authenticated, snapshot.version)
+
+    return _with_snapshot(user, serve)
 
 
 def components_tile(user: Any, tile: Tile) -> TileResult:
     """The combined tile: one MVT layer per component class the user may see."""
     if not tile.valid():
         raise NotFound()
-    specs = [s for s in sources.component_specs(user) if tile.z <= s.layer.max_zoom]
-    scope = cache.scope_of(user)
-    key = sql.Key(cache.COMBINED, tile, scope, sources.fingerprint(specs))
-    return _serve(key, lambda: _combined_parts(specs, user, tile), not user.is_authenticated)
+
+    def serve(snapshot: registry.Snapshot, scope: str) -> TileResult:
+        specs, fingerprint = snapshot.combined(tile.z)
+        key = sql.Key(cache.COMBINED, tile, scope, fingerprint)
+        # the parts depend on which classes are clustered at this zoom, not on the tile
+        mode = ("combined", tuple((s.layer.code, tile.z < s.layer.min_zoom) for s in specs))
+        return _serve(
+            key,
+            lambda: snapshot.parts(mode, lambda: _combined_parts(specs, user, tile)),
+            not user.is_authenticated,
+            snapshot.version,
+        )
+
+    return _with_snapshot(user, serve)
