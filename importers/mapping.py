@@ -45,8 +45,9 @@ from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
+import fastjsonschema
 import yaml
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
@@ -546,6 +547,19 @@ class RowValues:
     errors: list[tuple[str, str, str]] = field(default_factory=list)  # (field, target, message)
 
 
+def quick_check(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
+    """A compiled validator of a class's attribute schema (fastjsonschema, tens of times
+    faster than ``jsonschema`` on a row) used to pass valid rows quickly; whatever it
+    refuses goes to the full ``Draft202012Validator``, which has the last word and the
+    messages. The catalog's schemas use keywords both read alike (type, enum, bounds,
+    lengths, pattern); None when the schema does not compile."""
+    plain = {k: v for k, v in schema.items() if k != "$schema"}
+    try:
+        return cast(Callable[[Any], Any], fastjsonschema.compile(plain))
+    except (fastjsonschema.JsonSchemaDefinitionException, ValueError, TypeError):
+        return None
+
+
 class BoundMapping:
     """A mapping checked against the file's fields, the catalog and the organizations;
     ``row(values)`` maps one row."""
@@ -584,6 +598,9 @@ class BoundMapping:
         self.validators = {
             code: Draft202012Validator(k.attribute_schema or {"type": "object"})
             for code, k in found.items()
+        }
+        self.quick_checks = {
+            code: quick_check(k.attribute_schema or {"type": "object"}) for code, k in found.items()
         }
         self.properties = {
             code: dict((k.attribute_schema or {}).get("properties", {}))
@@ -813,6 +830,13 @@ class BoundMapping:
     def validate(self, code: str, attributes: dict[str, Any]) -> list[tuple[str, str]]:
         """(target, message) for each schema violation; results cached per distinct value
         set (imports repeat the same few attribute combinations many times)."""
+        check = self.quick_checks.get(code)
+        if check is not None:
+            try:
+                check(attributes)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass  # invalid (or a stricter reading): the full validator decides and explains
         key = (code, json.dumps(attributes, sort_keys=True, ensure_ascii=False, default=str))
         cached = self._valid_cache.get(key)
         if cached is not None:

@@ -64,6 +64,7 @@ from gis_app.models import AuditResult
 from gis_app.roles import Action
 from importers import sql
 from importers.files import unpack
+from importers.locate import Locator
 from importers.mapping import BoundMapping, Mapping, RowValues
 from importers.models import ImportJob, ImportStatus
 from importers.readers import (
@@ -575,6 +576,7 @@ class ImportRun:
         self.report = Report()
         self.crs = ""
         self.metric: Metric | None = None
+        self.locator: Locator | None = None  # built at the first batch
         self.duplicates = FileDuplicates(options.dedupe_metres)
         self.claimed: dict[int, int] = {}  # existing component id -> row that updates it
         self.access_cache: dict[tuple[Any, ...], bool] = {}
@@ -738,35 +740,35 @@ class ImportRun:
             geoms = shapely.set_srid(geoms, SRID)
             ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
             if bool(np.all(shapely.get_type_id(geoms) == _POINT)):
-                points, pwkb = geoms, ewkb
+                points = geoms
             else:
-                points = shapely.set_srid(shapely.point_on_surface(geoms), SRID)
-                pwkb = shapely.to_wkb(points, hex=True, include_srid=True)
+                points = shapely.point_on_surface(geoms)
             classes = [state[i].values.class_code or "" for i in ok]
             for i, hexed in zip(ok, ewkb, strict=True):
                 state[i].ewkb = hexed
-            with transaction.atomic():
-                sql.batch_settings()
-                # (created inside this transaction: an error rolls the table back with it)
-                sql.begin_batch(list(zip(ok, classes, ewkb, pwkb, strict=True)))
-                located = sql.locate_batch()
-                where = {i: j for j, i in enumerate(ok)}
-                for i, community, grid in located:
-                    if community is None:
-                        x, y = shapely.get_coordinates(points[where[i]])[0]
-                        fail(
-                            i,
-                            "geometry",
-                            _("%(point)s lies outside every community of the platform.")
-                            % {"point": _fmt(x, y)},
-                        )
-                    else:
-                        state[i].community, state[i].grid = community, grid
-                if self.options.dedupe_metres > 0:
+            if self.locator is None:
+                self.locator = Locator()
+            communities, cells = self.locator.locate(points)
+            for j, i in enumerate(ok):
+                if communities[j] is None:
+                    x, y = shapely.get_coordinates(points[j])[0]
+                    fail(
+                        i,
+                        "geometry",
+                        _("%(point)s lies outside every community of the platform.")
+                        % {"point": _fmt(x, y)},
+                    )
+                else:
+                    state[i].community, state[i].grid = communities[j], cells[j]
+            if self.options.dedupe_metres > 0:
+                with transaction.atomic():
+                    sql.batch_settings()
+                    # (created inside this transaction: an error rolls the table back with it)
+                    sql.begin_batch(list(zip(ok, classes, ewkb, strict=True)))
                     pending = [i for i in ok if not state[i].outcome]
                     dx, dy = _degrees(self.options.dedupe_metres, geoms)
                     candidates = sql.near_batch(pending, dx, dy)
-                sql.end_batch()
+                    sql.end_batch()
         ok = [i for i in ok if not state[i].outcome]
         t2 = time.perf_counter()
         # 4. existing components, access, duplicates

@@ -119,32 +119,12 @@ def by_source_key(classes: Sequence[str], keys: Sequence[str]) -> list[Existing]
 
 
 # --- the batch being checked --------------------------------------------------------------
-# Each batch's geometries are COPYed into a temporary, indexed table, so that locating
-# communities and finding nearby components are joins driven by the areas' and the batch's
-# spatial indexes (each area polygon is then prepared once and tested against the points it
-# covers), not one index probe per row from a parameter array. JIT compilation, which costs
-# more than it saves on these short queries, is off for them.
+# Each batch's geometries are COPYed into a temporary table, so that finding nearby
+# components (deduplication) is one join driven by the components' spatial index, not one
+# statement per row. (Communities and grid cells are found in memory: importers.locate.)
+# JIT compilation, which costs more than it saves on these short queries, is off for them.
 
 _BATCH = "import_batch_rows"
-
-_LOCATE_SQL = f"""
-WITH c AS MATERIALIZED (
-    SELECT DISTINCT ON (b.ord) b.ord, a.code
-    FROM layers_adminarea a JOIN {_BATCH} b ON ST_Covers(a.boundary, b.p)
-    WHERE a.level = 'community'
-    ORDER BY b.ord, a.code
-), g0 AS MATERIALIZED (
-    SELECT b.ord, gc.code, gc.community_id
-    FROM layers_gridcell gc JOIN {_BATCH} b ON ST_Covers(gc.boundary, b.p)
-), g AS (
-    SELECT DISTINCT ON (g0.ord) g0.ord, g0.code
-    FROM g0 JOIN c ON c.ord = g0.ord AND c.code = g0.community_id
-    ORDER BY g0.ord, g0.code
-)
-SELECT b.ord, c.code, g.code
-FROM {_BATCH} b LEFT JOIN c ON c.ord = b.ord LEFT JOIN g ON g.ord = b.ord
-ORDER BY b.ord
-"""  # noqa: S608
 
 _NEAR_SQL = f"""
 WITH wanted AS MATERIALIZED (
@@ -159,20 +139,17 @@ ORDER BY c.id
 """  # noqa: S608
 
 
-def begin_batch(rows: Sequence[tuple[int, str, str, str]]) -> None:
-    """Load a batch's rows (ordinal, class, geometry and its point on surface as hex
-    EWKB) into the session's batch table. Call inside a transaction (``batch_settings``)."""
+def begin_batch(rows: Sequence[tuple[int, str, str]]) -> None:
+    """Load a batch's rows (ordinal, class, geometry as hex EWKB) into the session's batch
+    table. Call inside a transaction (``batch_settings``)."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"DROP TABLE IF EXISTS {_BATCH}; CREATE TEMP TABLE {_BATCH} "
-            "(ord integer, klass text, g geometry(Geometry, 4490), p geometry(Point, 4490))"
+            "(ord integer, klass text, g geometry(Geometry, 4490))"
         )
-    _copy(_BATCH, ("ord", "klass", "g", "p"), rows)
+    _copy(_BATCH, ("ord", "klass", "g"), rows)
     with connection.cursor() as cursor:
-        cursor.execute(
-            # (creating the index also records the row count the planner needs)
-            f"CREATE INDEX ON {_BATCH} USING gist (p)"
-        )
+        cursor.execute(f"ANALYZE {_BATCH}")  # the row count the planner needs
 
 
 def batch_settings() -> None:
@@ -183,15 +160,6 @@ def batch_settings() -> None:
 def end_batch() -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_BATCH}")
-
-
-def locate_batch() -> list[tuple[int, str | None, str | None]]:
-    """(ordinal, community, grid cell) of each row of the batch table: the community that
-    covers the row's point on surface (the lowest code where several do), and the grid cell
-    of that community that covers it -- the rule of ``component_catalog.sql.locate_many``."""
-    with connection.cursor() as cursor:
-        cursor.execute(_LOCATE_SQL)
-        return [(int(o), c, g) for o, c, g in cursor.fetchall()]
 
 
 def near_batch(ordinals: Sequence[int], dx: float, dy: float) -> list[Existing]:

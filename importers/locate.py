@@ -1,0 +1,60 @@
+"""Community and grid cell of many points at once, in memory.
+
+The rule is ``component_catalog.sql.locate_many``'s (the one every other writer uses): the
+community whose boundary covers the point (the lowest code where several do), and the
+grid cell *of that community* that covers it (again the lowest code). An import asks it
+for every row, so the boundaries are read once per run into STRtrees and the points are
+tested in vectorised shapely calls (planar tests on lon/lat, as PostGIS's ``ST_Covers`` on
+the same geometries). tests/test_import_locate.py checks it against the SQL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from django.db import connection
+
+_COMMUNITIES = "SELECT code, ST_AsBinary(boundary) FROM layers_adminarea WHERE level = 'community'"
+_GRID_CELLS = "SELECT code, community_id, ST_AsBinary(boundary) FROM layers_gridcell"
+
+
+def _lowest(inputs: np.ndarray, targets: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
+    """Per input, the lowest code among its matching targets (None without a match)."""
+    found = np.full(n, None, dtype=object)
+    if not len(inputs):
+        return found
+    order = np.lexsort((codes[targets], inputs))  # by input, then by code
+    inputs, targets = inputs[order], targets[order]
+    first = np.ones(len(inputs), dtype=bool)
+    first[1:] = inputs[1:] != inputs[:-1]
+    found[inputs[first]] = codes[targets[first]]
+    return found
+
+
+class Locator:
+    """The platform's communities and grid cells, ready to locate points."""
+
+    def __init__(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_COMMUNITIES)
+            communities = cursor.fetchall()
+            cursor.execute(_GRID_CELLS)
+            cells = cursor.fetchall()
+        self._community_codes = np.array([code for code, _wkb in communities], dtype=object)
+        self._communities = shapely.STRtree(
+            shapely.from_wkb([bytes(wkb) for _code, wkb in communities])
+        )
+        self._cell_codes = np.array([code for code, _c, _wkb in cells], dtype=object)
+        self._cell_communities = np.array([c for _code, c, _wkb in cells], dtype=object)
+        self._cells = shapely.STRtree(shapely.from_wkb([bytes(wkb) for _c, _cc, wkb in cells]))
+
+    def locate(self, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(community codes, grid-cell codes) of points in CGCS2000 lon/lat (None where
+        there is none)."""
+        n = len(points)
+        inputs, targets = self._communities.query(points, predicate="covered_by")
+        community = _lowest(inputs, targets, self._community_codes, n)
+        inputs, targets = self._cells.query(points, predicate="covered_by")
+        same = self._cell_communities[targets] == community[inputs]
+        cell = _lowest(inputs[same], targets[same], self._cell_codes, n)
+        return community, cell
