@@ -15,8 +15,8 @@ serves every caller with the same grants.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Final, TypeVar, cast
 
 from django.db import connection
