@@ -295,37 +295,47 @@ def lookup(key: Key) -> tuple[int, tuple[bytes, str] | None]:
     return int(row[0]), hit
 
 
-def render(parts: list[Part], tile: Tile, cache_key: Any = None) -> tuple[int, bytes]:
-    """The registry version and the tile, rendered (not stored)."""
+def render(
+    parts: list[Part], tile: Tile, cache_key: Any = None, key: Key | None = None
+) -> tuple[int, int | None, bytes]:
+    """The registry version, the tile's generation (with ``key``: read in the same
+    statement as the features, so it is the generation the tile was made from) and the
+    tile. A plain SELECT, so PostgreSQL may run it with parallel workers (an INSERT never
+    does: storing is a second statement, :func:`store`)."""
     body_sql, params = tile_sql(parts, tile, cache_key)
-    sql = f"SELECT {REGISTRY_VERSION}, t.body FROM ({body_sql} AS body) AS t"  # noqa: S608
+    generation = f"({GENERATION})" if key is not None else "NULL::bigint"
+    sql = f"SELECT {REGISTRY_VERSION}, {generation}, t.body FROM ({body_sql} AS body) AS t"  # noqa: S608
+    if key is not None:
+        params = [*key.generation_params(), *params]
     row = _fetch_one(sql, params, no_jit=True, custom_plan=any(p.cluster for p in parts))
-    return int(row[0]), bytes(row[1]) if row[1] is not None else b""
+    return int(row[0]), row[1], bytes(row[2]) if row[2] is not None else b""
 
 
-def render_and_store(key: Key, parts: list[Part]) -> tuple[int, bytes, str]:
-    """Render the tile and store it with the generation read in the same statement (one
-    snapshot: if an edit commits meanwhile, the stored generation is already behind).
-    Returns the registry version, the tile and its ETag."""
-    body_sql, body_params = tile_sql(parts, key.tile, key.template_key())
-    sql = (
-        f"WITH g AS ({GENERATION}), t AS ({body_sql} AS body) "  # noqa: S608
-        "INSERT INTO tiles_tilecacheentry "
-        "(layer, z, x, y, scope, fingerprint, generation, etag, body, created_at) "
-        "SELECT %s::text, %s::smallint, %s::int, %s::int, %s::text, %s::text, (SELECT * FROM g), "
-        "md5(t.body), t.body, now() FROM t "
-        "ON CONFLICT (layer, z, x, y, scope) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
-        "generation = EXCLUDED.generation, etag = EXCLUDED.etag, body = EXCLUDED.body, "
-        f"created_at = EXCLUDED.created_at RETURNING {REGISTRY_VERSION}, body, etag"
-    )
-    row = _fetch_one(
-        sql,
-        [*key.generation_params(), *body_params, *key.params()],
-        no_jit=True,
-        custom_plan=any(p.cluster for p in parts),
-    )
-    assert row is not None
-    return int(row[0]), bytes(row[1]), row[2]
+# The cache is a cache: a tile lost in a crash is rendered again, so storing one does not
+# wait for the WAL flush (and the table is UNLOGGED, tiles.0004). An older generation never
+# replaces a newer one a concurrent request stored.
+_STORE = (
+    "SET LOCAL synchronous_commit = off; "
+    "INSERT INTO tiles_tilecacheentry "
+    "(layer, z, x, y, scope, fingerprint, generation, etag, body, created_at) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, now()) "
+    "ON CONFLICT (layer, z, x, y, scope) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, "
+    "generation = EXCLUDED.generation, etag = EXCLUDED.etag, body = EXCLUDED.body, "
+    "created_at = EXCLUDED.created_at "
+    "WHERE tiles_tilecacheentry.generation <= EXCLUDED.generation"
+)
+
+
+def etag_of(body: bytes) -> str:
+    return hashlib.md5(body, usedforsecurity=False).hexdigest()
+
+
+def store(key: Key, generation: int, body: bytes) -> str:
+    """Keep a rendered tile with the generation it was made from; returns its ETag."""
+    etag = etag_of(body)
+    with connection.cursor() as cursor:
+        cursor.execute(_STORE, [*key.params(), generation, etag, body])
+    return etag
 
 
 _BUMP = """

@@ -11,7 +11,6 @@ Zoom rules (documented in docs/ARCHITECTURE.md): above a layer's maximum zoom a 
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -87,19 +86,20 @@ def _serve(
     statement also reads the registry version: ``_StaleRegistry`` when it is not
     ``version`` (the snapshot the key and parts came from)."""
     if not cache_enabled():
-        now, body = sql.render(make_parts(), key.tile, key.template_key())
+        now, _generation, body = sql.render(make_parts(), key.tile, key.template_key())
         if now != version:
             raise _StaleRegistry()
-        return TileResult(body, hashlib.md5(body, usedforsecurity=False).hexdigest(), "off", public)
+        return TileResult(body, sql.etag_of(body), "off", public)
     now, hit = sql.lookup(key)
     if now != version:
         raise _StaleRegistry()
     if hit is not None:
         return TileResult(hit[0], hit[1], "hit", public)
-    now, body, etag = sql.render_and_store(key, make_parts())
+    now, generation, body = sql.render(make_parts(), key.tile, key.template_key(), key)
     if now != version:
         raise _StaleRegistry()
-    return TileResult(body, etag, "miss", public)
+    assert generation is not None
+    return TileResult(body, sql.store(key, generation, body), "miss", public)
 
 
 def _with_snapshot(user: Any, serve: Callable[[registry.Snapshot, str], TileResult]) -> TileResult:
