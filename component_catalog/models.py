@@ -153,6 +153,7 @@ class Component(models.Model):
         on_delete=models.PROTECT,
         related_name="components",
         verbose_name=_("class"),
+        db_index=False,  # led by component_class_status (and never searched by LIKE)
     )
     serial = models.PositiveIntegerField(_("serial"))
     geometry = models.GeometryField(_("geometry"), srid=SRID)
@@ -197,6 +198,7 @@ class Component(models.Model):
         blank=True,
         related_name="components",
         verbose_name=_("grid cell"),
+        db_index=False,  # component_grid_cell below: a plain B-tree, no LIKE index
     )
     data_source = models.CharField(
         _("data source"), max_length=16, choices=DataSource.choices, default=DataSource.MEASURED
@@ -267,11 +269,12 @@ class Component(models.Model):
                 name="component_gnss_accuracy_nonnegative",
             ),
         ]
+        # Every index is paid for on every insert (an import writes a million rows): the
+        # foreign keys' own indexes serve community (also its LIKE prefix searches), owner
+        # and maintainer; none is declared twice.
         indexes = [
             models.Index(fields=["component_class", "status"], name="component_class_status"),
-            models.Index(fields=["community"], name="component_community"),
-            models.Index(fields=["owner"], name="component_owner"),
-            models.Index(fields=["maintainer"], name="component_maintainer"),
+            models.Index(fields=["grid_cell"], name="component_grid_cell"),
             # Per-class pages in id order (OGC items, keyset paging) over in-use rows.
             models.Index(
                 fields=["component_class", "id"],
@@ -346,7 +349,8 @@ class ComponentHistory(models.Model):
     (``changes``: field -> [old, new]) and the state after the change (``snapshot``).
     Keyed by identifier, not a foreign key, so it outlives a hard delete."""
 
-    identifier = models.CharField(max_length=16, db_index=True)
+    # searched by identifier through history_version_unique (identifier, version)
+    identifier = models.CharField(max_length=16)
     version = models.PositiveIntegerField()
     action = models.CharField(max_length=16, choices=HistoryAction.choices)
     changeset = models.ForeignKey(Changeset, on_delete=models.PROTECT, related_name="edits")

@@ -1151,6 +1151,7 @@ class ImportRun:
                     changeset_id=changeset.pk,
                     source_name=self.file_name,
                     sample_rows=self.sample_rows,
+                    timing=self.report.timing,
                 )
             updated = 0
             if self.staged[UPDATE]:
@@ -1160,7 +1161,9 @@ class ImportRun:
                     changeset_id=changeset.pk,
                     source_name=self.file_name,
                 )
+            checking = time.perf_counter()
             sql.check_deferred_constraints()
+            self.report.timing["load_constraints"] = round(time.perf_counter() - checking, 3)
             # A bulk load touches too many tiles to list: its classes' layers start afresh.
             classes |= set(sql.updated_classes()) if self.staged[UPDATE] else set()
             for layer_code in tile_cache.component_layers(sorted(classes)):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -326,28 +327,39 @@ _PROPERTIES: Final = (
     ("notes", "c.notes", False),
 )
 _GEOMETRY = "ST_AsGeoJSON(c.geometry, 15)::jsonb"
-_SNAPSHOT = (
-    "jsonb_build_object('type', 'Feature', 'id', c.identifier, 'geometry', "
-    + _GEOMETRY
-    + ", 'properties', jsonb_build_object("
-    + ", ".join(f"'{name}', {expr}" for name, expr, _null in _PROPERTIES)
-    + "))"
-)
+
+
+def _snapshot_sql(geometry: str) -> str:
+    return (
+        "jsonb_build_object('type', 'Feature', 'id', c.identifier, 'geometry', "
+        + geometry
+        + ", 'properties', jsonb_build_object("
+        + ", ".join(f"'{name}', {expr}" for name, expr, _null in _PROPERTIES)
+        + "))"
+    )
+
+
+_SNAPSHOT = _snapshot_sql(_GEOMETRY)
 # The changes of a creation, ``representation.diff(None, snapshot)``: every property that is
 # not null as [null, value] (names of the class and organizations left out), and the
 # geometry; built from the columns, as the general diff over jsonb_each costs far more.
 _CHANGED = [(n, e, null) for n, e, null in _PROPERTIES if not n.endswith("_name")]
-_CREATED_CHANGES = (
-    "jsonb_build_object("
-    + ", ".join(f"'{n}', jsonb_build_array(NULL, {e})" for n, e, null in _CHANGED if not null)
-    + f", 'geometry', jsonb_build_array(NULL, {_GEOMETRY}))"
-    + "".join(
-        f" || CASE WHEN ({e}) IS NULL THEN '{{}}'::jsonb"
-        f" ELSE jsonb_build_object('{n}', jsonb_build_array(NULL, {e})) END"
-        for n, e, null in _CHANGED
-        if null
+
+
+def _created_changes_sql(geometry: str) -> str:
+    return (
+        "jsonb_build_object("
+        + ", ".join(f"'{n}', jsonb_build_array(NULL, {e})" for n, e, null in _CHANGED if not null)
+        + f", 'geometry', jsonb_build_array(NULL, {geometry}))"
+        + "".join(
+            f" || CASE WHEN ({e}) IS NULL THEN '{{}}'::jsonb"
+            f" ELSE jsonb_build_object('{n}', jsonb_build_array(NULL, {e})) END"
+            for n, e, null in _CHANGED
+            if null
+        )
     )
-)
+
+
 _SNAPSHOT_JOINS = """
 JOIN component_catalog_componentclass k ON k.code = c.component_class_id
 JOIN core_organization cd ON cd.id = c.competent_department_id
@@ -368,6 +380,20 @@ _DIFF = """
 """
 
 
+class _Clock:
+    """Seconds between marks, added to a timing dict (the import report's)."""
+
+    def __init__(self, timing: dict[str, float] | None) -> None:
+        self.timing = timing
+        self.last = time.perf_counter()
+
+    def mark(self, name: str) -> None:
+        now = time.perf_counter()
+        if self.timing is not None:
+            self.timing[name] = round(self.timing.get(name, 0.0) + now - self.last, 3)
+        self.last = now
+
+
 def insert_staged(
     first_serials: Sequence[tuple[str, str, int]],
     *,
@@ -376,10 +402,14 @@ def insert_staged(
     changeset_id: int,
     source_name: str,
     sample_rows: Sequence[int] = (),
+    timing: dict[str, float] | None = None,
 ) -> tuple[int, dict[int, str]]:
     """Number the staged insertions (serials from ``first_serials``: county, class, first
     serial reserved), insert them and write their history. Returns the number inserted and
-    the identifiers of ``sample_rows``. Must run inside the import's transaction."""
+    the identifiers of ``sample_rows``; records the seconds of each step in ``timing``
+    (``load_number``, ``load_insert``: components and history). Must run inside the
+    import's transaction."""
+    clock = _Clock(timing)
     counties = [c for c, _k, _f in first_serials]
     classes = [k for _c, k, _f in first_serials]
     firsts = [f for _c, _k, f in first_serials]
@@ -403,41 +433,50 @@ def insert_staged(
             """,  # noqa: S608
             [counties, classes, firsts],
         )
+        clock.mark("load_number")
+        # One statement inserts the components and writes their history from the rows the
+        # INSERT returns (no second pass over the table), with each geometry's GeoJSON
+        # built once for the snapshot and the changes.
         cursor.execute(
             f"""
-            INSERT INTO {COMPONENT} (
-                identifier, county_code, serial, component_class_id, geometry, name, address,
-                status, currency, data_source, initial_date, change_date, attributes,
-                gnss_fix, gnss_device, needs_review, review_reason, notes, version,
-                created_at, updated_at, community_id, grid_cell_id, competent_department_id,
-                owner_id, maintainer_id, created_by_id, updated_by_id,
-                source_name, source_row, source_key)
-            SELECT identifier, county_code, serial, component_class_id, geometry,
-                coalesce(name, ''), coalesce(address, ''), coalesce(status, 'good'), 'in_use',
-                coalesce(data_source, 'other'), coalesce(initial_date, current_date),
-                current_date, coalesce(attributes, '{{}}'::jsonb), '', '',
-                coalesce(needs_review, false), coalesce(review_reason, ''), '', 1,
-                now(), now(), community_id, grid_cell_id, competent_department_id,
-                owner_id, maintainer_id, %(user)s, %(user)s,
-                %(source)s, row, coalesce(source_key, '')
-            FROM {_NUMBERED} ORDER BY row
-            """,  # noqa: S608
-            {"user": user_id, "source": source_name},
-        )
-        inserted = cursor.rowcount
-        cursor.execute(
-            f"""
+            WITH c AS (
+                INSERT INTO {COMPONENT} (
+                    identifier, county_code, serial, component_class_id, geometry, name,
+                    address, status, currency, data_source, initial_date, change_date,
+                    attributes, gnss_fix, gnss_device, needs_review, review_reason, notes,
+                    version, created_at, updated_at, community_id, grid_cell_id,
+                    competent_department_id, owner_id, maintainer_id, created_by_id,
+                    updated_by_id, source_name, source_row, source_key)
+                SELECT identifier, county_code, serial, component_class_id, geometry,
+                    coalesce(name, ''), coalesce(address, ''), coalesce(status, 'good'),
+                    'in_use', coalesce(data_source, 'other'),
+                    coalesce(initial_date, current_date), current_date,
+                    coalesce(attributes, '{{}}'::jsonb), '', '',
+                    coalesce(needs_review, false), coalesce(review_reason, ''), '', 1,
+                    now(), now(), community_id, grid_cell_id, competent_department_id,
+                    owner_id, maintainer_id, %(user)s, %(user)s,
+                    %(source)s, row, coalesce(source_key, '')
+                FROM {_NUMBERED} ORDER BY row
+                RETURNING *
+            )
             INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
                                    actor_username, time, changes, snapshot)
             SELECT c.identifier, 1, 'create', %(changeset)s, %(user)s, %(username)s, now(),
-                   {_CREATED_CHANGES}, {_SNAPSHOT}
-            FROM {_NUMBERED} i
-            JOIN {COMPONENT} c ON c.identifier = i.identifier
+                   {_created_changes_sql("g.geojson")}, {_snapshot_sql("g.geojson")}
+            FROM c
+            CROSS JOIN LATERAL (SELECT {_GEOMETRY} AS geojson) g
             {_SNAPSHOT_JOINS}
-            ORDER BY i.row
+            ORDER BY c.source_row
             """,  # noqa: S608
-            {"changeset": changeset_id, "user": user_id, "username": username},
+            {
+                "user": user_id,
+                "source": source_name,
+                "changeset": changeset_id,
+                "username": username,
+            },
         )
+        inserted = cursor.rowcount
+        clock.mark("load_insert")
         identifiers: dict[int, str] = {}
         if sample_rows:
             cursor.execute(
