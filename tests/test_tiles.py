@@ -422,3 +422,18 @@ def test_register_raster_refuses_a_file_that_is_not_a_raster(tmp_path: Path) -> 
     with translation.override("en"), pytest.raises(CommandError, match="not a raster"):
         call_command("register_raster", "bogus", str(bogus), stdout=io.StringIO())
     assert shutil.which("true") is not None
+
+
+def test_ogc_landing_conformance_and_collections_lead_to_the_tiles() -> None:
+    anonymous = Client()
+    landing = anonymous.get("/ogc/?f=json").json()
+    schemes = [x for x in landing["links"] if x["rel"].endswith("/tiling-schemes")]
+    assert schemes and anonymous.get(schemes[0]["href"]).status_code == 200
+    conforms = anonymous.get("/ogc/conformance?f=json").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core" in conforms
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core" in conforms
+    collection = anonymous.get("/ogc/collections/component-0301?f=json").json()
+    tilesets = [x for x in collection["links"] if x["rel"].endswith("/tilesets-vector")]
+    assert len(tilesets) == 1
+    listed = anonymous.get(tilesets[0]["href"]).json()["tilesets"]
+    assert listed[0]["tileMatrixSetURI"].endswith("/WebMercatorQuad")

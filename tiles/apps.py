@@ -12,3 +12,11 @@ class TilesConfig(AppConfig):
         from tiles.policies import RasterLayerPolicy
 
         access.register(RasterLayer, RasterLayerPolicy())
+        from layers.ogc import extensions
+        from tiles import ogc
+
+        extensions.register(
+            conformance=ogc.CONFORMANCE,
+            landing_links=ogc.landing_links,
+            collection_links=ogc.collection_links,
+        )

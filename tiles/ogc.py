@@ -44,6 +44,25 @@ def _link(href: str, rel: str, type_: str, **extra: Any) -> dict[str, Any]:
     return {"href": href, "rel": rel, "type": type_, **extra}
 
 
+def landing_links(base: str) -> list[dict[str, Any]]:
+    """The OGC API landing page's link to the tile matrix sets."""
+    return [
+        _link(
+            f"{base}/tileMatrixSets",
+            "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+            "application/json",
+        )
+    ]
+
+
+def collection_links(base: str, layer: Any) -> list[dict[str, Any]]:
+    """A collection's link to its vector tilesets (every vector layer of the registry)."""
+    if layer.kind not in sources.TILE_PROPERTIES:
+        return []
+    href = f"{base}/collections/{layer.code}/tiles"
+    return [_link(href, REL_TILESETS_VECTOR, "application/json")]
+
+
 @require_GET
 def tile_matrix_sets(request: HttpRequest) -> HttpResponse:
     base = _base(request)

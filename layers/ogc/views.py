@@ -26,7 +26,7 @@ from gis_app import access
 from gis_app.errors import DomainError, InvalidInput, NotFound
 from layers.models import Layer
 from layers.ogc import crs as crs_module
-from layers.ogc import params, sql
+from layers.ogc import extensions, params, sql
 from layers.ogc.openapi import openapi_document
 from layers.ogc.sources import FeatureSource, source_for
 
@@ -124,6 +124,7 @@ def landing(request: HttpRequest) -> HttpResponse:
             link(f"{base}/api", "service-desc", "application/vnd.oai.openapi+json;version=3.0"),
             link(f"{base}/conformance", "conformance", "application/json"),
             link(f"{base}/collections", "data", "application/json"),
+            *extensions.landing_links(base),
         ],
     }
     return respond(request, data, "layers/ogc/landing.html")
@@ -133,7 +134,8 @@ def landing(request: HttpRequest) -> HttpResponse:
 @ogc_errors
 def conformance(request: HttpRequest) -> HttpResponse:
     params.reject_unknown(request.GET, {"f"})
-    return respond(request, {"conformsTo": CONFORMANCE}, "layers/ogc/generic.html")
+    conforms = [*CONFORMANCE, *extensions.conformance_classes]
+    return respond(request, {"conformsTo": conforms}, "layers/ogc/generic.html")
 
 
 @require_GET
@@ -191,6 +193,7 @@ def collection_json(request: HttpRequest, layer: Layer, extent: list[float]) -> 
                 "http://www.opengis.net/def/rel/ogc/1.0/queryables",
                 "application/schema+json",
             ),
+            *extensions.collection_links(base, layer),
         ],
     }
 
