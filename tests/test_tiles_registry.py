@@ -80,3 +80,28 @@ def test_a_rolled_back_change_never_passes_for_a_later_one(loo: dict[str, Any]) 
     response = anonymous.get(_url(loo, 15))
     assert response.status_code == 200 and loo["id"] in features(response.content, LAYER)
     assert anonymous.get(_url(loo, 16)).status_code == 404
+
+
+def test_generated_components_invalidate_the_cached_tiles() -> None:
+    """``generate_components`` (benchmarks) writes in bulk SQL: the cached tiles of the
+    class must not outlive it."""
+    from django.core.management import call_command
+
+    from layers.models import AdminArea
+
+    district = AdminArea.objects.get(code="330106").boundary
+    centre = district.centroid
+    url = _url({"geometry": {"coordinates": [centre.x, centre.y]}}, 8, "component-0402")
+    anonymous = Client()
+
+    def trees() -> tuple[int, str]:
+        response = anonymous.get(url)
+        assert response.status_code in (200, 204)  # 204: no tree at all
+        clusters = decode(response.content).get("component-0402", {"features": []})["features"]
+        return sum(f["properties"]["count"] for f in clusters), response["X-Tile-Cache"]
+
+    before, _status = trees()
+    assert trees() == (before, "hit")
+    call_command("generate_components", count=50, class_code="0402", seed=3, stdout=None)
+    after, status = trees()
+    assert (after - before, status) == (50, "miss")
