@@ -27,7 +27,7 @@ from importers.pipeline import ImportOptions
 from importers.policies import get_visible_job, visible_jobs
 
 LIST_LIMIT = 50
-_PRIVATE_OPTIONS = ("address", "upload")
+_PRIVATE_OPTIONS = ("address", "upload", jobs.TASK_KEY)
 
 
 def require_importer(request: Request) -> None:
@@ -40,6 +40,7 @@ def require_importer(request: Request) -> None:
 
 def job_data(job: ImportJob, request: Request | None = None) -> dict[str, Any]:
     """The JSON form of a job: state, progress, counts and (once finished) the report."""
+    job = jobs.fail_if_stalled(job)
     report = dict(job.report or {})
     report.pop("progress", None)
     finished = job.status != "running"

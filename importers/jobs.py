@@ -43,6 +43,9 @@ QUEUED: Final = "queued"
 # Cells a spreadsheet would evaluate as a formula (OWASP "CSV injection"): prefixed with '.
 FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 _OPTION_NAMES: Final = frozenset(f.name for f in fields(ImportOptions))
+TASK_KEY: Final = "task"  # job.options: the procrastinate job id
+# A worker sends a heartbeat every few seconds (procrastinate's default: 10 s).
+STALLED_AFTER_S: Final = 120.0
 
 
 def max_upload_bytes() -> int:
@@ -150,7 +153,39 @@ def _store(upload: UploadedFile, target: Path) -> tuple[str, int]:
 def _defer(job: ImportJob) -> None:
     from importers.tasks import run_import_job
 
-    run_import_job.defer(job_id=job.pk)
+    task_id = run_import_job.defer(job_id=job.pk)
+    job.options = {**job.options, TASK_KEY: task_id}
+    ImportJob.objects.filter(pk=job.pk).update(options=job.options)
+
+
+def fail_if_stalled(job: ImportJob) -> ImportJob:
+    """A running job whose background task can no longer finish it (the task ended
+    without finishing the job, or the worker doing it stopped sending heartbeats for
+    ``STALLED_AFTER_S``) is marked failed, with a message saying to run it again; its
+    commit, if one had started, was rolled back with the worker's connection. Called
+    whenever someone looks at a running job. Other jobs are returned as they are."""
+    task_id = (job.options or {}).get(TASK_KEY)
+    if job.status != ImportStatus.RUNNING or not task_id:
+        return job
+    with transaction.atomic():
+        # the lock makes a worker finishing right now wait, so a job that finishes is
+        # never taken for a stalled one
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != ImportStatus.RUNNING:
+            return locked
+        state = sql.task_state(int(task_id))
+        if state.status in ("todo", "aborting"):
+            return locked
+        heartbeat = state.seconds_since_heartbeat
+        if state.status == "doing" and heartbeat is not None and heartbeat < STALLED_AFTER_S:
+            return locked
+        locked.status = ImportStatus.FAILED
+        locked.error = _(
+            "The import stopped before it finished (its background worker stopped); "
+            "nothing was imported. Run it again."
+        )
+        finish(locked, None)
+    return locked
 
 
 def _queued_report() -> dict[str, Any]:

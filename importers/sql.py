@@ -592,3 +592,30 @@ def update_staged(
         )
         cursor.execute(f"DROP TABLE {_BEFORE}")
     return updated
+
+
+# --- background jobs ----------------------------------------------------------------------
+
+# The procrastinate job running an import, and the last heartbeat of the worker doing it
+# (NULL when no live worker row is left).
+_TASK_STATE = """
+SELECT j.status::text, w.last_heartbeat, now()
+FROM procrastinate_jobs j LEFT JOIN procrastinate_workers w ON w.id = j.worker_id
+WHERE j.id = %s
+"""
+
+
+@dataclass(frozen=True)
+class TaskState:
+    status: str | None  # procrastinate's: todo, doing, succeeded, failed, ...; None: gone
+    seconds_since_heartbeat: float | None  # of the worker doing it; None: no worker row
+
+
+def task_state(task_id: int) -> TaskState:
+    with connection.cursor() as cursor:
+        cursor.execute(_TASK_STATE, [task_id])
+        row = cursor.fetchone()
+    if row is None:
+        return TaskState(None, None)
+    status, heartbeat, now = row
+    return TaskState(status, (now - heartbeat).total_seconds() if heartbeat else None)

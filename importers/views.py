@@ -15,7 +15,7 @@ from component_catalog.models import ComponentClass
 from gis_app import access
 from gis_app.errors import NotFound
 from gis_app.roles import Action
-from importers.jobs import max_upload_bytes
+from importers.jobs import fail_if_stalled, max_upload_bytes
 from importers.policies import get_visible_job, visible_jobs
 from importers.readers import ARCHIVE_EXTENSIONS, supported_extensions
 
@@ -89,7 +89,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        item = get_visible_job(request.user, pk)
+        item = fail_if_stalled(get_visible_job(request.user, pk))
     except NotFound:
         raise Http404 from None
     return render(request, "importers/job.html", {"job": item, "labels": _labels()})

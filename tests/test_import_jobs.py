@@ -223,3 +223,47 @@ def test_pages(real_db: None) -> None:
     assert job_page.status_code == 200 and f"/api/v1/imports/{job_id}/" in job_page.content.decode()
     assert login("surveyor_green").get(f"/imports/{job_id}/").status_code == 404
     assert login("planner").get("/imports/").status_code == 403
+
+
+def test_a_job_whose_worker_died_is_failed_not_left_running(real_db: None) -> None:
+    """A worker killed mid-run leaves its procrastinate job 'doing' under a worker that no
+    longer sends heartbeats; whoever looks at the import then sees it failed, with the
+    advice to run it again (and the audit log records it). A queued job, or one whose
+    worker is alive, stays running."""
+    from django.db import connection
+
+    surveyor = login("surveyor_water")
+    made = [upload(surveyor, geojson(point(f"井盖 {i}", inside(shift=i * 1e-5)))) for i in (1, 2)]
+    dead, alive = (ImportJob.objects.get(pk=r.json()["id"]) for r in made)
+    with connection.cursor() as cursor:
+        for job, minutes in ((dead, 10), (alive, 0)):
+            cursor.execute(
+                "INSERT INTO procrastinate_workers (last_heartbeat) "
+                "VALUES (now() - make_interval(mins => %s)) RETURNING id",
+                [minutes],
+            )
+            (worker,) = cursor.fetchone()
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE id = %s",
+                [worker, job.options[jobs.TASK_KEY]],
+            )
+    queued = upload(surveyor, geojson(point("井盖 3", inside(shift=3e-5)))).json()
+
+    failed = surveyor.get(f"{URL}{dead.pk}/").json()
+    assert failed["status"] == ImportStatus.FAILED and failed["state"] == "finished"
+    assert "worker stopped" in failed["error"] and "Run it again" in failed["error"]
+    assert surveyor.get(f"{URL}{alive.pk}/").json()["status"] == "running"
+    assert surveyor.get(f"{URL}{queued['id']}/").json()["state"] == "queued"
+    assert "task" not in failed["options"]
+    assert surveyor.get(f"/imports/{dead.pk}/").status_code == 200  # (its script reads the API)
+    from gis_app.models import AuditEvent
+
+    assert AuditEvent.objects.filter(
+        action="import.dry_run", object_id=str(dead.pk), result="failure"
+    ).exists()
+    with connection.cursor() as cursor:  # leave no half-done jobs for the other tests
+        cursor.execute(
+            "DELETE FROM procrastinate_jobs WHERE id = ANY(%s)",
+            [[dead.options[jobs.TASK_KEY], alive.options[jobs.TASK_KEY]]],
+        )
+    work()  # runs the queued one
