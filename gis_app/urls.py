@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("component_catalog.quality_api")),
     path("", include("layers.basemap_api")),
     path("", include("importers.api_urls")),
+    path("", include("reports.api")),
 ]
 
 urlpatterns = [

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "component_catalog.apps.ComponentCatalogConfig",
     "importers.apps.ImportersConfig",
     "tiles.apps.TilesConfig",
+    "reports.apps.ReportsConfig",
 ]
 
 MIDDLEWARE = [
