@@ -28,6 +28,7 @@ urlpatterns = [
     path("ogc/", include("tiles.ogc_urls")),
     path("ogc/", include("layers.ogc.urls")),
     path("tiles/", include("tiles.urls")),
+    path("", include("map_ui.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
