@@ -16,7 +16,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("map_ui.home_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.PlatformLoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),

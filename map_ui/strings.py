@@ -23,3 +23,41 @@ def map_strings() -> dict[str, str]:
         "status_occupied": _("occupied"),
         "clusterCount": _("%(count)s items here; zoom in to see them"),
     }
+
+
+def resident_strings() -> dict[str, str]:
+    """Strings of resident.js (the facility finder) in the active language."""
+    return {
+        "compass": "|".join(
+            [_("north"), _("northeast"), _("east"), _("southeast")]
+            + [_("south"), _("southwest"), _("west"), _("northwest")]
+        ),
+        "directionDistance": _("%(direction)s %(distance)s"),
+        "metres": _("%(value)s m"),
+        "kilometres": _("%(value)s km"),
+        "searching": _("Searching…"),
+        "found": _("%(count)s nearest: %(kind)s"),
+        "none": _("Nothing found nearby."),
+        "noMatch": _("No facility matches “%(q)s”."),
+        "matches": _("%(count)s facilities match “%(q)s”."),
+        "pickPoint": _("Tap the map to choose a point, or use your location."),
+        "fromPoint": _("From the point you chose"),
+        "fromYou": _("From your location"),
+        "locating": _("Finding your location…"),
+        "geoDenied": _("Location permission was refused. Tap the map to choose a point instead."),
+        "geoUnavailable": _("Your location is not available. Tap the map to choose a point."),
+        "geoUnsupported": _("This browser cannot share its location. Tap the map instead."),
+        "requestFailed": _("The search failed. Check your connection and try again."),
+        "hours": _("Hours"),
+        "accessible": _("Wheelchair accessible"),
+        "notAccessible": _("No wheelchair access"),
+        "accessibleSpaces": _("%(count)s accessible spaces"),
+        "status": _("Status"),
+        "status_good": _("Good"),
+        "status_damaged": _("Damaged"),
+        "status_missing": _("Missing"),
+        "status_occupied": _("Occupied"),
+        "open24": _("Open 24 hours"),
+        "details": _("Details"),
+        "yourPoint": _("Chosen point"),
+    }

@@ -12,7 +12,7 @@ from map_ui import basemaps
 
 URL_RE = re.compile(r"""(?:https?:)?//[^\s"'<>)]+""", re.IGNORECASE)
 REF_RE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
-MAP_PAGES = ["/map/"]
+MAP_PAGES = ["/", "/map/"]
 
 
 def absolute_urls(html: str) -> list[str]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.db import connections
 
 from tests.conftest import REPO
 
@@ -35,6 +37,18 @@ if not CHROMIUM.exists():  # pragma: no cover - the machine set-up installs it
     pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
 
 sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@contextmanager
+def db_access(django_db_blocker: Any) -> Iterator[None]:
+    """Database access from a browser test (setting data up, checking answers). While
+    Playwright's loop runs, Django hands this code a connection of its own (per async
+    context), which the test database's teardown would not close: close it here."""
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            connections.close_all()
 
 
 def artifacts_dir() -> Path:
