@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("imports/", include("importers.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),
     path("ogc", RedirectView.as_view(url="/ogc/", permanent=True)),
     path("ogc/", include("tiles.ogc_urls")),
