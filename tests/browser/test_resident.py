@@ -91,7 +91,7 @@ def test_resident_on_a_phone_finds_the_nearest_toilet_and_opens_its_page(
         f"{direction} {round(expected_m)} 米"
     )
     meta = first_result.locator(".result-meta").inner_text()
-    assert "开放时间: Mo-Su 05:30-23:00" in meta and "无障碍" in meta and "完好" in meta
+    assert "开放时间：Mo-Su 05:30-23:00" in meta and "无障碍" in meta and "完好" in meta
     assert page.locator(".result").count() == 5
     assert "距所选地点" in page.locator("#status").inner_text()
 
@@ -129,7 +129,7 @@ def test_desktop_keyboard_search_and_open(open_page: Any, toilets: Any) -> None:
     page.keyboard.type("学院路")
     page.keyboard.press("Enter")
     page.wait_for_selector(".result")
-    assert page.locator("#status").inner_text() == "1 facilities match “学院路”."
+    assert page.locator("#status").inner_text() == "Matches for “学院路”: 1"
     # On to the chips: Space presses one.
     page.keyboard.press("Tab")  # the search button
     page.keyboard.press("Tab")  # first chip

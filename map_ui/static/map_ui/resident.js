@@ -197,7 +197,7 @@
   Finder.prototype.hours = function (attrs) {
     var h = attrs.opening_hours;
     if (!h) return "";
-    return this.t.hours + ": " + (h === "24/7" ? this.t.open24 : h);
+    return fmt(this.t.hours, { hours: h === "24/7" ? this.t.open24 : h });
   };
 
   Finder.prototype.access = function (attrs) {
