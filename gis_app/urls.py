@@ -12,21 +12,24 @@ api_v1 = [
     path("", include("component_catalog.quality_api")),
     path("", include("layers.basemap_api")),
     path("", include("importers.api_urls")),
+    path("", include("reports.api")),
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("map_ui.home_urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.PlatformLoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("imports/", include("importers.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include(api_v1)),
     path("ogc", RedirectView.as_view(url="/ogc/", permanent=True)),
     path("ogc/", include("tiles.ogc_urls")),
     path("ogc/", include("layers.ogc.urls")),
     path("tiles/", include("tiles.urls")),
+    path("", include("map_ui.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

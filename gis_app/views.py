@@ -1,4 +1,5 @@
-"""Pages and endpoints of the core: health check, home, login/logout."""
+"""Pages and endpoints of the core: health check, login/logout (the home page is the
+residents' map, in map_ui)."""
 
 from typing import Any
 
@@ -8,7 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -33,11 +34,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok", "database": "ok", "postgresql": server, "postgis": postgis}
     )
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "gis_app/home.html")
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):

@@ -6,6 +6,7 @@ packages=(
   postgresql-15 postgresql-15-postgis-3 postgresql-contrib
   gdal-bin libgdal-dev libgeos-c1v5 libproj25 libspatialindex-dev
   gettext chromium mosquitto
+  fontconfig fonts-wqy-zenhei
   python3-venv nodejs npm
 )
 

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "component_catalog.apps.ComponentCatalogConfig",
     "importers.apps.ImportersConfig",
     "tiles.apps.TilesConfig",
+    "map_ui.apps.MapUiConfig",
+    "reports.apps.ReportsConfig",
 ]
 
 MIDDLEWARE = [
@@ -136,7 +138,14 @@ STATIC_ROOT = BASE_DIR / ".local" / "static"
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
     (f"vendor/{name}", NODE_MODULES / name / sub)
-    for name, sub in [("leaflet", "dist")]
+    for name, sub in [
+        ("leaflet", "dist"),
+        ("leaflet.vectorgrid", "dist"),
+        ("leaflet-draw", "dist"),
+        ("leaflet.markercluster", "dist"),
+        ("leaflet.locatecontrol", "dist"),
+        ("chart.js", "dist"),
+    ]
     if (NODE_MODULES / name / sub).is_dir()
 ]
 STORAGES = {
@@ -165,6 +174,25 @@ LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 15 * 60))
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2019")
+
+# Map basemaps (map_ui). The platform's own offline basemap is the default; the online ones
+# are offered to the browser only. Tianditu needs a (browser) key: without one it is not
+# offered. The tile URL templates can point at a mirror or proxy.
+TIANDITU_KEY = os.environ.get("TIANDITU_KEY", "")
+MAP_OSM_TILE_URL = os.environ.get(
+    "MAP_OSM_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+)
+MAP_TIANDITU_TILE_URL = os.environ.get(
+    "MAP_TIANDITU_TILE_URL",
+    "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER={layer}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+    "&TILECOL={x}&tk={key}",
+)
+MAP_AMAP_TILE_URL = os.environ.get(
+    "MAP_AMAP_TILE_URL",
+    "https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+    "&x={x}&y={y}&z={z}",
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -12,3 +12,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SECURE_SSL_REDIRECT = False
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="gis-test-media-"))
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DB_NAME", "test_gis")}
+# The live test server serves static files straight from the finders (no collectstatic).
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class MapUiConfig(AppConfig):
+    name = "map_ui"
+    label = "map_ui"
+    verbose_name = _("Map pages")

@@ -1,0 +1,192 @@
+"""The common map: a folium ``Map`` whose page references only the platform's own static
+files, with the map module (``map_ui/static/map_ui/map.js``) that adds basemaps, the layer
+switcher from the layer registry, legend, metric scale, locate-me and the GCJ-02 display
+shift for Amap.
+
+Pages render a map with :func:`render_map` and place its three parts in their template:
+``head`` (styles and scripts), ``html`` (the map element) and ``script`` (the code that
+creates the map, run after the element exists)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+from branca.element import Figure, MacroElement
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from folium.elements import JSCSSMixin
+from folium.plugins import LocateControl
+from folium.template import Template
+
+from map_ui import strings, vendor
+
+#: Used when the database holds no city yet (West Lake, Hangzhou).
+FALLBACK_CENTER = (30.2741, 120.1551)
+
+
+class PlatformMap(folium.Map):
+    """folium's Map with local Leaflet files, no page-wide styles and zoom left to the user
+    (folium's default header forbids pinch zoom, which hurts accessibility)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}
+            <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }</style>
+            <script>
+                L_NO_TOUCH = {{ this.global_switches.no_touch|tojson }};
+                L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
+            </script>
+        {% endmacro %}
+
+        {% macro html(this, kwargs) %}
+            <div class="folium-map sc-map" id={{ this.get_name()|tojson }}
+                 role="application" aria-label="{{ this.label|e }}"></div>
+        {% endmacro %}
+
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map(
+                {{ this.get_name()|tojson }},
+                {
+                    center: {{ this.location|tojson }},
+                    crs: L.CRS.{{ this.crs }},
+                    ...{{ this.options|tojavascript }}
+                }
+            );
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, label: str, **kwargs: Any) -> None:
+        super().__init__(tiles=None, **kwargs)
+        self.label = label
+        self.default_js = [("leaflet", vendor.url("leaflet.js"))]
+        self.default_css = [("leaflet_css", vendor.url("leaflet.css"))]
+
+
+class PlatformControls(JSCSSMixin, MacroElement):
+    """Starts the map module on the folium map with the page's configuration."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            window.SCMap.init({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config: dict[str, Any], page_js: Sequence[str], page_css: Sequence[str]):
+        super().__init__()
+        self._name = "PlatformControls"
+        self.config = config
+        self.default_js = [
+            ("vectorgrid", vendor.url("vectorgrid.js")),
+            ("chinacoords", static("map_ui/chinacoords.js")),
+            ("scmap", static("map_ui/map.js")),
+            *[(f"page_js_{i}", path) for i, path in enumerate(page_js)],
+        ]
+        self.default_css = [
+            ("scmap_css", static("map_ui/map.css")),
+            *[(f"page_css_{i}", path) for i, path in enumerate(page_css)],
+        ]
+
+
+def locate_control() -> LocateControl:
+    """leaflet.locatecontrol from the local static files, labelled in the user's language."""
+    control = LocateControl(
+        position="bottomright",
+        fly_to=False,
+        show_popup=False,
+        set_view="untilPanOrZoom",
+        keep_current_zoom_level=False,
+        locate_options={"enableHighAccuracy": True, "maxZoom": 17},
+        strings={"title": _("Show my location")},
+    )
+    control.default_js = [("locate_js", vendor.url("locate.js"))]
+    control.default_css = [("locate_css", vendor.url("locate.css"))]
+    return control
+
+
+@dataclass
+class MapOptions:
+    """What a page wants from the common map."""
+
+    label: str = ""
+    center: tuple[float, float] | None = None  # (lat, lon); None: the platform's city
+    zoom: int = 14
+    overlays: Sequence[str] = ()  # registry layer codes shown at start
+    locate: bool = True
+    legend: bool = True
+    layer_switcher: bool = True
+    page_js: Sequence[str] = ()  # static URLs of the page's own modules (after map.js)
+    page_css: Sequence[str] = ()
+    extra: dict[str, Any] = field(default_factory=dict)  # passed to the page's JavaScript
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    head: SafeString
+    html: SafeString
+    script: SafeString
+    name: str  # the JavaScript variable holding the Leaflet map
+
+
+def city_center() -> tuple[float, float]:
+    """(lat, lon) of the centre of the platform's city, or :data:`FALLBACK_CENTER`."""
+    from tiles.tilejson import city_bounds
+
+    west, south, east, north = city_bounds()
+    if west <= -180 or east >= 180:
+        return FALLBACK_CENTER
+    return ((south + north) / 2, (west + east) / 2)
+
+
+def map_config(options: MapOptions) -> dict[str, Any]:
+    """The JSON configuration map.js starts from."""
+    return {
+        "basemapsUrl": reverse("map_ui:basemaps"),
+        "layersUrl": "/api/v1/layers/",
+        "tilesBase": "/tiles/",
+        "overlays": list(options.overlays),
+        "legend": options.legend,
+        "layerSwitcher": options.layer_switcher,
+        "language": get_language() or "zh-hans",
+        "strings": strings.map_strings(),
+        "extra": options.extra,
+    }
+
+
+def build_map(options: MapOptions) -> PlatformMap:
+    """The folium map of a page, ready to render."""
+    center = options.center or city_center()
+    fmap = PlatformMap(
+        label=options.label or _("Map"),
+        location=list(center),
+        zoom_start=options.zoom,
+        max_zoom=22,
+        prefer_canvas=False,
+    )
+    PlatformControls(map_config(options), options.page_js, options.page_css).add_to(fmap)
+    if options.locate:
+        locate_control().add_to(fmap)
+    return fmap
+
+
+def render_map(options: MapOptions) -> RenderedMap:
+    """Render the map of a page into the parts its template places."""
+    fmap = build_map(options)
+    figure = fmap.get_root()
+    assert isinstance(figure, Figure)
+    figure.render()
+    # folium renders trusted templates with escaped JSON: the parts are safe HTML/JS.
+    return RenderedMap(
+        head=mark_safe(figure.header.render()),  # noqa: S308
+        html=mark_safe(figure.html.render()),  # noqa: S308
+        script=mark_safe(figure.script.render()),  # noqa: S308
+        name=fmap.get_name(),
+    )

@@ -1,0 +1,182 @@
+"""The residents' facility finder: which facility classes a resident can look for, the
+facility page's content, and "open in Amap / Baidu Maps" links with converted coordinates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from component_catalog.models import Component, ComponentClass, ComponentStatus
+from component_catalog.services import get_visible_component
+from gis_app import access, coords
+from layers.models import Layer, LayerKind
+
+
+@dataclass(frozen=True)
+class Chip:
+    """One choice in the finder: a kind of facility, one or more component classes."""
+
+    key: str
+    label: Any  # lazy translation
+    classes: tuple[str, ...]
+
+
+#: The facility kinds residents look for, in the order shown. Only classes the user may see
+#: are offered (for anonymous users: the public classes of the catalog).
+CHIPS: tuple[Chip, ...] = (
+    Chip("toilet", gettext_lazy("Public toilets"), ("0301",)),
+    Chip("parking", gettext_lazy("Parking"), ("0201", "0215")),
+    Chip("shelter", gettext_lazy("Air-raid shelters"), ("0502",)),
+    Chip("bus", gettext_lazy("Bus stops"), ("0203",)),
+    Chip("bicycle", gettext_lazy("Bicycle racks"), ("0212",)),
+    Chip("police", gettext_lazy("Police booths"), ("0219",)),
+    Chip("info", gettext_lazy("Information kiosks"), ("0124",)),
+    Chip("hydrant", gettext_lazy("Fire hydrants"), ("0113",)),
+    Chip("bench", gettext_lazy("Benches"), ("0407",)),
+    Chip("bin", gettext_lazy("Trash bins"), ("0305",)),
+)
+
+#: Attribute labels shown on facility pages (others fall back to the schema's title).
+ATTRIBUTE_LABELS: dict[str, Any] = {
+    "opening_hours": gettext_lazy("Opening hours"),
+    "accessible": gettext_lazy("Wheelchair-accessible WC"),
+    "accessible_spaces": gettext_lazy("Accessible parking spaces"),
+    "baby_care_room": gettext_lazy("Baby-care room"),
+    "gender_neutral_room": gettext_lazy("Family / gender-neutral room"),
+    "fee": gettext_lazy("Fee"),
+    "fee_description": gettext_lazy("Tariff"),
+    "capacity": gettext_lazy("Spaces"),
+    "charging_spaces": gettext_lazy("EV charging spaces"),
+    "capacity_persons": gettext_lazy("Shelters (persons)"),
+    "area_m2": gettext_lazy("Area (m²)"),
+    "entrance_description": gettext_lazy("Entrances"),
+    "protection_level": gettext_lazy("Protection class"),
+    "peacetime_use": gettext_lazy("Peacetime use"),
+    "level": gettext_lazy("Grade"),
+    "routes": gettext_lazy("Routes"),
+    "covered": gettext_lazy("Covered"),
+    "seats": gettext_lazy("Seats"),
+}
+
+
+def chips_for(user: Any) -> list[dict[str, Any]]:
+    """The finder's chips for this user: classes whose layer the user may not see are left
+    out, and a chip with no class left is not offered."""
+    wanted = {code for chip in CHIPS for code in chip.classes}
+    # A class's components are visible as its registry layer is (public flag or grants).
+    layers = Layer.objects.active().filter(kind=LayerKind.COMPONENT, source__in=wanted)
+    visible = set(access.visible(user, layers).values_list("source", flat=True))
+    out = []
+    for chip in CHIPS:
+        codes = [code for code in chip.classes if code in visible]
+        if codes:
+            out.append({"key": chip.key, "label": str(chip.label), "classes": codes})
+    return out
+
+
+def amap_link(lon: float, lat: float, name: str) -> str:
+    """An Amap (高德地图) URI marker at a CGCS2000/WGS 84 position (sent in GCJ-02)."""
+    g_lon, g_lat = coords.wgs84_to_gcj02(lon, lat)
+    query = urlencode(
+        {
+            "position": f"{g_lon:.6f},{g_lat:.6f}",
+            "name": name,
+            "coordinate": "gaode",
+            "callnative": "1",
+        }
+    )
+    return f"https://uri.amap.com/marker?{query}"
+
+
+def baidu_link(lon: float, lat: float, name: str, address: str = "") -> str:
+    """A Baidu Maps (百度地图) URI marker at a CGCS2000/WGS 84 position (sent in BD-09)."""
+    b_lon, b_lat = coords.wgs84_to_bd09(lon, lat)
+    query = urlencode(
+        {
+            "location": f"{b_lat:.6f},{b_lon:.6f}",
+            "title": name,
+            "content": address or name,
+            "output": "html",
+            "coord_type": "bd09ll",
+            "src": "smart-community-gis.resident-map",
+        }
+    )
+    return f"https://api.map.baidu.com/marker?{query}"
+
+
+@dataclass
+class Facility:
+    """What the facility page shows."""
+
+    component: Component
+    class_name: str
+    status: str
+    status_label: str
+    lon: float
+    lat: float
+    details: list[tuple[str, str]] = field(default_factory=list)
+    photos: list[dict[str, Any]] = field(default_factory=list)
+    amap_url: str = ""
+    baidu_url: str = ""
+
+
+def _label(key: str, schema: dict[str, Any]) -> str:
+    if key in ATTRIBUTE_LABELS:
+        return str(ATTRIBUTE_LABELS[key])
+    prop = schema.get("properties", {}).get(key, {})
+    return str(prop.get("title") or key)
+
+
+def _value(value: Any) -> str:
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    if value == "24/7":
+        return _("Open 24 hours")
+    return str(value)
+
+
+def class_name(klass: ComponentClass) -> str:
+    """The class's name in the active language."""
+    if (get_language() or "").startswith("en") and klass.name_en:
+        return klass.name_en
+    return klass.name_zh
+
+
+def facility(user: Any, identifier: str) -> Facility:
+    """The facility page of a component the user may see (``NotFound`` otherwise)."""
+    component = get_visible_component(user, identifier)
+    point = component.geometry.point_on_surface
+    klass = component.component_class
+    schema = klass.attribute_schema or {}
+    attributes = component.attributes or {}
+    order = list(ATTRIBUTE_LABELS)
+    keys = sorted(attributes, key=lambda k: (order.index(k) if k in order else len(order), k))
+    details = [(_label(k, schema), _value(attributes[k])) for k in keys if attributes[k] != ""]
+    photos = [
+        {
+            "url": f"/api/v1/components/{component.identifier}/photos/{photo.pk}/image/",
+            "caption": photo.caption,
+            "width": photo.width,
+            "height": photo.height,
+        }
+        for photo in component.photos.all()
+    ]
+    title = component.name or class_name(klass)
+    return Facility(
+        component=component,
+        class_name=class_name(klass),
+        status=component.status,
+        status_label=str(ComponentStatus(component.status).label),
+        lon=point.x,
+        lat=point.y,
+        details=details,
+        photos=photos,
+        amap_url=amap_link(point.x, point.y, title),
+        baidu_url=baidu_link(point.x, point.y, title, component.address),
+    )

@@ -1,0 +1,64 @@
+"""Map pages and their small JSON endpoints: thin views around the builder and services."""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from gis_app.errors import NotFound
+from map_ui import basemaps, facilities, strings
+from map_ui.builder import MapOptions, render_map
+
+
+@require_GET
+def basemaps_json(request: HttpRequest) -> JsonResponse:
+    """The basemaps the caller may pick (the offline platform basemap first)."""
+    data = {"basemaps": [b.as_json() for b in basemaps.available(request.user)]}
+    response = JsonResponse(data)
+    response["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@require_GET
+def map_page(request: HttpRequest) -> HttpResponse:
+    """The common map on its own: every layer the caller may see, in the layer switcher."""
+    rendered = render_map(MapOptions(label=_("Map of the platform's layers")))
+    return render(request, "map_ui/map_page.html", {"map": rendered, "title": _("Map")})
+
+
+@require_GET
+def resident_home(request: HttpRequest) -> HttpResponse:
+    """The residents' finder: nearest public facilities to a point or to the user, search."""
+    chips = facilities.chips_for(request.user)
+    rendered = render_map(
+        MapOptions(
+            label=_("Map of public facilities"),
+            zoom=15,
+            legend=False,
+            page_js=[static("map_ui/resident.js")],
+            page_css=[static("map_ui/resident.css")],
+            extra={
+                "chips": chips,
+                "nearestUrl": "/api/v1/nearest/",
+                "componentsUrl": "/api/v1/components/",
+                "facilityUrl": "/facilities/{id}/",
+                "limit": 5,
+                "strings": strings.resident_strings(),
+            },
+        )
+    )
+    return render(request, "map_ui/resident.html", {"map": rendered, "chips": chips})
+
+
+@require_GET
+def facility_page(request: HttpRequest, identifier: str) -> HttpResponse:
+    """One facility: what it is, where, opening hours, accessibility, status, photos, and
+    links that open it in Amap or Baidu Maps."""
+    try:
+        found = facilities.facility(request.user, identifier)
+    except NotFound:
+        raise Http404(_("No such facility.")) from None
+    return render(request, "map_ui/facility.html", {"f": found})

@@ -1,0 +1,115 @@
+"""The reports page ``/reports/``: the form, the choropleth map (the common map of
+``map_ui``), charts and tables. The page's script asks the report API for the figures and
+downloads the exports; this view only lays out the form with what the user may choose."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from gis_app import access
+from gis_app.roles import Action
+from map_ui import vendor
+from map_ui.builder import MapOptions, render_map
+from reports import params
+from reports.exports import FORMATS
+from reports.scope import LEVELS, levels_below, reportable_areas
+
+
+def kind_labels() -> dict[str, str]:
+    return {
+        "counts": _("Component counts and density"),
+        "condition": _("Condition of components"),
+        "quality": _("Data quality"),
+        "coverage": _("Service coverage"),
+        "edits": _("Edits per month"),
+    }
+
+
+def level_labels() -> dict[str, str]:
+    return {"district": _("Districts"), "street": _("Streets"), "community": _("Communities")}
+
+
+def page_strings() -> dict[str, str]:
+    """Text the page's script shows, translated here (the script has no gettext)."""
+    return {
+        "loading": _("Computing the report…"),
+        "ready": _("Report updated."),
+        "failed": _("The report could not be made."),
+        "network": _("The server could not be reached. Check your connection and try again."),
+        "exporting": _("Preparing the %(format)s file…"),
+        "exported": _("%(file)s downloaded."),
+        "noData": _("No data"),
+        "rows": _("%(count)s areas"),
+        "legend": _("Legend"),
+        "chart": _("Chart"),
+    }
+
+
+@login_required
+@require_GET
+def reports_page(request: HttpRequest) -> HttpResponse:
+    """The reports page for users who may report somewhere (403 for the others)."""
+    if not access.can_anywhere(request.user, Action.REPORT):
+        raise PermissionDenied
+    order = {level: i for i, level in enumerate(LEVELS)}
+    areas = sorted(
+        reportable_areas(request.user).values("code", "name", "name_en", "level"),
+        key=lambda a: (order[a["level"]], a["code"]),
+    )
+    kind = request.GET.get("kind") if request.GET.get("kind") in params.KINDS else "counts"
+    rendered = render_map(
+        MapOptions(
+            label=_("Report map"),
+            overlays=(),
+            legend=False,
+            locate=False,
+            page_js=(vendor.url("chart.js"), static("reports/reports.js")),
+            page_css=(static("reports/reports.css"),),
+        )
+    )
+    config: dict[str, Any] = {
+        "api": reverse("report", kwargs={"kind": "KIND"}),
+        "strings": page_strings(),
+        "formats": list(FORMATS),
+        "levels": {a["code"]: levels_below(a["level"]) for a in areas},
+    }
+    context = {
+        "map": rendered,
+        "kinds": kind_labels(),
+        "kind": kind,
+        "areas": areas,
+        "level_labels": level_labels(),
+        "area_levels": {
+            "city": _("City"),
+            "district": _("District"),
+            "street": _("Street"),
+            "community": _("Community"),
+        },
+        "distance": {
+            "min": params.DISTANCE_MIN_M,
+            "max": params.DISTANCE_MAX_M,
+            "default": params.DISTANCE_DEFAULT_M,
+        },
+        "months": {
+            "min": params.MONTHS_MIN,
+            "max": params.MONTHS_MAX,
+            "default": params.MONTHS_DEFAULT,
+        },
+        "formats": [
+            ("csv", "CSV"),
+            ("xlsx", "Excel (XLSX)"),
+            ("gpkg", "GeoPackage"),
+            ("pdf", "PDF"),
+        ],  # fmt: skip
+        "config": config,
+    }
+    return render(request, "reports/index.html", context)

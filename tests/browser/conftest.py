@@ -1,0 +1,192 @@
+"""Browser tests: Playwright for Python driving Debian's Chromium (never a downloaded
+browser) against the live test server (``live_url``), with a watcher that fails a test if
+any request leaves 127.0.0.1, and screenshots saved as test artifacts.
+
+Artifacts go to ``$TEST_ARTIFACTS_DIR`` or ``.local/test-artifacts/`` (git-ignored)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connections
+
+from tests.conftest import REPO
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+LOCAL_HOSTS = {"127.0.0.1"}
+LOCAL_SCHEMES = {"data", "blob", "about"}
+TIMEOUT_MS = 15_000
+
+if not CHROMIUM.exists():  # pragma: no cover - the machine set-up installs it
+    pytest.skip("Debian's Chromium (/usr/bin/chromium) is not installed", allow_module_level=True)
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@contextmanager
+def db_access(django_db_blocker: Any) -> Iterator[None]:
+    """Database access from a browser test (setting data up, checking answers). While
+    Playwright's loop runs, Django hands this code a connection of its own (per async
+    context), which the test database's teardown would not close: close it here."""
+    with django_db_blocker.unblock():
+        try:
+            yield
+        finally:
+            connections.close_all()
+
+
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("TEST_ARTIFACTS_DIR") or REPO / ".local" / "test-artifacts")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@dataclass
+class RequestWatcher:
+    """Every URL the browser asked for; :meth:`outside` lists those not on 127.0.0.1."""
+
+    urls: list[str] = field(default_factory=list)
+
+    def record(self, request: Any) -> None:
+        self.urls.append(request.url)
+
+    def outside(self) -> list[str]:
+        found = []
+        for url in self.urls:
+            parts = urlsplit(url)
+            if parts.scheme in LOCAL_SCHEMES:
+                continue
+            if (
+                parts.scheme not in {"http", "https", "ws", "wss"}
+                or parts.hostname not in LOCAL_HOSTS
+            ):
+                found.append(url)
+        return found
+
+    def matching(self, pattern: str) -> list[str]:
+        return [url for url in self.urls if re.search(pattern, url)]
+
+
+@pytest.fixture(scope="module")
+def browser(live_url: str) -> Iterator[Any]:
+    """Chromium for one test module. Playwright's sync API keeps an asyncio loop in this
+    thread, which makes Django refuse ORM calls here (its guard against async code); the
+    tests call the ORM only between browser steps, never concurrently, so the guard is
+    lifted while the browser is open and restored after."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_api.sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            try:
+                yield chromium
+            finally:
+                chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def requests_seen() -> RequestWatcher:
+    return RequestWatcher()
+
+
+@pytest.fixture
+def open_page(
+    browser: Any, live_url: str, requests_seen: RequestWatcher, request: Any
+) -> Iterator[Callable[..., Any]]:
+    """``open_page(path, viewport=(w, h), language="zh-hans", **context_options)`` -> a page
+    of a fresh browser context with the request watcher attached. After the test, every
+    request must have gone to 127.0.0.1; a failing test leaves a screenshot."""
+    contexts: list[Any] = []
+    pages: list[Any] = []
+
+    def make(
+        path: str = "/",
+        viewport: tuple[int, int] = (1280, 800),
+        language: str = "zh-hans",
+        **options: Any,
+    ) -> Any:
+        context = browser.new_context(
+            viewport={"width": viewport[0], "height": viewport[1]},
+            locale="en-US" if language == "en" else "zh-CN",
+            extra_http_headers={"Accept-Language": language},
+            **options,
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        context.on("request", requests_seen.record)
+        contexts.append(context)
+        page = context.new_page()
+        pages.append(page)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.js_errors = errors  # type: ignore[attr-defined]
+        page.goto(live_url + path)
+        return page
+
+    yield make
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for i, page in enumerate(pages):
+            shot(page, f"FAILED-{request.node.name}-{i}")
+    for context in contexts:
+        context.close()
+    outside = requests_seen.outside()
+    assert not outside, f"requests left 127.0.0.1: {outside[:10]}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: Any, call: Any) -> Any:
+    report = yield
+    if report.when == "call":
+        item.rep_call = report
+    return report
+
+
+def shot(page: Any, name: str, full_page: bool = False) -> Path:
+    """Save a screenshot of ``page`` as an artifact and return its path."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+    path = artifacts_dir() / f"{safe}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def wait_for_map(page: Any) -> None:
+    """Until the common map has set up its basemaps and layers."""
+    page.wait_for_function("() => window.SCMap && SCMap.current && SCMap.current.activeBasemap")
+
+
+def open_layer_switcher(page: Any) -> None:
+    """Open Leaflet's layer switcher the way a keyboard user does (Enter on its button)."""
+    page.locator(".leaflet-control-layers-toggle").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".leaflet-control-layers-expanded")
+
+
+def choose_layer(page: Any, label: str) -> None:
+    """Pick a basemap or toggle an overlay in the layer switcher with the keyboard."""
+    if not page.locator(".leaflet-control-layers-expanded").count():
+        open_layer_switcher(page)
+    page.get_by_label(label, exact=True).focus()
+    page.keyboard.press("Space")
