@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "tiles.apps.TilesConfig",
     "map_ui.apps.MapUiConfig",
     "reports.apps.ReportsConfig",
+    "survey.apps.SurveyConfig",
 ]
 
 MIDDLEWARE = [
