@@ -65,7 +65,7 @@ serve: migrate
 lint: setup
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy gis_app layers component_catalog importers tiles map_ui reports
+	@$(VENV)/bin/mypy gis_app layers component_catalog importers tiles map_ui reports survey
 
 test: migrate lint
 	@$(MANAGE) makemigrations --check --dry-run

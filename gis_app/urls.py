@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("layers.basemap_api")),
     path("", include("importers.api_urls")),
     path("", include("reports.api")),
+    path("", include("community.parking.api")),
 ]
 
 urlpatterns = [
@@ -24,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("imports/", include("importers.urls")),
     path("reports/", include("reports.urls")),
+    path("survey/", include("survey.urls")),
     path("api/v1/", include(api_v1)),
     path("ogc", RedirectView.as_view(url="/ogc/", permanent=True)),
     path("ogc/", include("tiles.ogc_urls")),

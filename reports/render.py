@@ -8,6 +8,7 @@ are true; it needs no basemap tiles (nothing is fetched).
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import math
@@ -42,11 +43,17 @@ logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
 _to_metric = Transformer.from_crs("EPSG:4490", METRIC_CRS, always_xy=True)
 
 
-@contextmanager
-def _style() -> Iterator[None]:
+@functools.cache
+def _font_family() -> str:
+    """The CJK font's family name, added to matplotlib's font list once per process."""
     path = fonts.cjk_font()
     font_manager.fontManager.addfont(path)
-    name = font_manager.FontProperties(fname=path).get_name()
+    return str(font_manager.FontProperties(fname=path).get_name())
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    name = _font_family()
     with matplotlib.rc_context(
         {"font.family": [name, "DejaVu Sans"], "axes.unicode_minus": False, "font.size": 9}
     ):

@@ -249,7 +249,7 @@ def test_a_job_whose_worker_died_is_failed_not_left_running(real_db: None) -> No
             )
     queued = upload(surveyor, geojson(point("井盖 3", inside(shift=3e-5)))).json()
 
-    failed = surveyor.get(f"{URL}{dead.pk}/").json()
+    failed = surveyor.get(f"{URL}{dead.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()
     assert failed["status"] == ImportStatus.FAILED and failed["state"] == "finished"
     assert "worker stopped" in failed["error"] and "Run it again" in failed["error"]
     assert surveyor.get(f"{URL}{alive.pk}/").json()["status"] == "running"

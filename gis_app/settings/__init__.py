@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "tiles.apps.TilesConfig",
     "map_ui.apps.MapUiConfig",
     "reports.apps.ReportsConfig",
+    "community.parking.apps.ParkingConfig",
+    "survey.apps.SurveyConfig",
 ]
 
 MIDDLEWARE = [
@@ -245,3 +247,25 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 PHOTO_MAX_BYTES = int(os.environ.get("PHOTO_MAX_BYTES", 10 * 1024 * 1024))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
+
+# Smart parking (community.parking). Plate and card numbers are kept only as an HMAC under
+# this key (and masked): set PARKING_CREDENTIAL_KEY in production (check parking.E001).
+PARKING_DEV_CREDENTIAL_KEY = "insecure-parking-development-key"  # noqa: S105
+PARKING_CREDENTIAL_KEY = os.environ.get("PARKING_CREDENTIAL_KEY", PARKING_DEV_CREDENTIAL_KEY)
+PARKING_MAX_BATCH = int(os.environ.get("PARKING_MAX_BATCH", 1000))  # events per request
+PARKING_HTTP_REPLAY_WINDOW = int(os.environ.get("PARKING_HTTP_REPLAY_WINDOW", 300))  # seconds
+# MQTT messages may wait in the broker's queue while the worker is down: a longer window.
+PARKING_MQTT_REPLAY_WINDOW = int(os.environ.get("PARKING_MQTT_REPLAY_WINDOW", 24 * 3600))
+PARKING_CLOCK_SKEW = int(os.environ.get("PARKING_CLOCK_SKEW", 300))  # event time ahead, seconds
+PARKING_MAX_EVENT_AGE_DAYS = int(os.environ.get("PARKING_MAX_EVENT_AGE_DAYS", 35))
+PARKING_FIND_CAR_WINDOW = int(os.environ.get("PARKING_FIND_CAR_WINDOW", 600))  # seconds
+PARKING_FIND_CAR_PER_ADDRESS = int(os.environ.get("PARKING_FIND_CAR_PER_ADDRESS", 20))
+PARKING_FIND_CAR_PER_PLATE = int(os.environ.get("PARKING_FIND_CAR_PER_PLATE", 6))
+# The project-local Mosquitto of scripts/local_mqtt.sh (or any MQTT broker).
+PARKING_MQTT_HOST = os.environ.get("PARKING_MQTT_HOST", "127.0.0.1")
+PARKING_MQTT_PORT = int(
+    os.environ.get("PARKING_MQTT_PORT") or os.environ.get("LOCAL_MQTT_PORT") or 1884
+)
+PARKING_MQTT_USERNAME = os.environ.get("PARKING_MQTT_USERNAME", "parking-worker")
+PARKING_MQTT_PASSWORD = os.environ.get("PARKING_MQTT_PASSWORD", "worker-local")
+PARKING_MQTT_CLIENT_ID = os.environ.get("PARKING_MQTT_CLIENT_ID", "parking-ingest-worker")

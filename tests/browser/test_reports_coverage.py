@@ -27,8 +27,10 @@ from pypdf import PdfReader
 from component_catalog import demo as component_demo
 from component_catalog import services as component_services
 from layers import basemap_demo
+from layers.models import Layer
 from reports import params, services
 from tests.browser.conftest import RequestWatcher, shot
+from tiles import cache as tile_cache
 
 FACILITY_CLASSES = ("0201", "0301", "0502")
 # Tables the fixture adds rows to; rows with a larger id than before are removed after.
@@ -41,15 +43,11 @@ TABLES = (
     "layers_building",
     "layers_basefeature",
     "layers_stewardship",
-    "tiles_tilegeneration",
 )
 
 
 # Tables whose existing rows the fixture may change: their values are restored after.
-MUTABLE = {
-    "component_catalog_identifiercounter": "last_serial",
-    "tiles_tilegeneration": "generation",
-}
+MUTABLE = {"component_catalog_identifiercounter": "last_serial"}
 
 
 def _snapshot() -> tuple[dict[str, int], dict[str, list[tuple[int, int]]]]:
@@ -103,14 +101,19 @@ def _load() -> tuple[dict[str, int], dict[str, list[tuple[int, int]]]]:
 
 
 def _remove(ids: dict[str, int], values: dict[str, list[tuple[int, int]]]) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table in TABLES:  # children first
-            cursor.execute(f"DELETE FROM {table} WHERE id > %s", [ids[table]])  # noqa: S608
-        for table, column in MUTABLE.items():
-            cursor.executemany(
-                f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
-                values[table],
-            )
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            for table in TABLES:  # children first
+                cursor.execute(f"DELETE FROM {table} WHERE id > %s", [ids[table]])  # noqa: S608
+            for table, column in MUTABLE.items():
+                cursor.executemany(
+                    f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
+                    values[table],
+                )
+        # Tiles the live server cached meanwhile show the removed rows: invalidate every
+        # layer (generation counters only grow, so this is always safe).
+        for code in [*Layer.objects.values_list("code", flat=True), tile_cache.COMBINED]:
+            tile_cache.invalidate_layer(code)
 
 
 @pytest.fixture(scope="module")

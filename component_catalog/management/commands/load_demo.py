@@ -1,5 +1,6 @@
 from typing import Any
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from component_catalog import demo as component_demo
@@ -29,3 +30,11 @@ class Command(BaseCommand):
             self.stdout.write(f"demo components: {created} created")
         else:
             self.stdout.write("demo components: already loaded")
+        # Apps above the catalog (community functions) add their demo data through a
+        # ``load_demo()`` method on their AppConfig, so this command imports none of them.
+        for config in apps.get_app_configs():
+            hook = getattr(config, "load_demo", None)
+            if callable(hook):
+                counts = hook()
+                details = ", ".join(f"{value} {key}" for key, value in counts.items())
+                self.stdout.write(f"demo {config.label}: {details or 'already loaded'}")

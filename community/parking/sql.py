@@ -1,0 +1,263 @@
+"""Hand-written SQL of the parking app (bound parameters only): the set-based statements of
+event processing, monthly partitions of the event table, and the distance query of the
+guidance endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+
+EVENT_TABLE = "parking_passageevent"
+
+
+def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+# --- event processing ----------------------------------------------------------------------
+
+
+def lock_lots(lot_ids: Iterable[int]) -> None:
+    """Lock the lots' occupancy rows (created when missing) in lot order, first thing in
+    the transaction: batches touching the same lot run one after the other, so presence
+    rows and the duplicate check are read after the previous batch committed, and no two
+    batches deadlock. Row locks live in the rows, not in the shared lock table."""
+    lots = sorted(set(lot_ids))
+    if not lots:
+        return
+    _rows(
+        "INSERT INTO parking_lotoccupancy (lot_id, occupied_standard, occupied_charging, "
+        "occupied_accessible, over_capacity) SELECT k, 0, 0, 0, false FROM unnest(%s::bigint[]) k "
+        "ORDER BY k ON CONFLICT (lot_id) DO NOTHING",
+        [lots],
+    )
+    _rows(
+        "SELECT lot_id FROM parking_lotoccupancy WHERE lot_id = ANY(%s) ORDER BY lot_id FOR UPDATE",
+        [lots],
+    )
+
+
+def existing_events(keys: Sequence[tuple[int, str]]) -> set[tuple[int, str]]:
+    """Which (device, event id) pairs are stored already, in any partition."""
+    if not keys:
+        return set()
+    rows = _rows(
+        f"SELECT device_id, event_id FROM {EVENT_TABLE} "  # noqa: S608 (constant table name)
+        "WHERE (device_id, event_id) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))",
+        [[k[0] for k in keys], [k[1] for k in keys]],
+    )
+    return {(device, event) for device, event in rows}
+
+
+def presence_states(keys: Sequence[tuple[int, bytes]]) -> dict[tuple[int, bytes], tuple[Any, ...]]:
+    """(inside, entered_at, last_event_at, last_direction, space_id, kind, unmatched_exit)
+    per (lot, credential hash)."""
+    if not keys:
+        return {}
+    rows = _rows(
+        "SELECT lot_id, credential_hash, inside, entered_at, last_event_at, last_direction, "
+        "space_id, kind, unmatched_exit FROM parking_presence "
+        "WHERE (lot_id, credential_hash) IN (SELECT * FROM unnest(%s::bigint[], %s::bytea[]))",
+        [[k[0] for k in keys], [k[1] for k in keys]],
+    )
+    return {(row[0], bytes(row[1])): tuple(row[2:]) for row in rows}
+
+
+_OCCUPANCY_SQL = """
+WITH delta AS (
+    SELECT * FROM unnest(%s::bigint[], %s::int[], %s::int[], %s::int[], %s::timestamptz[])
+        AS d(lot_id, ds, dc, da, t)
+),
+up AS (
+    UPDATE parking_lotoccupancy o SET
+        occupied_standard = o.occupied_standard + d.ds,
+        occupied_charging = o.occupied_charging + d.dc,
+        occupied_accessible = o.occupied_accessible + d.da,
+        over_capacity = (
+            o.occupied_standard + d.ds + o.occupied_charging + d.dc + o.occupied_accessible + d.da
+                > l.capacity_standard + l.capacity_charging + l.capacity_accessible
+            OR o.occupied_charging + d.dc > l.capacity_charging
+            OR o.occupied_accessible + d.da > l.capacity_accessible
+        ),
+        last_event_at = GREATEST(o.last_event_at, d.t),
+        updated_at = clock_timestamp()
+    FROM delta d, parking_parkinglot l
+    WHERE o.lot_id = d.lot_id AND l.id = d.lot_id
+    RETURNING o.lot_id, o.occupied_standard, o.occupied_charging, o.occupied_accessible,
+              o.over_capacity, o.last_event_at
+),
+sample AS (
+    INSERT INTO parking_occupancysample
+        (lot_id, time, occupied_standard, occupied_charging, occupied_accessible)
+    SELECT lot_id, last_event_at, occupied_standard, occupied_charging, occupied_accessible
+    FROM up
+)
+SELECT lot_id, over_capacity FROM up
+"""
+
+
+def apply_occupancy(
+    deltas: dict[int, tuple[int, int, int]], latest: dict[int, dt.datetime]
+) -> dict[int, bool]:
+    """Add the per-kind deltas to each lot's live occupancy (locked by :func:`lock_lots`),
+    record a history sample per lot, and return each lot's over-capacity flag. A delta can
+    never make a count negative: it is the change in the number of vehicles inside
+    (``presence.py``); the CHECK constraint would refuse it otherwise."""
+    lots = sorted(set(deltas) | set(latest))
+    if not lots:
+        return {}
+    zero = (0, 0, 0)
+    rows = _rows(
+        _OCCUPANCY_SQL,
+        [
+            lots,
+            [deltas.get(lot, zero)[0] for lot in lots],
+            [deltas.get(lot, zero)[1] for lot in lots],
+            [deltas.get(lot, zero)[2] for lot in lots],
+            [latest[lot] for lot in lots],
+        ],
+    )
+    return {lot: bool(over) for lot, over in rows}
+
+
+_INSERT_EVENTS_SQL = f"""
+INSERT INTO {EVENT_TABLE} (occurred_at, received_at, device_id, event_id, lot_id, gate_id,
+    space_id, direction, credential_type, credential_hash, credential_masked, channel, flags)
+SELECT e.occurred_at, %s, e.device_id, e.event_id, e.lot_id, e.gate_id, e.space_id,
+    e.direction, e.credential_type, e.credential_hash, e.credential_masked, %s, e.flags
+FROM unnest(%s::timestamptz[], %s::bigint[], %s::text[], %s::bigint[], %s::bigint[],
+    %s::bigint[], %s::text[], %s::text[], %s::bytea[], %s::text[], %s::jsonb[])
+    AS e(occurred_at, device_id, event_id, lot_id, gate_id, space_id, direction,
+         credential_type, credential_hash, credential_masked, flags)
+ORDER BY e.device_id, e.event_id
+ON CONFLICT (device_id, event_id, occurred_at) DO NOTHING
+"""  # noqa: S608 (constant table name)
+
+
+def insert_events(rows: Sequence[tuple[Any, ...]], received_at: dt.datetime, channel: str) -> int:
+    """Rows: (occurred_at, device_id, event_id, lot_id, gate_id, space_id, direction,
+    credential_type, credential_hash, credential_masked, flags_json)."""
+    if not rows:
+        return 0
+    columns = [list(column) for column in zip(*rows, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT_EVENTS_SQL, [received_at, channel, *columns])
+        return cursor.rowcount
+
+
+_UPSERT_PRESENCE_SQL = """
+INSERT INTO parking_presence (lot_id, credential_hash, credential_type, credential_masked,
+    inside, entered_at, last_event_at, last_direction, space_id, kind, unmatched_exit)
+SELECT * FROM unnest(%s::bigint[], %s::bytea[], %s::text[], %s::text[], %s::boolean[],
+    %s::timestamptz[], %s::timestamptz[], %s::text[], %s::bigint[], %s::text[], %s::boolean[])
+ORDER BY 1, 2
+ON CONFLICT (lot_id, credential_hash) DO UPDATE SET
+    credential_type = EXCLUDED.credential_type,
+    credential_masked = EXCLUDED.credential_masked,
+    inside = EXCLUDED.inside,
+    entered_at = EXCLUDED.entered_at,
+    last_event_at = EXCLUDED.last_event_at,
+    last_direction = EXCLUDED.last_direction,
+    space_id = EXCLUDED.space_id,
+    kind = EXCLUDED.kind,
+    unmatched_exit = EXCLUDED.unmatched_exit
+"""
+
+
+def upsert_presence(rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        _rows(_UPSERT_PRESENCE_SQL, columns)
+
+
+def recount_occupancy(lot_id: int) -> tuple[int, int, int]:
+    """Vehicles inside by kind, counted from the presence table (the truth the live
+    counters must equal; used by checks and the benchmark's reconciliation)."""
+    rows = dict(
+        _rows(
+            "SELECT kind, count(*) FROM parking_presence WHERE lot_id = %s AND inside "
+            "GROUP BY kind",
+            [lot_id],
+        )
+    )
+    return (rows.get("standard", 0), rows.get("charging", 0), rows.get("accessible", 0))
+
+
+# --- monthly partitions ------------------------------------------------------------------
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def partition_name(month: dt.date) -> str:
+    return f"{EVENT_TABLE}_p{month:%Y%m}"
+
+
+def existing_partitions() -> set[str]:
+    rows = _rows(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = %s",
+        [EVENT_TABLE],
+    )
+    return {name for (name,) in rows}
+
+
+def create_partition(month: dt.date) -> None:
+    """The partition of one month (bounds in the platform's time zone). Rows of that month
+    that landed in the default partition move into it, in the same transaction."""
+    name = partition_name(month)
+    start = f"{month:%Y-%m-%d} 00:00:00+08"
+    end = f"{next_month(month):%Y-%m-%d} 00:00:00+08"
+    default = f"{EVENT_TABLE}_default"
+    with connection.cursor() as cursor:
+        # Identifiers are built from a date (digits only); bounds are bound parameters.
+        cursor.execute(
+            f"CREATE TABLE {name} (LIKE {EVENT_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
+        )
+        cursor.execute(
+            f"INSERT INTO {name} SELECT * FROM {default} "  # noqa: S608
+            "WHERE occurred_at >= %s AND occurred_at < %s",
+            [start, end],
+        )
+        cursor.execute(
+            f"DELETE FROM {default} WHERE occurred_at >= %s AND occurred_at < %s",  # noqa: S608
+            [start, end],
+        )
+        cursor.execute(
+            f"ALTER TABLE {EVENT_TABLE} ATTACH PARTITION {name} "
+            f"FOR VALUES FROM ('{start}') TO ('{end}')"
+        )
+
+
+# --- guidance ------------------------------------------------------------------------------
+
+
+def within(point_ewkb: bytes, radius_m: float) -> RawSQL:
+    """The lot's component lies within ``radius_m`` metres (spheroid) of the point; uses
+    the geography GiST index of components. Joined from ParkingLot, the component table
+    keeps its own name as alias, as ``component_catalog.sql``'s expressions expect."""
+    return RawSQL(  # noqa: S611 (constant SQL, bound parameters)
+        "ST_DWithin(component_catalog_component.geometry::geography, "
+        "ST_GeomFromEWKB(%s)::geography, %s)",
+        (point_ewkb, radius_m),
+        output_field=BooleanField(),
+    )
+
+
+def location() -> RawSQL:
+    """A point inside the lot (its polygon's point on surface), as GeoJSON text."""
+    return RawSQL(  # noqa: S611 (constant SQL)
+        "ST_AsGeoJSON(ST_PointOnSurface(component_catalog_component.geometry), 7)", ()
+    )

@@ -1,0 +1,390 @@
+"""The surveyors' editor (/survey/) in Chromium against the live test server:
+
+* a water surveyor on a phone logs in, adds a manhole cover (position from an external GNSS
+  receiver's NMEA sentences, attributes from the class's schema, a photo), is told where the
+  server disagrees, moves the cover, reads its history; a district administrator in a second
+  browser context edits it first, and the surveyor gets the "theirs vs yours" choice;
+* on a desktop, with the keyboard, a surveyor goes offline, makes two edits, reloads the
+  page (served by the service worker), comes back online, and both edits are stored.
+
+Every edit is committed for real (the live server has its own connections) and removed
+afterwards. Nothing leaves 127.0.0.1 (the ``open_page`` fixture's watcher)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from component_catalog.models import (
+    Changeset,
+    Component,
+    ComponentHistory,
+    ComponentPhoto,
+    IdentifierCounter,
+)
+from tests.browser.conftest import db_access, shot, wait_for_map
+from tests.components_helpers import Api, inside, manhole
+
+PHONE = (375, 812)
+PASSWORD = "demo-pass-2019"
+
+
+def nmea(body: str) -> str:
+    """An NMEA sentence with its checksum."""
+    checksum = 0
+    for char in body:
+        checksum ^= ord(char)
+    return f"${body}*{checksum:02X}"
+
+
+def degrees_minutes(value: float, degree_digits: int) -> str:
+    whole = int(abs(value))
+    minutes = (abs(value) - whole) * 60
+    return f"{whole:0{degree_digits}d}{minutes:010.7f}"
+
+
+def gga(lon: float, lat: float, when: dt.datetime, quality: int = 4, sats: int = 14) -> str:
+    return nmea(
+        f"GNGGA,{when:%H%M%S}.00,{degrees_minutes(lat, 2)},N,{degrees_minutes(lon, 3)},E,"
+        f"{quality},{sats:02d},0.6,12.3,M,7.1,M,1.0,0001"
+    )
+
+
+def gst(when: dt.datetime, lat_sigma: float, lon_sigma: float) -> str:
+    return nmea(f"GNGST,{when:%H%M%S}.00,0.9,0.3,0.2,45.0,{lat_sigma},{lon_sigma},0.5")
+
+
+@pytest.fixture
+def committed(live_url: str, django_db_blocker: Any) -> Iterator[None]:
+    """The browser's edits are real commits: remove the components made meanwhile."""
+    with db_access(django_db_blocker):
+        start = Component.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    yield
+    with db_access(django_db_blocker):
+        made = Component.objects.filter(id__gt=start)
+        identifiers = list(made.values_list("identifier", flat=True))
+        keys = set(made.values_list("county_code", "component_class_id"))
+        ComponentPhoto.objects.filter(component__in=made).delete()
+        ComponentHistory.objects.filter(identifier__in=identifiers).delete()
+        made.delete()
+        Changeset.objects.filter(edits__isnull=True).delete()
+        for county, klass in keys:
+            last = (
+                Component.objects.filter(county_code=county, component_class_id=klass)
+                .order_by("-serial")
+                .values_list("serial", flat=True)
+                .first()
+            )
+            IdentifierCounter.objects.filter(county_code=county, class_code=klass).update(
+                last_serial=last or 0
+            )
+
+
+def log_in(page: Any, username: str) -> None:
+    """The login page the editor redirected to, as a person fills it in."""
+    page.wait_for_url("**/accounts/login/**")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.locator("#id_password").press("Enter")
+    page.wait_for_url("**/survey/")
+    wait_for_map(page)
+    page.wait_for_function("() => document.body.dataset.survey === 'ready'")
+
+
+def show_place(page: Any, lon: float, lat: float, zoom: int = 18) -> None:
+    """Pan the map to a place (as a user would by dragging) and wait for its components."""
+    before = page.evaluate("document.body.dataset.loaded || '0'")
+    page.evaluate(
+        "([lat, lon, z]) => SCMap.current.map.setView(SCMap.current.toDisplay([lat, lon]), z,"
+        " {animate: false})",
+        [lat, lon, zoom],
+    )
+    page.wait_for_function(f"() => (document.body.dataset.loaded || '0') !== '{before}'")
+
+
+def container_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = SCMap.current.map.latLngToContainerPoint("
+        "SCMap.current.toDisplay([lat, lon])); return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box = page.locator(".sc-map").bounding_box()
+    return box["x"] + x, box["y"] + y
+
+
+def jpeg(path: Path) -> Path:
+    Image.new("RGB", (64, 48), (200, 80, 40)).save(path, "JPEG", quality=90)
+    return path
+
+
+def wait_text(page: Any, element_id: str, pattern: str) -> None:
+    """Until the element's text matches the regular expression ``pattern``."""
+    page.wait_for_function(
+        "([id, re]) => new RegExp(re).test(document.getElementById(id).textContent)",
+        [element_id, pattern],
+    )
+
+
+def field_error(page: Any, field: str) -> str:
+    return page.locator(f'#sv-form [data-field="{field}"] .sv-field-error').inner_text()
+
+
+def test_surveyor_adds_moves_and_resolves_a_conflict(
+    open_page: Any, committed: None, django_db_blocker: Any, tmp_path: Path
+) -> None:
+    with db_access(django_db_blocker):
+        target = inside("330106001001", 2)
+    lon, lat = target
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    page = open_page(
+        "/survey/",
+        viewport=PHONE,
+        geolocation={"latitude": lat, "longitude": lon, "accuracy": 0.3},
+        permissions=["geolocation"],
+    )
+    log_in(page, "surveyor_water")
+    shot(page, "survey-1-start-375")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE[0]
+    assert page.locator("#sv-net").inner_text() == "在线"
+    assert page.locator("#sv-import-link").get_attribute("href") == "/imports/"
+
+    # The surveyor first places the cover far outside the platform's communities.
+    show_place(page, 120.30, 30.40)
+    page.select_option("#sv-class", "0101")
+    assert page.locator("#sv-add-hint").inner_text() == "点；GNSS 精度要求：≤ 0.5 米。"
+    page.click("#sv-add")
+    page.click("#sv-draw-centre")
+    page.wait_for_selector("#sv-form:not([hidden])")
+    # GPS runs (the phone's location, faked by the browser): accuracy against the class.
+    page.wait_for_selector("#sv-gps-accuracy.ok")
+    assert page.locator("#sv-gps-accuracy").inner_text().startswith("精度 ±0.3 米")
+    assert "0.5 米" in page.locator("#sv-gps-threshold").inner_text()
+
+    page.fill("#sv-name", "保俶路 12 号上水井盖")
+    page.select_option("#sv-attr-material", "球墨铸铁")
+    page.select_option("#sv-attr-shape", "圆形")
+    page.fill("#sv-attr-size_mm", "100")
+    page.fill("#sv-attr-depth_m", "1.5")
+    page.set_input_files("#sv-photo", str(jpeg(tmp_path / "cover.jpg")))
+    page.fill("#sv-comment", "保俶路井盖普查")
+    page.click("#sv-save")
+    # Checked before sending, explained next to the field, in Chinese.
+    assert field_error(page, "properties.attributes.size_mm") == "不能小于 300。"
+    page.fill("#sv-attr-size_mm", "700")
+    page.click("#sv-save")
+    # The server refuses the position; its message appears in the position box.
+    page.wait_for_selector('#sv-form [data-field="geometry"] .sv-field-error:not([hidden])')
+    assert "社区" in field_error(page, "geometry")
+    with db_access(django_db_blocker):
+        assert not Component.objects.filter(name="保俶路 12 号上水井盖").exists()
+    assert page.locator("#sv-pending").inner_text() == "0"
+
+    # An RTK receiver's sentences (GGA + GST), pasted from its app, then "use this position".
+    page.locator("#sv-nmea-box summary").click()
+    page.fill("#sv-nmea", gga(lon, lat, now) + "\n" + gst(now, 0.012, 0.016))
+    meta = page.locator("#sv-gps-meta").inner_text()
+    assert "RTK固定解" in meta and "14 颗卫星" in meta and "HDOP 0.6" in meta
+    assert page.locator("#sv-gps-accuracy").inner_text().startswith("精度 ±0.02 米")
+    page.click("#sv-gps-use")
+    assert page.locator("#sv-source").input_value() == "measured"
+    shot(page, "survey-2-form-375", full_page=True)
+    page.click("#sv-save")
+    page.wait_for_selector("#sv-detail:not([hidden])")
+    identifier = page.evaluate("SCSurvey.selected")
+    assert len(identifier) == 16 and identifier.startswith("3301060101")
+    assert f"{identifier}，版本 1" in page.locator("#sv-status").inner_text()
+    page.wait_for_selector("#sv-detail-photos img")
+    shot(page, "survey-3-created-375")
+
+    with db_access(django_db_blocker):
+        cover = Component.objects.get(identifier=identifier)
+        assert (cover.geometry.x, cover.geometry.y) == pytest.approx((lon, lat), abs=1e-7)
+        assert cover.attributes == {
+            "material": "球墨铸铁",
+            "shape": "圆形",
+            "size_mm": 700,
+            "depth_m": 1.5,
+        }
+        assert cover.gnss_fix == "rtk_fixed" and cover.gnss_satellites == 14
+        assert cover.gnss_accuracy_m == pytest.approx(0.02, abs=1e-3)
+        assert cover.gnss_time == now and cover.gnss_device == "NMEA GN"
+        assert cover.data_source == "measured" and not cover.needs_review
+        assert (cover.owner.code, cover.competent_department.code) == ("HZ-SW", "XH-CGJ")
+        photo = cover.photos.get()
+        assert (photo.width, photo.height, photo.content_type) == (64, 48, "image/jpeg")
+
+    # Move it: drag the marker 40 px right and 30 px up.
+    page.click("#sv-edit")
+    marker = page.locator(".sv-pin-editing")
+    x, y = container_point(page, lon, lat)
+    expected = page.evaluate(
+        "([dx, dy]) => { const m = SCMap.current.map; const p = m.latLngToContainerPoint("
+        "SCMap.current.toDisplay(SCSurvey.editing.geometry.coordinates.slice().reverse()));"
+        " const ll = SCMap.current.fromDisplay(m.containerPointToLatLng(p.add([dx, dy])));"
+        " return [ll.lng, ll.lat]; }",
+        [40, -30],
+    )
+    box = marker.bounding_box()
+    assert box["x"] + box["width"] / 2 == pytest.approx(x, abs=1.5)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 20, y - 15, steps=4)
+    page.mouse.move(x + 40, y - 30, steps=4)
+    page.mouse.up()
+    assert page.locator("#sv-source").input_value() == "digitized"
+    page.fill("#sv-comment", "井盖位置修正")
+    page.click("#sv-save")
+    wait_text(page, "sv-status", "版本 2")
+    with db_access(django_db_blocker):
+        cover = Component.objects.get(identifier=identifier)
+        assert cover.version == 2
+        assert (cover.geometry.x, cover.geometry.y) == pytest.approx(expected, abs=2e-6)
+        moved = math.hypot((cover.geometry.x - lon) * 96_000, (cover.geometry.y - lat) * 111_000)
+        assert 20 < moved < 30  # 50 px at zoom 18 is about 26 m
+        assert cover.data_source == "digitized" and cover.gnss_fix == ""
+
+    # Its history, newest first.
+    page.click("#sv-history-open")
+    rows = page.locator(".sv-history-row")
+    rows.first.wait_for()
+    assert rows.count() == 2
+    newest, oldest = rows.nth(0).inner_text(), rows.nth(1).inner_text()
+    assert "版本 2：修改" in newest and "井盖位置修正" in newest and "surveyor_water" in newest
+    assert "版本 1：新建" in oldest and "保俶路井盖普查" in oldest
+    shot(page, "survey-4-history-375")
+    page.click("#sv-history-back")
+
+    # Meanwhile a district administrator, on another device, renames it first.
+    other = open_page("/survey/", viewport=(1280, 800))
+    log_in(other, "district_admin")
+    show_place(other, lon, lat)
+    other.click(f'.sv-item[data-id="{identifier}"]')
+    other.click("#sv-edit")
+    other.fill("#sv-name", "保俶路 12 号井盖（已核对）")
+    other.fill("#sv-comment", "名称核对")
+    other.click("#sv-save")
+    wait_text(other, "sv-status", "版本 3")
+
+    # The surveyor, still on version 2, records damage: the server answers 409.
+    page.click("#sv-edit")
+    page.select_option("#sv-status-field", "damaged")
+    page.fill("#sv-comment", "井盖破损")
+    page.click("#sv-save")
+    dialog = page.locator("#sv-conflict")
+    dialog.wait_for(state="visible")
+    name_row = dialog.locator('tr[data-field="name"]')
+    assert "保俶路 12 号井盖（已核对）" in name_row.locator(".sv-theirs").inner_text()
+    assert name_row.locator(".sv-yours").inner_text() == "（您未修改）"
+    status_row = dialog.locator('tr[data-field="status"]')
+    assert status_row.locator(".sv-theirs").inner_text() == "完好"
+    assert status_row.locator(".sv-yours").inner_text() == "破损"
+    assert "版本 3" in page.locator("#sv-conflict-text").inner_text()
+    shot(page, "survey-5-conflict-375")
+    with db_access(django_db_blocker):
+        assert Component.objects.get(identifier=identifier).status == "good"
+
+    page.click("#sv-keep-mine")
+    page.wait_for_function("() => document.body.dataset.pending === '0'")
+    wait_text(page, "sv-status", "版本 4")
+    with db_access(django_db_blocker):
+        cover = Component.objects.get(identifier=identifier)
+        assert cover.version == 4
+        assert (cover.name, cover.status) == ("保俶路 12 号井盖（已核对）", "damaged")
+    assert page.js_errors == [] and other.js_errors == []
+
+
+@pytest.fixture
+def two_covers(live_url: str, committed: None, django_db_blocker: Any) -> Iterator[list[str]]:
+    with db_access(django_db_blocker):
+        api = Api("surveyor_water")
+        made = []
+        for shift in (0.0, 0.0002):
+            body = manhole(at=inside("330106001001", 3, shift=shift), name=f"井盖 {len(made) + 1}")
+            response = api.post("/api/v1/components/", {**body, "comment": "测试数据"})
+            assert response.status_code == 201, response.content
+            made.append(response.json()["id"])
+    yield made
+
+
+def press_until_focused(page: Any, selector: str, key: str = "Tab", limit: int = 40) -> None:
+    """Move the keyboard focus with ``key`` until ``selector`` has it (as a keyboard user)."""
+    for _ in range(limit):
+        if page.evaluate(f"document.activeElement.matches({selector!r})"):
+            return
+        page.keyboard.press(key)
+    raise AssertionError(f"{selector} never got the focus")
+
+
+def test_offline_edits_are_kept_and_synced_when_back_online(
+    open_page: Any, two_covers: list[str], django_db_blocker: Any
+) -> None:
+    first, second = two_covers
+    with db_access(django_db_blocker):
+        at = Component.objects.get(identifier=first).geometry
+    page = open_page("/survey/", viewport=(1280, 800))
+    log_in(page, "surveyor_water")
+    show_place(page, at.x, at.y)
+    page.wait_for_selector(f'.sv-item[data-id="{first}"]')
+    # The service worker controls the page: the app shell is stored on the device.
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('sv-net').dataset.online === 'false'")
+    assert page.locator("#sv-net").inner_text() == "离线"
+
+    # Edit 1, keyboard only: from the list to the form, Enter submits.
+    press_until_focused(page, f'.sv-item[data-id="{first}"]')
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sv-detail:not([hidden])")
+    press_until_focused(page, "#sv-edit")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#sv-form:not([hidden])")
+    press_until_focused(page, "#sv-status-field")
+    page.select_option("#sv-status-field", "damaged")  # the keyboard opens native selects
+    press_until_focused(page, "#sv-comment")
+    page.keyboard.type("离线巡查：井盖破损")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.body.dataset.pending === '1'")
+    wait_text(page, "sv-status", "保存在本设备")
+
+    # Edit 2 on the same cover, made from the state edit 1 left it in.
+    page.click("#sv-detail-back")
+    page.click(f'.sv-item[data-id="{first}"]')
+    page.click("#sv-edit")
+    assert page.locator("#sv-status-field").input_value() == "damaged"
+    page.fill("#sv-name", "井盖 1（待更换）")
+    page.fill("#sv-comment", "离线巡查：待更换")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.body.dataset.pending === '2'")
+    shot(page, "survey-6-offline-two-pending")
+
+    # A reload without a connection: the service worker serves the editor, the queue stays.
+    response = page.reload()
+    assert response is not None and response.from_service_worker
+    page.wait_for_function("() => document.body.dataset.survey === 'ready'")
+    assert page.locator("#sv-pending").inner_text() == "2"
+    item = page.locator(f'.sv-item[data-id="{first}"]')
+    assert "井盖 1（待更换）" in item.inner_text() and "尚未同步" in item.inner_text()
+    with db_access(django_db_blocker):
+        assert Component.objects.get(identifier=first).version == 1
+
+    page.context.set_offline(False)
+    page.wait_for_function("() => document.body.dataset.pending === '0'")
+    assert page.locator("#sv-net").inner_text() == "在线"
+    shot(page, "survey-7-synced")
+    with db_access(django_db_blocker):
+        cover = Component.objects.get(identifier=first)
+        assert (cover.version, cover.status, cover.name) == (3, "damaged", "井盖 1（待更换）")
+        comments = list(
+            ComponentHistory.objects.filter(identifier=first)
+            .order_by("version")
+            .values_list("changeset__comment", flat=True)
+        )
+        assert comments == ["测试数据", "离线巡查：井盖破损", "离线巡查：待更换"]
+        assert Component.objects.get(identifier=second).version == 1
+    assert page.js_errors == []
