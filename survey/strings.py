@@ -112,6 +112,7 @@ def survey_strings() -> dict[str, str]:
         "noPosition": _("No position yet"),
         "gpsWaiting": _("Waiting for a GPS position…"),
         "accuracy": _("Accuracy ±%(value)s m"),
+        "accuracyShort": _("±%(value)s m"),
         "accuracyOk": _("within the class threshold"),
         "accuracyBad": _("worse than the class threshold: it will be flagged for review"),
         "accuracyUnknown": _("Accuracy unknown: the position will be flagged for review"),

@@ -33,6 +33,11 @@ PAGE_JS = [
     "survey/queue.js",
     "survey/form.js",
     "survey/editor.js",
+    "survey/drawing.js",
+    "survey/editform.js",
+    "survey/gnss.js",
+    "survey/history.js",
+    "survey/sync.js",
 ]
 PAGE_CSS = ["survey/survey.css"]
 #: Vendored files of the app shell (besides those of the common map).

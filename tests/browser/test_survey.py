@@ -127,7 +127,7 @@ def wait_text(page: Any, element_id: str, pattern: str) -> None:
     """Until the element's text matches the regular expression ``pattern``."""
     page.wait_for_function(
         "([id, re]) => new RegExp(re).test(document.getElementById(id).textContent)",
-        [element_id, pattern],
+        arg=[element_id, pattern],
     )
 
 
@@ -387,4 +387,93 @@ def test_offline_edits_are_kept_and_synced_when_back_online(
         )
         assert comments == ["测试数据", "离线巡查：井盖破损", "离线巡查：待更换"]
         assert Component.objects.get(identifier=second).version == 1
+    assert page.js_errors == []
+
+
+def map_centre(page: Any) -> list[float]:
+    """Where the centre cross is, in CGCS2000 lon/lat."""
+    return page.evaluate(
+        "() => { const c = SCMap.current.fromDisplay(SCMap.current.map.getCenter());"
+        " return [c.lng, c.lat]; }"
+    )
+
+
+def test_green_space_polygon_drawn_at_the_centre_cross_then_a_vertex_moved(
+    open_page: Any, committed: None, django_db_blocker: Any
+) -> None:
+    """In English, on a desktop: three corners added at the centre cross with the keyboard
+    (the map panned between them), then one corner dragged to a new place."""
+    with db_access(django_db_blocker):
+        lon, lat = inside("330106001001", 1)
+    page = open_page("/survey/", viewport=(1280, 800), language="en")
+    log_in(page, "surveyor_green")
+    show_place(page, lon, lat)
+    page.select_option("#sv-class", "0405")
+    assert page.locator("#sv-add-hint").inner_text() == "Polygon; GNSS accuracy needed: ≤ 2 m."
+    page.click("#sv-add")
+    corner = page.get_by_role("button", name="Add a vertex at the centre cross")
+    corners = []
+    for dx, dy in [(-60, -40), (120, 0), (0, 90)]:
+        page.evaluate("([dx, dy]) => SCMap.current.map.panBy([dx, dy], {animate: false})", [dx, dy])
+        corners.append(map_centre(page))
+        corner.focus()
+        page.keyboard.press("Enter")
+    page.get_by_role("button", name="Finish").click()
+    page.wait_for_selector("#sv-form:not([hidden])")
+    assert page.locator("#sv-form-title").inner_text() == "New: Green space"
+    assert page.get_by_label("Area (m²)").get_attribute("min") == "0"
+    page.get_by_label("Green type").select_option("公园绿地")
+    page.get_by_label("Area (m²)").fill("0")
+    page.fill("#sv-comment", "Green space survey")
+    page.click("#sv-save")
+    assert field_error(page, "properties.attributes.area_m2") == "Must be more than 0."
+    page.get_by_label("Area (m²)").fill("1250.5")
+    page.click("#sv-save")
+    page.wait_for_selector("#sv-detail:not([hidden])")
+    identifier = page.evaluate("SCSurvey.selected")
+    with db_access(django_db_blocker):
+        green = Component.objects.get(identifier=identifier)
+        ring = green.geometry.coords[0]
+        assert green.geometry.geom_type == "Polygon" and len(ring) == 4
+        for got, want in zip(ring[:3], corners, strict=True):
+            assert got == pytest.approx(want, abs=1e-7)
+        assert green.attributes == {"green_type": "公园绿地", "area_m2": 1250.5}
+    shot(page, "survey-8-polygon")
+
+    # Edit: drag the first corner 30 px to the right.
+    page.click("#sv-edit")
+    x, y = container_point(page, *corners[0])
+    handle = page.locator(".leaflet-editing-icon").first
+    box = handle.bounding_box()
+    assert (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == pytest.approx(
+        (x, y), abs=1.5
+    )
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 15, y, steps=3)
+    page.mouse.move(x + 30, y, steps=3)
+    page.mouse.up()
+    page.fill("#sv-comment", "Corner corrected")
+    page.click("#sv-save")
+    wait_text(page, "sv-status", "version 2")
+    with db_access(django_db_blocker):
+        ring = Component.objects.get(identifier=identifier).geometry.coords[0]
+        assert ring[0][0] - corners[0][0] == pytest.approx(30 * 360 / 2**26, rel=0.1)
+        assert ring[0][1] == pytest.approx(corners[0][1], abs=1e-7)
+        for got, want in zip(ring[1:3], corners[1:3], strict=True):
+            assert got == pytest.approx(want, abs=1e-7)
+
+    # Retire it: the comment is required, then it leaves the map and the list.
+    page.click("#sv-retire-open")
+    page.click("#sv-retire-confirm")
+    assert page.locator("#sv-retire-error").inner_text() == (
+        "A changeset comment is required: say what you changed and why."
+    )
+    page.fill("#sv-retire-comment", "Built over")
+    page.keyboard.press("Enter")
+    wait_text(page, "sv-status", f"Retired {identifier}")
+    assert page.locator(f'.sv-item[data-id="{identifier}"]').count() == 0
+    with db_access(django_db_blocker):
+        green = Component.objects.get(identifier=identifier)
+        assert (green.currency, green.version) == ("retired", 3)
     assert page.js_errors == []
