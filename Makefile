@@ -8,18 +8,21 @@ SHELL := /bin/bash
 PORT ?= 8000
 LOCAL_PG_PORT ?= 5433
 export LOCAL_PG_PORT
+LOCAL_MQTT_PORT ?= 1884
+export LOCAL_MQTT_PORT
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .local/stamps
 MANAGE := $(PY) manage.py
 
-.PHONY: help demo test serve setup db migrate lint typecheck bench stop-db clean-local
+.PHONY: help demo test serve setup db migrate mqtt lint typecheck bench stop-db stop-mqtt clean-local
 
 help:
 	@echo "make demo   - install what is missing, start PostGIS, load demo data, serve on :$(PORT)"
 	@echo "make test   - the same set-up, then lint, checks and the whole test suite"
 	@echo "make bench  - benchmarks (results for docs/PERFORMANCE.md)"
 	@echo "make stop-db - stop the project-local PostgreSQL cluster"
+	@echo "make stop-mqtt - stop the project-local Mosquitto broker"
 
 $(STAMPS):
 	@mkdir -p $@
@@ -49,14 +52,20 @@ db: setup
 
 migrate: db
 	@$(MANAGE) migrate --noinput -v 0
+	@$(MANAGE) parking_partitions -v 0 >/dev/null
 	@$(MANAGE) compilemessages -v 0 --ignore '.venv' --ignore 'node_modules'
 	@$(MANAGE) collectstatic --noinput -v 0
 
-demo: migrate
+# The project-local Mosquitto (parking events over MQTT), unless PARKING_MQTT_HOST is set.
+mqtt: setup
+	@if [ -z "$${PARKING_MQTT_HOST:-}" ]; then scripts/local_mqtt.sh start; fi
+
+demo: migrate mqtt
 	@$(MANAGE) load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/  (demo accounts: see README; Ctrl-C stops)"
 	@$(MANAGE) procrastinate worker --queues imports >.local/worker.log 2>&1 & worker=$$!; \
-		trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) parking_mqtt_worker >.local/parking-worker.log 2>&1 & parking=$$!; \
+		trap 'kill $$worker $$parking 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
 
 serve: migrate
@@ -65,12 +74,13 @@ serve: migrate
 lint: setup
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/ruff format --check .
-	@$(VENV)/bin/mypy gis_app layers component_catalog importers tiles map_ui reports survey
+	@$(VENV)/bin/mypy gis_app layers component_catalog importers tiles map_ui reports survey community
 
-test: migrate lint
+test: migrate mqtt lint
 	@$(MANAGE) makemigrations --check --dry-run
 	@$(MANAGE) check --fail-level WARNING
 	@DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		PARKING_CREDENTIAL_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DJANGO_ALLOWED_HOSTS=gis.example.org $(MANAGE) check --deploy --fail-level WARNING
 	@$(VENV)/bin/pytest -q
 
@@ -79,3 +89,6 @@ bench: migrate
 
 stop-db:
 	@scripts/local_pg.sh stop
+
+stop-mqtt:
+	@scripts/local_mqtt.sh stop

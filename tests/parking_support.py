@@ -182,3 +182,49 @@ def occupancy(lot: TestLot) -> dict[str, int]:
 
 def device_of(test_device: TestDevice) -> Device:
     return Device.objects.get(pk=test_device.pk)
+
+
+def remove_lot(lot: TestLot) -> None:
+    """Delete a committed test lot, its component and everything its events made (audit
+    rows stay: they are append-only)."""
+    from django.db import connection
+
+    from community.parking.models import (
+        Floor,
+        LotOccupancy,
+        OccupancySample,
+        ParkingSpace,
+        Presence,
+    )
+    from component_catalog.models import Changeset, ComponentHistory, IdentifierCounter
+
+    pk = lot.pk
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM parking_passageevent WHERE lot_id = %s", [pk])
+        cursor.execute(
+            "DELETE FROM parking_devicenonce WHERE device_id IN "
+            "(SELECT id FROM parking_device WHERE lot_id = %s)",
+            [pk],
+        )
+    Presence.objects.filter(lot_id=pk).delete()
+    OccupancySample.objects.filter(lot_id=pk).delete()
+    LotOccupancy.objects.filter(lot_id=pk).delete()
+    Device.objects.filter(lot_id=pk).delete()
+    ParkingSpace.objects.filter(lot_id=pk).delete()
+    Gate.objects.filter(lot_id=pk).delete()
+    Floor.objects.filter(lot_id=pk).delete()
+    ParkingLot.objects.filter(pk=pk).delete()
+    component = Component.objects.get(identifier=lot.identifier)
+    county = component.county_code
+    ComponentHistory.objects.filter(identifier=lot.identifier).delete()
+    component.delete()
+    Changeset.objects.filter(edits__isnull=True).delete()
+    last = (
+        Component.objects.filter(county_code=county, component_class_id="0201")
+        .order_by("-serial")
+        .values_list("serial", flat=True)
+        .first()
+    )
+    IdentifierCounter.objects.filter(county_code=county, class_code="0201").update(
+        last_serial=last or 0
+    )

@@ -130,3 +130,14 @@ def register_device(
         detail={"device": device_id, "lot": lot.component.identifier},
     )
     return device, secret
+
+
+@transaction.atomic
+def rotate_secret(device: Device, actor: Any = None) -> str:
+    """A new secret for the device (the old one stops working at once)."""
+    secret = secrets.token_hex(32)
+    Device.objects.filter(pk=device.pk).update(secret=secret)
+    audit.record(
+        "parking.device.rotate", actor=actor, obj=device, detail={"device": device.device_id}
+    )
+    return secret
