@@ -14,7 +14,7 @@ from gis_app import params
 from gis_app.errors import InvalidInput, NotFound
 from reports.scope import ROW_LEVELS
 
-KINDS = ("counts", "condition", "quality", "coverage", "edits")
+KINDS = ("counts", "condition", "quality", "coverage", "edits", "parking")
 DISTANCE_MIN_M, DISTANCE_MAX_M, DISTANCE_DEFAULT_M = 50, 5000, 300
 MONTHS_MIN, MONTHS_MAX, MONTHS_DEFAULT = 1, 60, 12
 _CLASS_LIST = re.compile(r"^\d{4}(,\d{4})*$")

@@ -45,6 +45,7 @@ from reports.model import (
     Table,
 )
 from reports.params import ReportRequest
+from reports.parking import parking_report
 from reports.scope import Scope, resolve
 
 # Facilities of the coverage report: service key -> component classes.
@@ -659,6 +660,7 @@ BUILDERS: dict[str, Callable[[Any, ReportRequest, Scope], Report]] = {
     "quality": quality_report,
     "coverage": coverage_report,
     "edits": edits_report,
+    "parking": parking_report,
 }
 
 

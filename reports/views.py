@@ -31,6 +31,7 @@ def kind_labels() -> dict[str, str]:
         "quality": _("Data quality"),
         "coverage": _("Service coverage"),
         "edits": _("Edits per month"),
+        "parking": _("Parking occupancy"),
     }
 
 

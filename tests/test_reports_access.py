@@ -80,7 +80,7 @@ def test_default_area_and_level_follow_the_grant() -> None:
 
 def test_index_lists_the_reportable_areas_with_their_levels() -> None:
     body = client_for("street_admin").get("/api/v1/reports/").json()
-    assert body["kinds"] == ["counts", "condition", "quality", "coverage", "edits"]
+    assert body["kinds"] == ["counts", "condition", "quality", "coverage", "edits", "parking"]
     areas = {a["code"]: a for a in body["areas"]}
     assert list(areas)[0] == "330106001"
     assert set(areas) == {"330106001"} | {f"330106001{i:03d}" for i in range(1, 6)}

@@ -21,13 +21,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.parking import findcar, ingest, live
+from community.parking import findcar, ingest, live, profiles
 from community.parking import representation as rep
 from community.parking.models import KINDS
 from community.parking.signing import SignatureRejected
 from component_catalog.nearest import to_cgcs2000
 from gis_app import audit, params
-from gis_app.api_common import GEOJSON, body_object, crs_of
+from gis_app.api_common import GEOJSON, body_object, crs_of, require_login
 from gis_app.errors import InvalidInput
 
 MAX_RANGE = dt.timedelta(days=31)
@@ -262,6 +262,40 @@ class FindCarView(APIView):
         return response
 
 
+class OccupancyProfileView(APIView):
+    """Occupancy by weekday (ISO, Monday first) and hour, per lot and per community, over
+    the last ``days`` days: mean share of capacity filled (time-weighted within each hour).
+    Lots whose operations the caller may see (planners, admins, operators); login needed."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("area", OpenApiTypes.STR, description="area code"),
+            OpenApiParameter("days", OpenApiTypes.INT, description="7-92 (default 28)"),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        require_login(request)
+        query = request.query_params
+        area = params.digits(query, "area", (6, 9, 12))
+        days = int(params.number(query, "days", 7, 92)) if query.get("days") else 28
+        since, until = profiles.period(days)
+        lots = list(profiles.lots_in(request.user, area))
+        per_lot = profiles.by_lot(lots, since, until)
+        names = {lot.component.community_id: lot.component.community.name for lot in lots}
+        per_community = profiles.by_community(per_lot, names)
+        return Response(
+            {
+                "from": since.isoformat(),
+                "to": until.isoformat(),
+                "weekdays": list(profiles.WEEKDAYS),
+                "hours": list(profiles.HOURS),
+                "lots": [rep.profile(p) for p in per_lot],
+                "communities": [rep.profile(p) for p in per_community],
+            }
+        )
+
+
 LOT = "parking/lots/<str:identifier>/"
 
 urlpatterns = [
@@ -269,6 +303,11 @@ urlpatterns = [
     path("parking/availability/", AvailabilityView.as_view(), name="parking-availability"),
     path("parking/nearby/", NearbyView.as_view(), name="parking-nearby"),
     path("parking/find-car/", FindCarView.as_view(), name="parking-find-car"),
+    path(
+        "parking/occupancy-profile/",
+        OccupancyProfileView.as_view(),
+        name="parking-occupancy-profile",
+    ),
     path(LOT, LotView.as_view(), name="parking-lot"),
     path(f"{LOT}spaces/", LotSpacesView.as_view(), name="parking-lot-spaces"),
     path(f"{LOT}occupancy/", LotOccupancyView.as_view(), name="parking-lot-occupancy"),

@@ -9,6 +9,7 @@ from community.parking import live
 from community.parking.engine import Outcome
 from community.parking.findcar import Found
 from community.parking.models import OccupancySample, ParkingLot, ParkingSpace, PassageEvent
+from community.parking.profiles import Profile
 
 
 def _time(value: Any) -> str | None:
@@ -160,3 +161,24 @@ def found_car(found: Found) -> dict[str, Any]:
         "spaces_url": f"/api/v1/parking/lots/{lot.component.identifier}/spaces/"
         + (f"?floor={floor.code}" if floor else ""),
     }
+
+
+def _ratio(value: float | None) -> float | None:
+    return round(value, 4) if value is not None else None
+
+
+def profile(p: Profile) -> dict[str, Any]:
+    peak = p.peak()
+    body: dict[str, Any] = {
+        "id": p.key,
+        "name": p.name,
+        "capacity": p.capacity,
+        "mean": _ratio(p.mean()),
+        "peak": (
+            {"weekday": peak[0], "hour": peak[1], "occupancy": _ratio(peak[2])} if peak else None
+        ),
+        "occupancy": [[_ratio(v) for v in row] for row in p.matrix()],
+    }
+    if p.community:
+        body["community"] = p.community
+    return body

@@ -5,7 +5,7 @@ guidance endpoint."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import connection
@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 EVENT_TABLE = "parking_passageevent"
 
 
-def _rows(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+def _rows(sql: str, params: Sequence[Any] | Mapping[str, Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
@@ -261,3 +261,70 @@ def location() -> RawSQL:
     return RawSQL(  # noqa: S611 (constant SQL)
         "ST_AsGeoJSON(ST_PointOnSurface(component_catalog_component.geometry), 7)", ()
     )
+
+
+# --- occupancy by weekday and hour ---------------------------------------------------------
+
+_PROFILE_SQL = """
+WITH start_state AS (
+    SELECT DISTINCT ON (s.lot_id) s.id
+    FROM parking_occupancysample s
+    WHERE s.lot_id = ANY(%(lots)s) AND s.time <= %(since)s
+    ORDER BY s.lot_id, s.time DESC, s.id DESC
+),
+samples AS (
+    SELECT s.lot_id, s.time, s.id,
+           s.occupied_standard + s.occupied_charging + s.occupied_accessible AS occ
+    FROM parking_occupancysample s
+    WHERE s.lot_id = ANY(%(lots)s) AND s.time > %(since)s AND s.time < %(until)s
+    UNION ALL
+    SELECT s.lot_id, %(since)s, s.id,
+           s.occupied_standard + s.occupied_charging + s.occupied_accessible
+    FROM parking_occupancysample s JOIN start_state USING (id)
+),
+segments AS (
+    SELECT lot_id, time AS t0, occ,
+           LEAD(time, 1, %(until)s) OVER (PARTITION BY lot_id ORDER BY time, id) AS t1
+    FROM samples
+),
+hours AS (
+    SELECT h FROM generate_series(
+        date_trunc('hour', %(since)s::timestamptz),
+        %(until)s::timestamptz - interval '1 second',
+        interval '1 hour') AS h
+),
+per_hour AS (
+    SELECT s.lot_id, hours.h,
+           sum(s.occ * extract(epoch FROM LEAST(s.t1, hours.h + interval '1 hour')
+                                        - GREATEST(s.t0, hours.h)))
+           / NULLIF(sum(extract(epoch FROM LEAST(s.t1, hours.h + interval '1 hour')
+                                        - GREATEST(s.t0, hours.h))), 0) AS occupied
+    FROM segments s JOIN hours ON s.t0 < hours.h + interval '1 hour' AND s.t1 > hours.h
+    WHERE s.t1 > s.t0
+    GROUP BY s.lot_id, hours.h
+)
+SELECT lot_id,
+       extract(isodow FROM h AT TIME ZONE %(tz)s)::int AS weekday,
+       extract(hour FROM h AT TIME ZONE %(tz)s)::int AS hour,
+       avg(occupied)::float8, count(*)
+FROM per_hour
+GROUP BY 1, 2, 3
+ORDER BY 1, 2, 3
+"""
+
+
+def occupancy_profile(
+    lot_ids: list[int], since: dt.datetime, until: dt.datetime, tz: str
+) -> list[tuple[int, int, int, float, int]]:
+    """(lot, ISO weekday 1-7, hour 0-23, mean vehicles inside, hours averaged): the
+    occupancy history taken as a step function (each sample holds until the next), averaged
+    over each clock hour (time-weighted), then over the hours of the same weekday and hour
+    in the period. Hours before a lot's first sample are left out."""
+    if not lot_ids:
+        return []
+    return [
+        (lot, weekday, hour, float(mean), int(n))
+        for lot, weekday, hour, mean, n in _rows(
+            _PROFILE_SQL, {"lots": lot_ids, "since": since, "until": until, "tz": tz}
+        )
+    ]
