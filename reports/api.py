@@ -97,16 +97,7 @@ class ReportIndexView(APIView):
             {
                 "kinds": list(params.KINDS),
                 "areas": [{**a, "levels": levels_below(a["level"])} for a in areas],
-                "distance_m": {
-                    "min": params.DISTANCE_MIN_M,
-                    "max": params.DISTANCE_MAX_M,
-                    "default": params.DISTANCE_DEFAULT_M,
-                },
-                "months": {
-                    "min": params.MONTHS_MIN,
-                    "max": params.MONTHS_MAX,
-                    "default": params.MONTHS_DEFAULT,
-                },
+                **params.limits(),
             }
         )
 

@@ -17,6 +17,16 @@ from reports.scope import ROW_LEVELS
 KINDS = ("counts", "condition", "quality", "coverage", "edits", "parking")
 DISTANCE_MIN_M, DISTANCE_MAX_M, DISTANCE_DEFAULT_M = 50, 5000, 300
 MONTHS_MIN, MONTHS_MAX, MONTHS_DEFAULT = 1, 60, 12
+
+
+def limits() -> dict[str, dict[str, int]]:
+    """The bounds and defaults of the numeric parameters (for the API index and the page)."""
+    return {
+        "distance_m": {"min": DISTANCE_MIN_M, "max": DISTANCE_MAX_M, "default": DISTANCE_DEFAULT_M},
+        "months": {"min": MONTHS_MIN, "max": MONTHS_MAX, "default": MONTHS_DEFAULT},
+    }
+
+
 _CLASS_LIST = re.compile(r"^\d{4}(,\d{4})*$")
 _METRIC = re.compile(r"^[a-z][a-z0-9_]{0,40}$")
 

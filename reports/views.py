@@ -95,16 +95,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             "street": _("Street"),
             "community": _("Community"),
         },
-        "distance": {
-            "min": params.DISTANCE_MIN_M,
-            "max": params.DISTANCE_MAX_M,
-            "default": params.DISTANCE_DEFAULT_M,
-        },
-        "months": {
-            "min": params.MONTHS_MIN,
-            "max": params.MONTHS_MAX,
-            "default": params.MONTHS_DEFAULT,
-        },
+        "distance": params.limits()["distance_m"],
+        "months": params.limits()["months"],
         "formats": [
             ("csv", "CSV"),
             ("xlsx", "Excel (XLSX)"),

@@ -7,6 +7,13 @@ from typing import Any
 
 from django.test import Client
 
+from component_catalog.models import (
+    Changeset,
+    Component,
+    ComponentHistory,
+    ComponentPhoto,
+    IdentifierCounter,
+)
 from layers.models import AdminArea, GridCell
 
 
@@ -86,3 +93,29 @@ class Api:
         if query:
             url += "?" + "&".join(f"{k}={v}" for k, v in query.items())
         return self.post(url, {**feature, "comment": comment})
+
+
+def last_component_id() -> int:
+    return Component.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def remove_components_after(start: int) -> None:
+    """Undo what committed tests made: components with an id above ``start``, their
+    photos, history and empty changesets, and the identifier counters they advanced."""
+    made = Component.objects.filter(id__gt=start)
+    identifiers = list(made.values_list("identifier", flat=True))
+    keys = set(made.values_list("county_code", "component_class_id"))
+    ComponentPhoto.objects.filter(component__in=made).delete()
+    ComponentHistory.objects.filter(identifier__in=identifiers).delete()
+    made.delete()
+    Changeset.objects.filter(edits__isnull=True).delete()
+    for county, klass in keys:
+        last = (
+            Component.objects.filter(county_code=county, component_class_id=klass)
+            .order_by("-serial")
+            .values_list("serial", flat=True)
+            .first()
+        )
+        IdentifierCounter.objects.filter(county_code=county, class_code=klass).update(
+            last_serial=last or 0
+        )

@@ -12,9 +12,15 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, connections
 
-from component_catalog.models import Changeset, Component, ComponentHistory, IdentifierCounter
+from component_catalog.models import Component, ComponentHistory, IdentifierCounter
 from gis_app.models import Membership, Organization
-from tests.components_helpers import Api, inside, manhole
+from tests.components_helpers import (
+    Api,
+    inside,
+    last_component_id,
+    manhole,
+    remove_components_after,
+)
 
 URL = "/api/v1/components/"
 
@@ -24,25 +30,10 @@ def committed(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Real commits (threads cannot see a test transaction); cleaned up afterwards.
     Audit rows stay: they are append-only even here, and die with the test database."""
     with django_db_blocker.unblock():
-        start = Component.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        start = last_component_id()
         users = set(get_user_model().objects.values_list("id", flat=True))
         yield
-        made = Component.objects.filter(id__gt=start)
-        identifiers = list(made.values_list("identifier", flat=True))
-        keys = set(made.values_list("county_code", "component_class_id"))
-        ComponentHistory.objects.filter(identifier__in=identifiers).delete()
-        made.delete()
-        Changeset.objects.filter(edits__isnull=True).delete()
-        for county, klass in keys:
-            last = (
-                Component.objects.filter(county_code=county, component_class_id=klass)
-                .order_by("-serial")
-                .values_list("serial", flat=True)
-                .first()
-            )
-            IdentifierCounter.objects.filter(county_code=county, class_code=klass).update(
-                last_serial=last or 0
-            )
+        remove_components_after(start)
         extra = get_user_model().objects.exclude(id__in=users)
         Membership.objects.filter(user__in=extra).delete()
         extra.delete()

@@ -16,11 +16,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.utils import translation
 
-from component_catalog.models import Changeset, Component, ComponentHistory, IdentifierCounter
+from component_catalog.models import Component
 from importers import jobs
 from importers.models import ImportJob, ImportStatus
 from importers.report import read_rejected
-from tests.components_helpers import inside
+from tests.components_helpers import inside, last_component_id, remove_components_after
 
 PASSWORD = "demo-pass-2019"
 URL = "/api/v1/imports/"
@@ -35,26 +35,11 @@ ORGS = {
 def real_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Real commits (the worker cannot see a test transaction), cleaned up afterwards."""
     with django_db_blocker.unblock(), translation.override("en"):
-        start = Component.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        start = last_component_id()
         first_job = ImportJob.objects.order_by("-id").values_list("id", flat=True).first() or 0
         yield
-        made = Component.objects.filter(id__gt=start)
-        identifiers = list(made.values_list("identifier", flat=True))
-        keys = set(made.values_list("county_code", "component_class_id"))
-        ComponentHistory.objects.filter(identifier__in=identifiers).delete()
-        made.delete()
         ImportJob.objects.filter(id__gt=first_job).delete()
-        Changeset.objects.filter(edits__isnull=True).delete()
-        for county, klass in keys:
-            last = (
-                Component.objects.filter(county_code=county, component_class_id=klass)
-                .order_by("-serial")
-                .values_list("serial", flat=True)
-                .first()
-            )
-            IdentifierCounter.objects.filter(county_code=county, class_code=klass).update(
-                last_serial=last or 0
-            )
+        remove_components_after(start)
 
 
 def login(username: str) -> Client:
