@@ -322,7 +322,7 @@ def press_until_focused(page: Any, selector: str, key: str = "Tab", limit: int =
 
 
 def test_offline_edits_are_kept_and_synced_when_back_online(
-    open_page: Any, two_covers: list[str], django_db_blocker: Any
+    open_page: Any, two_covers: list[str], django_db_blocker: Any, tmp_path: Path
 ) -> None:
     first, second = two_covers
     with db_access(django_db_blocker):
@@ -361,17 +361,31 @@ def test_offline_edits_are_kept_and_synced_when_back_online(
     page.fill("#sv-comment", "离线巡查：待更换")
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.body.dataset.pending === '2'")
-    shot(page, "survey-6-offline-two-pending")
+
+    # And a new sewage cover with a photo, placed at the centre cross.
+    page.click("#sv-detail-back")
+    page.select_option("#sv-class", "0102")
+    page.click("#sv-add")
+    page.click("#sv-draw-centre")
+    centre = map_centre(page)
+    page.fill("#sv-name", "离线新增污水井盖")
+    page.set_input_files("#sv-photo", str(jpeg(tmp_path / "sewer.jpg")))
+    page.fill("#sv-comment", "离线新增")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.body.dataset.pending === '4'")  # + its photo
+    shot(page, "survey-6-offline-pending")
 
     # A reload without a connection: the service worker serves the editor, the queue stays.
     response = page.reload()
     assert response is not None and response.from_service_worker
     page.wait_for_function("() => document.body.dataset.survey === 'ready'")
-    assert page.locator("#sv-pending").inner_text() == "2"
+    assert page.locator("#sv-pending").inner_text() == "4"
     item = page.locator(f'.sv-item[data-id="{first}"]')
-    assert "井盖 1（待更换）" in item.inner_text() and "尚未同步" in item.inner_text()
+    assert "井盖 1（待更换）" in item.inner_text() and "已修改，尚未同步" in item.inner_text()
+    assert "新增，尚未同步" in page.locator(".sv-item", has_text="离线新增污水井盖").inner_text()
     with db_access(django_db_blocker):
         assert Component.objects.get(identifier=first).version == 1
+        assert not Component.objects.filter(name="离线新增污水井盖").exists()
 
     page.context.set_offline(False)
     page.wait_for_function("() => document.body.dataset.pending === '0'")
@@ -387,6 +401,10 @@ def test_offline_edits_are_kept_and_synced_when_back_online(
         )
         assert comments == ["测试数据", "离线巡查：井盖破损", "离线巡查：待更换"]
         assert Component.objects.get(identifier=second).version == 1
+        sewer = Component.objects.get(name="离线新增污水井盖")
+        assert sewer.component_class_id == "0102" and sewer.photos.count() == 1
+        assert (sewer.geometry.x, sewer.geometry.y) == pytest.approx(centre, abs=1e-7)
+        assert sewer.data_source == "digitized" and sewer.gnss_accuracy_m is None
     assert page.js_errors == []
 
 
@@ -476,4 +494,81 @@ def test_green_space_polygon_drawn_at_the_centre_cross_then_a_vertex_moved(
     with db_access(django_db_blocker):
         green = Component.objects.get(identifier=identifier)
         assert (green.currency, green.version) == ("retired", 3)
+    assert page.js_errors == []
+
+
+def test_refused_offline_edit_is_corrected_and_amap_drags_store_cgcs2000(
+    open_page: Any, two_covers: list[str], django_db_blocker: Any, settings: Any
+) -> None:
+    """An edit made offline that the server refuses later stays in the queue with the
+    server's reason, and is corrected in the form; on the Amap basemap (drawn in GCJ-02) a
+    dragged point is stored in CGCS2000. In English."""
+    settings.MAP_AMAP_TILE_URL = "http://127.0.0.1:9/{z}/{x}/{y}.png"  # never leaves the host
+    first, _second = two_covers
+    with db_access(django_db_blocker):
+        at = Component.objects.get(identifier=first).geometry
+    page = open_page("/survey/", viewport=(1280, 800), language="en")
+    log_in(page, "surveyor_water")
+    show_place(page, at.x, at.y)
+    page.click(f'.sv-item[data-id="{first}"]')
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.context.set_offline(True)
+    page.wait_for_function("() => document.getElementById('sv-net').dataset.online === 'false'")
+    page.click("#sv-edit")
+    page.evaluate("SCMap.current.map.setView([30.9, 121.9], 18, {animate: false})")
+    page.click("#sv-geom-centre")  # far outside the platform's communities
+    page.fill("#sv-comment", "Moved")
+    page.click("#sv-save")
+    page.wait_for_function("() => document.body.dataset.pending === '1'")
+    page.context.set_offline(False)
+    page.wait_for_selector("#sv-queue-open.has-problems")
+    assert (
+        "refused an edit: geometry lies outside every community"
+        in page.locator("#sv-status").inner_text()
+    )
+    page.click("#sv-queue-open")
+    refused = page.locator(".sv-queue-item.sv-state-error")
+    assert "refused by the server" in refused.inner_text()
+    refused.get_by_role("button", name="Correct").click()
+    assert field_error(page, "geometry") == (
+        "geometry lies outside every community of the platform."
+    )
+    show_place(page, at.x, at.y + 0.0001)
+    page.click("#sv-geom-centre")
+    page.click("#sv-save")
+    page.wait_for_function("() => document.body.dataset.pending === '0'")
+    wait_text(page, "sv-status", "version 2")
+    with db_access(django_db_blocker):
+        cover = Component.objects.get(identifier=first)
+        assert cover.geometry.y == pytest.approx(at.y + 0.0001, abs=1e-6)
+
+    # The Amap basemap: the marker is drawn at the GCJ-02 position, the drag stored back.
+    assert page.evaluate("SCMap.current.setBasemap('amap') && SCMap.current.crsMode") == "gcj02"
+    page.click("#sv-edit")
+    x, y = container_point(page, cover.geometry.x, cover.geometry.y)
+    box = page.locator(".sv-pin-editing").bounding_box()
+    assert (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == pytest.approx(
+        (x, y), abs=1.5
+    )
+    plain = page.evaluate(
+        "([lat, lon]) => SCMap.current.map.latLngToContainerPoint([lat, lon]).x", [at.y, at.x]
+    )
+    assert abs(plain - (x - page.locator(".sc-map").bounding_box()["x"])) > 100  # ~500 m off
+    expected = page.evaluate(
+        "([x, y]) => { const m = SCMap.current.map, r = m.getContainer().getBoundingClientRect();"
+        " const ll = SCMap.current.fromDisplay(m.containerPointToLatLng([x - r.left + 20,"
+        " y - r.top])); return [ll.lng, ll.lat]; }",
+        [x, y],
+    )
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 10, y, steps=3)
+    page.mouse.move(x + 20, y, steps=3)
+    page.mouse.up()
+    page.fill("#sv-comment", "Dragged on Amap")
+    page.click("#sv-save")
+    wait_text(page, "sv-status", "version 3")
+    with db_access(django_db_blocker):
+        moved = Component.objects.get(identifier=first).geometry
+        assert (moved.x, moved.y) == pytest.approx(expected, abs=1e-7)
     assert page.js_errors == []

@@ -364,7 +364,7 @@
     var button = $("sv-queue-open");
     button.classList.toggle("has-items", counts.total > 0);
     button.classList.toggle("has-problems", counts.conflict + counts.error > 0);
-    button.setAttribute("aria-label", fmt(this.t.pendingLabel, { count: counts.total, problems: counts.conflict + counts.error }));
+    button.title = fmt(this.t.pendingLabel, { count: counts.total, problems: counts.conflict + counts.error });
     document.body.setAttribute("data-pending", String(counts.total));
   };
 

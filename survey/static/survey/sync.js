@@ -29,7 +29,6 @@
   };
 
   Editor.prototype._queueEvent = function (event, item, extra) {
-    var self = this;
     if (event === "accepted") {
       if (extra && extra.type === "Feature") this.server[extra.id] = extra;
       if (item.kind === "create" && this.selected === item.ref && extra) this.selected = extra.id;
@@ -48,7 +47,6 @@
     } else if (event === "offline") {
       this._network(false);
     }
-    void self;
   };
 
   Editor.prototype.openQueue = function () {

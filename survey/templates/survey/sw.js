@@ -97,6 +97,8 @@ function networkFirst(request, cacheName, key, isPage) {
     .catch(function (error) {
       return caches.match(key || request, { ignoreSearch: isPage }).then(function (hit) {
         if (hit) return hit;
+        // A vector tile never seen: draw it empty (as the server does for empty tiles).
+        if (/\.mvt$/.test(new URL(request.url).pathname)) return new Response(null, { status: 204 });
         throw error;
       });
     });
