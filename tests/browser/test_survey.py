@@ -22,14 +22,17 @@ import pytest
 from PIL import Image
 
 from component_catalog.models import (
-    Changeset,
     Component,
     ComponentHistory,
-    ComponentPhoto,
-    IdentifierCounter,
 )
 from tests.browser.conftest import db_access, shot, wait_for_map
-from tests.components_helpers import Api, inside, manhole
+from tests.components_helpers import (
+    Api,
+    inside,
+    last_component_id,
+    manhole,
+    remove_components_after,
+)
 
 PHONE = (375, 812)
 PASSWORD = "demo-pass-2019"
@@ -64,26 +67,10 @@ def gst(when: dt.datetime, lat_sigma: float, lon_sigma: float) -> str:
 def committed(live_url: str, django_db_blocker: Any) -> Iterator[None]:
     """The browser's edits are real commits: remove the components made meanwhile."""
     with db_access(django_db_blocker):
-        start = Component.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        start = last_component_id()
     yield
     with db_access(django_db_blocker):
-        made = Component.objects.filter(id__gt=start)
-        identifiers = list(made.values_list("identifier", flat=True))
-        keys = set(made.values_list("county_code", "component_class_id"))
-        ComponentPhoto.objects.filter(component__in=made).delete()
-        ComponentHistory.objects.filter(identifier__in=identifiers).delete()
-        made.delete()
-        Changeset.objects.filter(edits__isnull=True).delete()
-        for county, klass in keys:
-            last = (
-                Component.objects.filter(county_code=county, component_class_id=klass)
-                .order_by("-serial")
-                .values_list("serial", flat=True)
-                .first()
-            )
-            IdentifierCounter.objects.filter(county_code=county, class_code=klass).update(
-                last_serial=last or 0
-            )
+        remove_components_after(start)
 
 
 def log_in(page: Any, username: str) -> None:
