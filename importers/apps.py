@@ -9,8 +9,10 @@ class ImportersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from gis_app import access
+        from gis_app import access, navigation
+        from gis_app.roles import Action
         from importers.models import ImportJob
         from importers.policies import ImportJobPolicy
 
         access.register(ImportJob, ImportJobPolicy())
+        navigation.register(navigation.Page("importers:upload", _("Imports"), 30, Action.CREATE))
