@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app.errors import NotFound
-from map_ui import basemaps, facilities, strings
+from map_ui import basemaps, facilities, parking, strings
 from map_ui.builder import MapOptions, render_map
 
 
@@ -25,7 +25,15 @@ def basemaps_json(request: HttpRequest) -> JsonResponse:
 @require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
     """The common map on its own: every layer the caller may see, in the layer switcher."""
-    rendered = render_map(MapOptions(label=_("Map of the platform's layers")))
+    parking_js, parking_css = parking.assets()
+    rendered = render_map(
+        MapOptions(
+            label=_("Map of the platform's layers"),
+            page_js=parking_js,
+            page_css=parking_css,
+            extra={"parking": parking.config(show_layer=True)},
+        )
+    )
     return render(request, "map_ui/map_page.html", {"map": rendered, "title": _("Map")})
 
 
@@ -38,8 +46,8 @@ def resident_home(request: HttpRequest) -> HttpResponse:
             label=_("Map of public facilities"),
             zoom=15,
             legend=False,
-            page_js=[static("map_ui/resident.js")],
-            page_css=[static("map_ui/resident.css")],
+            page_js=[static("map_ui/resident.js"), *parking.assets()[0]],
+            page_css=[static("map_ui/resident.css"), *parking.assets()[1]],
             extra={
                 "chips": chips,
                 "nearestUrl": "/api/v1/nearest/",
@@ -47,6 +55,7 @@ def resident_home(request: HttpRequest) -> HttpResponse:
                 "facilityUrl": "/facilities/{id}/",
                 "limit": 5,
                 "strings": strings.resident_strings(),
+                "parking": parking.config(show_layer=False),
             },
         )
     )

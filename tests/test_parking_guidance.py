@@ -59,6 +59,11 @@ def test_nearby_lists_lots_with_free_spaces_by_distance(lots):
     body = Api(None).get(f"{NEARBY}?lon={lon}&lat={lat}&radius=5000").json()
     ids = [f["id"] for f in body["features"]]
     assert lots["near"].identifier not in ids  # full
+    assert lots["far"].identifier not in ids  # no live data: its free spaces are unknown
+    assert lots["middle"].identifier in ids
+    fill(lots["far"], 1, "far")
+    body = Api(None).get(f"{NEARBY}?lon={lon}&lat={lat}&radius=5000").json()
+    ids = [f["id"] for f in body["features"]]
     assert lots["middle"].identifier in ids and lots["far"].identifier in ids
     for feature in body["features"]:
         expected = metres_to_lot(lon, lat, feature["id"])
@@ -72,6 +77,8 @@ def test_nearby_lists_lots_with_free_spaces_by_distance(lots):
 def test_nearby_ranks_more_free_spaces_first_within_a_100_m_step():
     a = make_lot("甲停车场", "330106001001", 1, capacity=(10, 0, 0), spaces=False)
     b = make_lot("乙停车场", "330106001001", 1, shift=0.0006, capacity=(30, 0, 0), spaces=False)
+    fill(a, 1, "a")
+    fill(b, 1, "b")
     lon, lat = a.centre
     body = Api(None).get(f"{NEARBY}?lon={lon}&lat={lat}").json()
     features = {f["id"]: f["properties"] for f in body["features"]}

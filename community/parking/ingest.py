@@ -70,8 +70,15 @@ class _Checked:
     received_at: dt.datetime
 
 
-def _check(index: int, message: Message) -> _Checked:
-    """Verify and parse one message; ``DomainError`` when it must be rejected."""
+@dataclass
+class _Opened:
+    index: int
+    signed: signing.Signed
+    message: Message
+
+
+def _open(index: int, message: Message) -> _Opened:
+    """The signed parts of a message's envelope; ``SignatureRejected`` if malformed."""
     try:
         envelope = json.loads(message.payload)
         body = envelope["body"].encode("utf-8")
@@ -86,11 +93,39 @@ def _check(index: int, message: Message) -> _Checked:
         raise signing.SignatureRejected(field="payload") from None
     if message.topic != f"{TOPIC_PREFIX}{signed.device_id}{TOPIC_SUFFIX}":
         raise signing.SignatureRejected(field="topic")
-    device = signing.verify(signed, "MQTT", message.topic, settings.PARKING_MQTT_REPLAY_WINDOW)
-    items, batched = inputs.parse_body(body)
-    return _Checked(
-        index, device, signed.nonce, inputs.resolve(device, items, batched), message.received_at
-    )
+    return _Opened(index, signed, message)
+
+
+def _check_all(messages: list[Message], results: list[MessageResult]) -> list[_Checked]:
+    """Verify and parse every message with a fixed number of queries (devices, gates and
+    spaces of the whole batch); a message that fails gets its error in ``results``."""
+    opened = []
+    for i, message in enumerate(messages):
+        try:
+            opened.append(_open(i, message))
+        except DomainError as exc:
+            results[i] = MessageResult(False, exc.code)
+    known = signing.devices({o.signed.device_id for o in opened})
+    parsed: list[tuple[_Opened, Device, list[inputs.Checked]]] = []
+    for o in opened:
+        try:
+            device = signing.verify(
+                o.signed, "MQTT", o.message.topic, settings.PARKING_MQTT_REPLAY_WINDOW, known
+            )
+            items, batched = inputs.parse_body(o.signed.body)
+            parsed.append((o, device, inputs.check(device, items, batched)))
+        except DomainError as exc:
+            results[o.index] = MessageResult(False, exc.code)
+    places = inputs.Places([e for _, _, events in parsed for e in events])
+    checked = []
+    for o, device, events in parsed:
+        try:
+            bound = places.bind(events)
+        except DomainError as exc:
+            results[o.index] = MessageResult(False, exc.code)
+            continue
+        checked.append(_Checked(o.index, device, o.signed.nonce, bound, o.message.received_at))
+    return checked
 
 
 def _store(checked: list[_Checked]) -> dict[int, list[engine.Outcome] | str]:
@@ -121,12 +156,7 @@ def from_mqtt(messages: list[Message]) -> list[MessageResult]:
     rejected alone (the caller acknowledges it: resending would fail the same way). If the
     batch's transaction fails, each message is retried on its own."""
     results = [MessageResult(False) for _ in messages]
-    checked = []
-    for i, message in enumerate(messages):
-        try:
-            checked.append(_check(i, message))
-        except DomainError as exc:
-            results[i] = MessageResult(False, exc.code)
+    checked = _check_all(messages, results)
     try:
         stored = _store(checked)
     except DatabaseError:

@@ -121,33 +121,26 @@ def _code(raw: Any, field: str) -> str | None:
     return raw
 
 
-@dataclass
-class _LotPlaces:
-    gates: dict[str, int]
-    spaces: dict[str, tuple[int, str]]
-    has_gates: bool
+@dataclass(frozen=True)
+class Checked:
+    """An event that passed the checks that need no database."""
+
+    device: Device
+    event_id: str
+    occurred_at: dt.datetime
+    direction: str
+    credential: privacy.Credential
+    gate: str | None
+    space: str | None
+    at: str  # the field prefix for errors: "events[3]." or ""
 
 
-def _places(lot_id: int, gate_codes: set[str], space_codes: set[str]) -> _LotPlaces:
-    gates = dict(Gate.objects.filter(lot_id=lot_id, code__in=gate_codes).values_list("code", "id"))
-    spaces = {
-        code: (pk, kind)
-        for code, pk, kind in ParkingSpace.objects.filter(
-            lot_id=lot_id, code__in=space_codes
-        ).values_list("code", "id", "kind")
-    }
-    has_gates = bool(gates) or Gate.objects.filter(lot_id=lot_id).exists()
-    return _LotPlaces(gates, spaces, has_gates)
-
-
-def resolve(device: Device, items: list[dict[str, Any]], batched: bool = True) -> list[EventIn]:
-    """Check every event against the device's lot; ``InvalidInput`` on the first error,
+def check(device: Device, items: list[dict[str, Any]], batched: bool = True) -> list[Checked]:
+    """Check every event's members (no database); ``InvalidInput`` on the first error,
     naming the field (``events[3].time`` in a batch, ``time`` for a single event)."""
     now = timezone.now()
     prefix = "events"
-    raw_events = []
-    gate_codes: set[str] = set()
-    space_codes: set[str] = set()
+    checked = []
     for index, item in enumerate(items):
         at = f"{prefix}[{index}]." if batched else ""
         if not isinstance(item, dict):
@@ -197,8 +190,9 @@ def resolve(device: Device, items: list[dict[str, Any]], batched: bool = True) -
                 % {"field": f"{at}credential", "type": kind},
                 field=f"{at}credential",
             ) from None
-        raw_events.append(
-            (
+        checked.append(
+            Checked(
+                device,
                 event_id,
                 _time(item.get("time"), f"{at}time", now),
                 _choice(item.get("direction"), f"{at}direction", list(Direction.values)),
@@ -208,41 +202,69 @@ def resolve(device: Device, items: list[dict[str, Any]], batched: bool = True) -
                 at,
             )
         )
-        if gate:
-            gate_codes.add(gate)
-        if space:
-            space_codes.add(space)
-    places = _places(device.lot_id, gate_codes, space_codes)
-    events = []
-    for event_id, occurred_at, direction, credential, gate, space, at in raw_events:
-        gate_id = space_id = None
-        space_kind = None
-        if gate is not None:
-            if gate not in places.gates:
-                raise InvalidInput(
-                    _("%(field)s: no such gate in this lot.") % {"field": f"{at}gate"},
-                    field=f"{at}gate",
-                )
-            gate_id = places.gates[gate]
-        if space is not None:
-            if space not in places.spaces:
-                raise InvalidInput(
-                    _("%(field)s: no such space in this lot.") % {"field": f"{at}space"},
-                    field=f"{at}space",
-                )
-            space_id, space_kind = places.spaces[space]
-        events.append(
-            EventIn(
-                device_id=device.pk,
-                event_id=event_id,
-                lot_id=device.lot_id,
-                gate_id=gate_id,
-                space_id=space_id,
-                space_kind=space_kind or (SpaceKind.STANDARD if space_id else None),
-                direction=direction,
-                occurred_at=occurred_at,
-                credential=credential,
-                lot_has_gates=places.has_gates,
+    return checked
+
+
+class Places:
+    """Gates and spaces of the lots a batch refers to, loaded with two queries whatever
+    the number of events or messages."""
+
+    def __init__(self, events: list[Checked]) -> None:
+        lots = {e.device.lot_id for e in events}
+        space_codes = {e.space for e in events if e.space}
+        self.gates: dict[tuple[int, str], int] = {
+            (lot, code): pk
+            for lot, code, pk in Gate.objects.filter(lot_id__in=lots).values_list(
+                "lot_id", "code", "id"
             )
-        )
-    return events
+        }
+        self.spaces: dict[tuple[int, str], tuple[int, str]] = {
+            (lot, code): (pk, kind)
+            for lot, code, pk, kind in ParkingSpace.objects.filter(
+                lot_id__in=lots, code__in=space_codes
+            ).values_list("lot_id", "code", "id", "kind")
+        }
+        self.gated = {lot for lot, _code in self.gates}
+
+    def bind(self, events: list[Checked]) -> list[EventIn]:
+        """Resolve gate and space codes in each device's lot; ``InvalidInput`` if unknown."""
+        bound = []
+        for e in events:
+            lot = e.device.lot_id
+            gate_id = space_id = None
+            space_kind = None
+            if e.gate is not None:
+                if (lot, e.gate) not in self.gates:
+                    raise InvalidInput(
+                        _("%(field)s: no such gate in this lot.") % {"field": f"{e.at}gate"},
+                        field=f"{e.at}gate",
+                    )
+                gate_id = self.gates[(lot, e.gate)]
+            if e.space is not None:
+                if (lot, e.space) not in self.spaces:
+                    raise InvalidInput(
+                        _("%(field)s: no such space in this lot.") % {"field": f"{e.at}space"},
+                        field=f"{e.at}space",
+                    )
+                space_id, space_kind = self.spaces[(lot, e.space)]
+            bound.append(
+                EventIn(
+                    device_id=e.device.pk,
+                    event_id=e.event_id,
+                    lot_id=lot,
+                    gate_id=gate_id,
+                    space_id=space_id,
+                    space_kind=space_kind or (SpaceKind.STANDARD if space_id else None),
+                    direction=e.direction,
+                    occurred_at=e.occurred_at,
+                    credential=e.credential,
+                    lot_has_gates=lot in self.gated,
+                )
+            )
+        return bound
+
+
+def resolve(device: Device, items: list[dict[str, Any]], batched: bool = True) -> list[EventIn]:
+    """Check and resolve the events of one request (see :func:`check`)."""
+    checked = check(device, items, batched)
+    return Places(checked).bind(checked)

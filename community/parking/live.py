@@ -103,8 +103,9 @@ class Nearby:
 def nearby(
     user: Any, point: Point, *, kind: str | None, radius_m: float, limit: int
 ) -> list[Nearby]:
-    """Lots with free spaces (of ``kind`` if given) within the radius, ranked by distance
-    in 100-metre steps, then by more free spaces, then by exact distance: a lot a few
+    """Lots with free spaces (of ``kind`` if given; lots without live data are left out:
+    their free spaces are not known) within the radius, ranked by distance in 100-metre
+    steps, then by more free spaces, then by exact distance: a lot a few
     metres further with many more free spaces comes first, one street further does not."""
     ewkb = bytes(point.ewkb)
     qs = (
@@ -120,7 +121,7 @@ def nearby(
     found = []
     for lot in qs:
         state = availability(lot)
-        if state.free[kind or "total"] > 0:
+        if state.status != "unknown" and state.free[kind or "total"] > 0:
             found.append(Nearby(lot, float(lot.distance_m), lot.bearing_deg, state))
     found.sort(
         key=lambda n: (
