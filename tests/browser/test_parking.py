@@ -125,3 +125,40 @@ def test_the_parking_layer_colours_lots_by_free_spaces(
     assert page.evaluate("SCParking.map.hasLayer(SCParking.group)") is True
     shot(page, "parking-2-layer-1280")
     assert page.js_errors == []
+
+
+def test_reverse_car_finding_highlights_the_space_then_nothing_after_exit(
+    open_page: Any, parking_lots: dict[str, Any], django_db_blocker: Any
+) -> None:
+    lot = parking_lots["free"]
+    plate = "浙A8C3D2"
+    with db_access(django_db_blocker):
+        assert send(lot.gate, event("fcb-1", "in", 20, plate)).status_code == 200
+        assert send(lot.camera, event("fcb-2", "in", 18, plate, space="B1-031")).status_code == 200
+    page = open_page("/parking/find/", viewport=PHONE, has_touch=True, is_mobile=True)
+    wait_for_map(page)
+    page.wait_for_function("() => document.body.dataset.findcar === 'ready'")
+    page.locator("#plate").fill("浙a8c3d2")
+    page.locator(".findcar-submit").tap()
+    page.wait_for_function("() => document.body.dataset.findcar === 'found'")
+    assert page.locator("#findcar-space").inner_text() == "地下一层 B1-031 号车位"
+    assert "浙A·***D2" in page.locator("#status").inner_text()
+    assert lot.identifier and "文三路空位停车场" in page.locator("#findcar-lot").inner_text()
+    highlighted = page.evaluate(
+        "() => SCFindCar.layer.getLayers().filter(l => l.options.fillColor === '#cf222e')"
+        ".map(l => l.options.spaceCode)"
+    )
+    assert highlighted == ["B1-031"]
+    assert page.evaluate("SCFindCar.layer.getLayers().length") == 33
+    assert plate not in page.content()
+    shot(page, "parking-3-find-car-375")
+
+    with db_access(django_db_blocker):
+        out = event("fcb-3", "out", 1, plate, gate="G2")
+        assert send(lot.gate, out).status_code == 200
+    page.locator(".findcar-submit").tap()
+    page.wait_for_function("() => document.body.dataset.findcar === 'notFound'")
+    assert page.locator("#status").inner_text() == "未找到该车牌正在停放的车辆。"
+    assert page.locator("#findcar-result").is_hidden()
+    assert page.evaluate("SCFindCar.layer.getLayers().length") == 0
+    assert page.js_errors == []
