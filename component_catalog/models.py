@@ -397,3 +397,21 @@ class ComponentPhoto(models.Model):
                 fields=["component", "sha256"], name="photo_unique_per_component"
             )
         ]
+
+
+class CreationKey(models.Model):
+    """An ``Idempotency-Key`` a client sent with a creation, and what it created: a retry
+    of the same request (a surveyor's phone that lost the answer on a weak signal) gets the
+    component made the first time instead of a second one."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=64)
+    identifier = models.CharField(max_length=16)
+    request_sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="creation_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} -> {self.identifier}"

@@ -17,7 +17,7 @@ from typing import Any
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,7 @@ from component_catalog.models import (
     Changeset,
     Component,
     ComponentHistory,
+    CreationKey,
     Currency,
     DataSource,
     HistoryAction,
@@ -408,6 +409,44 @@ def create_component(ctx: EditContext, data: ComponentInput) -> Component:
             detail={"changeset": changeset.pk},
         )
     return get_visible_component(ctx.user, prepared.component.identifier)
+
+
+def create_component_once(
+    ctx: EditContext, data: ComponentInput, *, key: str, request_sha256: str
+) -> tuple[Component, bool]:
+    """``create_component`` at most once per user and idempotency ``key``: a retry of the
+    same request returns the component the first one made (and True). The same key with a
+    different request is a ``Conflict`` carrying that component, so the client can apply
+    its changes to it as an edit. Concurrent retries are serialised by the key's unique
+    index: the loser's creation is rolled back."""
+    try:
+        with transaction.atomic():
+            existing = CreationKey.objects.filter(user=ctx.user, key=key).first()
+            if existing is None:
+                component = create_component(ctx, data)
+                CreationKey.objects.create(
+                    user=ctx.user,
+                    key=key,
+                    identifier=component.identifier,
+                    request_sha256=request_sha256,
+                )
+                return component, False
+    except IntegrityError:  # the same key committed by a concurrent request meanwhile
+        existing = CreationKey.objects.filter(user=ctx.user, key=key).first()
+        if existing is None:
+            raise
+    component = get_visible_component(ctx.user, existing.identifier)
+    if existing.request_sha256 != request_sha256:
+        raise Conflict(
+            _(
+                "This Idempotency-Key already created %(id)s from a different request; "
+                "send the changes as an edit of %(id)s, or use a new key."
+            )
+            % {"id": existing.identifier},
+            field="Idempotency-Key",
+            current=representation.feature(component),
+        )
+    return component, True
 
 
 def update_component(

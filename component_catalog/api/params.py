@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -104,3 +106,29 @@ def updated_since(query: Any) -> Any:
 
 def status(query: Any) -> str | None:
     return params.choice(query, "status", ComponentStatus.values)
+
+
+_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The ``Idempotency-Key`` header of a creation (8-64 letters, digits, ``_.:-``), or
+    None when absent."""
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    if not _KEY.match(raw):
+        raise InvalidInput(
+            _("Idempotency-Key must be 8 to 64 letters, digits, '_', '.', ':' or '-'."),
+            field="Idempotency-Key",
+        )
+    return raw
+
+
+def request_sha256(request: Request, body: dict[str, Any]) -> str:
+    """What a creation asked for (body and coordinate system), to tell a retry from a
+    different request under the same key."""
+    canonical = json.dumps(
+        [body, request.query_params.get("crs") or ""], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()

@@ -130,16 +130,36 @@ class ComponentViewSet(viewsets.ViewSet):
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
-        responses={201: OpenApiTypes.OBJECT},
-        parameters=[LIST_PARAMETERS[-1]],
+        responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
+        parameters=[
+            LIST_PARAMETERS[-1],
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="A client-chosen key (8-64 characters): a retry with the same "
+                "key answers 200 with the component the first request created.",
+            ),
+        ],
     )
     def create(self, request: Request) -> Response:
         require_login(request)
         body = body_object(request)
         data = inputs.parse_feature(body, crs=crs_of(request), creating=True)
-        component = services.create_component(p.edit_context(request, body), data)
-        response = feature_response(component, http.HTTP_201_CREATED)
+        ctx = p.edit_context(request, body)
+        key = p.idempotency_key(request)
+        replayed = False
+        if key is None:
+            component = services.create_component(ctx, data)
+        else:
+            component, replayed = services.create_component_once(
+                ctx, data, key=key, request_sha256=p.request_sha256(request, body)
+            )
+        status = http.HTTP_200_OK if replayed else http.HTTP_201_CREATED
+        response = feature_response(component, status)
         response["Location"] = f"/api/v1/components/{component.identifier}/"
+        if replayed:
+            response["Idempotent-Replayed"] = "true"
         return response
 
     def _update(self, request: Request, identifier: str, partial: bool) -> Response:

@@ -172,6 +172,9 @@
     } else {
       headers["Content-Type"] = "application/json";
       if (item.kind === "create") {
+        // The local reference doubles as the idempotency key: if the answer to a creation
+        // is lost on a weak signal, the retry gets the component the server already made.
+        headers["Idempotency-Key"] = item.ref;
         body = JSON.stringify({ type: "Feature", geometry: item.body.geometry, properties: item.body.properties, comment: item.comment });
       } else if (item.kind === "update") {
         method = "PATCH";
@@ -265,6 +268,14 @@
           if (status >= 500 || status === 429) {
             return { sent: sent, stopped: "server" };
           }
+          if (status === 409 && item.kind === "create" && body.field === "Idempotency-Key" && body.current) {
+            // An earlier attempt created it (its answer was lost) before this creation was
+            // edited further: take that component and send this version as an edit of it.
+            return self._becomeEdit(item, body.current).then(function () {
+              index--;
+              return next();
+            });
+          }
           blocked[item.ref] = true;
           item.error = { status: status, detail: body.detail || "", field: body.field || null };
           if (status === 409 && body.current) {
@@ -294,6 +305,24 @@
       );
     }
     return next();
+  };
+
+  /* A creation the server already made from an earlier attempt: the item becomes an edit
+     of that component (later items follow it to the real identifier). */
+  Outbox.prototype._becomeEdit = function (item, created) {
+    var self = this;
+    var version = created.properties.version;
+    return this._rebase(item, created.id, null, version)
+      .then(function () {
+        return self.store.put("features", created);
+      })
+      .then(function () {
+        item.kind = "update";
+        item.ref = created.id;
+        item.base = version;
+        item.before = clone(created);
+        return self.save(item);
+      });
   };
 
   /* The server's version wins: drop my edit. */
