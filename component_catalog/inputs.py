@@ -26,7 +26,7 @@ from component_catalog.models import (
     GeometryKind,
     GnssFix,
 )
-from gis_app import coords
+from gis_app import coords, schema_messages
 from gis_app.errors import InvalidInput
 from gis_app.models import Organization
 
@@ -213,7 +213,7 @@ def validate_attributes(value: Any, klass: ComponentClass) -> dict[str, Any]:
         name = "properties.attributes" + (f".{path}" if path else "")
         raise InvalidInput(
             _("%(field)s: %(reason)s (class %(code)s)")
-            % {"field": name, "reason": first.message, "code": klass.code},
+            % {"field": name, "reason": schema_messages.explain(first), "code": klass.code},
             field=name,
         )
     return attrs

@@ -53,6 +53,7 @@ from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
 from component_catalog.models import ComponentClass, ComponentStatus, DataSource, GeometryKind
+from gis_app import schema_messages
 from gis_app.errors import InvalidInput
 from gis_app.models import Organization
 
@@ -847,7 +848,8 @@ class BoundMapping:
             problems.append(
                 (
                     "attributes" + (f".{path}" if path else ""),
-                    _("%(reason)s (class %(code)s)") % {"reason": error.message, "code": code},
+                    _("%(reason)s (class %(code)s)")
+                    % {"reason": schema_messages.explain(error), "code": code},
                 )
             )
         problems.sort()

@@ -495,3 +495,20 @@ def test_put_replaces_the_whole_feature(water):
     other["properties"]["version"] = 2
     response = water.put(f"{URL}{ident}/", {**other, "comment": "x"})
     assert response.status_code == 400 and response.json()["field"] == "properties.class"
+
+
+def test_attribute_errors_read_in_the_users_language() -> None:
+    """JSON Schema violations are worded by the platform, not left in the library's English."""
+    api = Api("surveyor_water")
+    feature = manhole(at=inside(shift=0.00031))
+    feature["properties"]["attributes"]["size_mm"] = 5
+    feature["properties"]["attributes"]["shape"] = "三角形"
+    body = {**feature, "comment": "语言测试"}
+    chinese = api.post("/api/v1/components/", body, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.status_code == 400
+    detail = chinese.json()["detail"]
+    assert chinese.json()["field"].startswith("properties.attributes.")
+    assert ("小于最小值 300" in detail) or ("不在可选值之中" in detail), detail
+    assert "minimum" not in detail and "is not one of" not in detail
+    english = api.post("/api/v1/components/", body, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert "less than the minimum 300" in english or "is not one of" in english
