@@ -86,6 +86,7 @@ test: migrate mqtt lint
 
 bench: migrate
 	@$(PY) bench/ogc_items.py --count 1000000 --requests 50 --database gis_bench --drop-database
+	@$(PY) bench/parking.py --rate 1000 --seconds 60 --burst 60000
 
 stop-db:
 	@scripts/local_pg.sh stop
