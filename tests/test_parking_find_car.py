@@ -88,3 +88,12 @@ def test_a_malformed_plate_names_the_field(parked):
     assert response.status_code == 400
     assert response.json()["field"] == "plate"
     assert "12345" not in response.content.decode()
+
+
+def test_the_find_car_page_is_in_everyones_menu(client):
+    home = client.get("/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    nav = home.split('class="topnav"', 1)[1].split("</nav>", 1)[0]
+    assert 'href="/parking/find/"' in nav and "反向寻车" in nav
+    page = client.get("/parking/find/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200
+    assert 'name="csrfmiddlewaretoken"' in page.content.decode()
