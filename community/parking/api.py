@@ -229,22 +229,9 @@ class LotEventsCsvView(APIView):
 
 def _events(request: Request, identifier: str, output: str) -> tuple[Any, list[Any]]:
     since, until = time_range(request.query_params)
-    lot = live.operational_lot(request.user, identifier)
-    rows = list(live.events(lot, since, until)[:MAX_EVENTS])
-    audit.record(
-        "parking.events.export",
-        actor=request.user,
-        obj=lot,
-        address=audit.source_address(request),
-        detail={
-            "lot": identifier,
-            "from": since.isoformat(),
-            "to": until.isoformat(),
-            "rows": len(rows),
-            "format": output,
-        },
+    return live.exported_events(
+        request.user, identifier, since, until, output, audit.source_address(request), MAX_EVENTS
     )
-    return lot, rows
 
 
 class FindCarView(APIView):
@@ -279,19 +266,15 @@ class OccupancyProfileView(APIView):
         query = request.query_params
         area = params.digits(query, "area", (6, 9, 12))
         days = int(params.number(query, "days", 7, 92)) if query.get("days") else 28
-        since, until = profiles.period(days)
-        lots = list(profiles.lots_in(request.user, area))
-        per_lot = profiles.by_lot(lots, since, until)
-        names = {lot.component.community_id: lot.component.community.name for lot in lots}
-        per_community = profiles.by_community(per_lot, names)
+        found = profiles.for_area(request.user, area, days)
         return Response(
             {
-                "from": since.isoformat(),
-                "to": until.isoformat(),
+                "from": found.since.isoformat(),
+                "to": found.until.isoformat(),
                 "weekdays": list(profiles.WEEKDAYS),
                 "hours": list(profiles.HOURS),
-                "lots": [rep.profile(p) for p in per_lot],
-                "communities": [rep.profile(p) for p in per_community],
+                "lots": [rep.profile(p) for p in found.lots],
+                "communities": [rep.profile(p) for p in found.communities],
             }
         )
 

@@ -24,7 +24,7 @@ from community.parking.models import (
     Presence,
 )
 from component_catalog import sql as component_sql
-from gis_app import access
+from gis_app import access, areacodes, audit
 
 GUIDANCE_STEP_M = 100  # distances within the same 100 m step rank by free spaces
 ALMOST_FULL_RATIO = 0.1
@@ -87,8 +87,6 @@ def feed(user: Any, area: str | None = None) -> list[ParkingLot]:
 
 
 def area_prefix(code: str) -> str:
-    from gis_app import areacodes
-
     return areacodes.prefix_of(code)
 
 
@@ -176,3 +174,32 @@ def events(lot: ParkingLot, since: dt.datetime, until: dt.datetime) -> QuerySet[
         .select_related("gate", "space", "device")
         .order_by("occurred_at", "id")
     )
+
+
+def exported_events(
+    user: Any,
+    identifier: str,
+    since: dt.datetime,
+    until: dt.datetime,
+    output: str,
+    address: str | None,
+    limit: int,
+) -> tuple[ParkingLot, list[PassageEvent]]:
+    """A lot's passage events for an export (JSON or CSV), audited: who read which lot's
+    events over which period, and how many."""
+    found = operational_lot(user, identifier)
+    rows = list(events(found, since, until)[:limit])
+    audit.record(
+        "parking.events.export",
+        actor=user,
+        obj=found,
+        address=address,
+        detail={
+            "lot": identifier,
+            "from": since.isoformat(),
+            "to": until.isoformat(),
+            "rows": len(rows),
+            "format": output,
+        },
+    )
+    return found, rows

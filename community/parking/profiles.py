@@ -108,3 +108,21 @@ def by_area(lot_profiles: list[Profile], code_length: int, names: dict[str, str]
                     total.occupied[(d, h)] = sum(v for v, _ in cells) / capacity * total.capacity
         result.append(total)
     return result
+
+
+@dataclass
+class AreaProfiles:
+    since: dt.datetime
+    until: dt.datetime
+    lots: list[Profile]
+    communities: list[Profile]
+
+
+def for_area(user: Any, area: str | None, days: int) -> AreaProfiles:
+    """Per lot and per community, over the last ``days`` days, for the lots in the area
+    whose operations the user may see."""
+    since, until = period(days)
+    lots = list(lots_in(user, area))
+    per_lot = by_lot(lots, since, until)
+    names = {lot.component.community_id: lot.component.community.name for lot in lots}
+    return AreaProfiles(since, until, per_lot, by_community(per_lot, names))
