@@ -28,7 +28,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import shapely
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -38,6 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 from component_catalog import catalog_data, services
 from component_catalog.models import Changeset, ChangesetSource
+from layers.demo_geometry import Frame
 from layers.models import AdminArea, AreaLevel
 
 SEED = 20240415
@@ -218,38 +218,6 @@ PARKING_FEES = [
 
 
 # --- geometry in a local metric frame -----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Frame:
-    """Equirectangular metres around (lon0, lat0)."""
-
-    lon0: float
-    lat0: float
-
-    @property
-    def kx(self) -> float:
-        return 111_320.0 * math.cos(math.radians(self.lat0))
-
-    @property
-    def ky(self) -> float:
-        return 110_574.0
-
-    def to_m(self, geom: BaseGeometry) -> BaseGeometry:
-        kx, ky = self.kx, self.ky
-        return shapely.transform(
-            geom,
-            lambda xy: np.column_stack(((xy[:, 0] - self.lon0) * kx, (xy[:, 1] - self.lat0) * ky)),
-        )
-
-    def to_deg(self, geom: BaseGeometry) -> BaseGeometry:
-        kx, ky = self.kx, self.ky
-        return shapely.transform(
-            geom,
-            lambda xy: np.round(
-                np.column_stack((self.lon0 + xy[:, 0] / kx, self.lat0 + xy[:, 1] / ky)), 8
-            ),
-        )
 
 
 @dataclass

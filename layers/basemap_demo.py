@@ -46,6 +46,7 @@ from layers.basemap_models import (
     Building,
     BuildingUse,
 )
+from layers.demo_geometry import Frame
 from layers.models import SRID, AdminArea, AreaLevel, Layer, StewardRole, Stewardship
 
 SEED = 20250601
@@ -142,38 +143,6 @@ ESTATE_WORDS = [
 
 
 # --- the metric frame ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Frame:
-    """Equirectangular metres around (lon0, lat0)."""
-
-    lon0: float
-    lat0: float
-
-    @property
-    def kx(self) -> float:
-        return 111_320.0 * math.cos(math.radians(self.lat0))
-
-    @property
-    def ky(self) -> float:
-        return 110_574.0
-
-    def to_m(self, geom: BaseGeometry) -> BaseGeometry:
-        kx, ky = self.kx, self.ky
-        return shapely.transform(
-            geom,
-            lambda xy: np.column_stack(((xy[:, 0] - self.lon0) * kx, (xy[:, 1] - self.lat0) * ky)),
-        )
-
-    def to_deg(self, geom: BaseGeometry) -> BaseGeometry:
-        kx, ky = self.kx, self.ky
-        return shapely.transform(
-            geom,
-            lambda xy: np.round(
-                np.column_stack((self.lon0 + xy[:, 0] / kx, self.lat0 + xy[:, 1] / ky)), 8
-            ),
-        )
 
 
 # --- drafts --------------------------------------------------------------------------------

@@ -8,12 +8,15 @@ boundary at each level, so children tile their parent exactly (no gaps, no overl
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 # A rough outline of a western-Hangzhou district, lon/lat (CGCS2000), drawn for the demo.
 DISTRICT_OUTLINE = [
@@ -170,3 +173,36 @@ def generate(district_code: str = "330106") -> Iterator[DemoArea]:
                 grid_code = f"{community_code}{j + 1:03d}"
                 area.grids.append((grid_code, f"{community_name}第{j + 1}网格", grid_shape))
             yield area
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Equirectangular metres around (lon0, lat0): demo shapes are drawn in metres and
+    placed in CGCS2000 degrees (rounded to 1e-8 degrees, about a millimetre)."""
+
+    lon0: float
+    lat0: float
+
+    @property
+    def kx(self) -> float:
+        return 111_320.0 * math.cos(math.radians(self.lat0))
+
+    @property
+    def ky(self) -> float:
+        return 110_574.0
+
+    def to_m(self, geom: BaseGeometry) -> BaseGeometry:
+        kx, ky = self.kx, self.ky
+        return shapely.transform(
+            geom,
+            lambda xy: np.column_stack(((xy[:, 0] - self.lon0) * kx, (xy[:, 1] - self.lat0) * ky)),
+        )
+
+    def to_deg(self, geom: BaseGeometry) -> BaseGeometry:
+        kx, ky = self.kx, self.ky
+        return shapely.transform(
+            geom,
+            lambda xy: np.round(
+                np.column_stack((self.lon0 + xy[:, 0] / kx, self.lat0 + xy[:, 1] / ky)), 8
+            ),
+        )

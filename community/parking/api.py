@@ -57,6 +57,13 @@ def time_range(query: Mapping[str, str]) -> tuple[dt.datetime, dt.datetime]:
     return values["from"], values["to"]
 
 
+# ``from`` and ``to`` of the history, events and profile endpoints (``time_range``)
+TIME_RANGE_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATETIME),
+    OpenApiParameter("to", OpenApiTypes.DATETIME),
+]
+
+
 class EventIngestView(APIView):
     """Passage events from a parking device, signed with the device's secret (HMAC-SHA256
     over method, path, X-Timestamp, X-Nonce and the body's SHA-256). Idempotent by event id:
@@ -164,10 +171,7 @@ class LotOccupancyView(APIView):
     """Occupancy history of a lot (operators, planners and admins of its area)."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATETIME),
-            OpenApiParameter("to", OpenApiTypes.DATETIME),
-        ],
+        parameters=TIME_RANGE_PARAMETERS,
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, identifier: str) -> Response:
@@ -182,10 +186,7 @@ class LotEventsView(APIView):
     masked. Reading them is audited. ``events.csv`` is the same as a CSV file."""
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATETIME),
-            OpenApiParameter("to", OpenApiTypes.DATETIME),
-        ],
+        parameters=TIME_RANGE_PARAMETERS,
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, identifier: str) -> Response:
@@ -210,10 +211,7 @@ class LotEventsCsvView(APIView):
     renderer_classes = [JSONRenderer]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("from", OpenApiTypes.DATETIME),
-            OpenApiParameter("to", OpenApiTypes.DATETIME),
-        ],
+        parameters=TIME_RANGE_PARAMETERS,
         responses={(200, "text/csv"): OpenApiTypes.STR},
     )
     def get(self, request: Request, identifier: str) -> HttpResponse:

@@ -28,6 +28,7 @@ from community.parking.inputs import EventIn
 from community.parking.models import Channel, Floor, ParkingLot, SpaceKind
 from component_catalog.models import Component, Currency
 from gis_app.models import Organization
+from layers.demo_geometry import Frame
 
 SEED = 20250106
 DAYS = 7
@@ -38,26 +39,6 @@ PLATE_AUTHORITIES = "AAAAAAAHBC"  # mostly 浙A (Hangzhou)
 
 
 # --- geometry in a local metric frame around the lot -------------------------------------
-
-
-@dataclass(frozen=True)
-class Frame:
-    lon0: float
-    lat0: float
-
-    @property
-    def kx(self) -> float:
-        return 111_320.0 * math.cos(math.radians(self.lat0))
-
-    def to_m(self, geom: shapely.Geometry) -> shapely.Geometry:
-        return shapely.transform(
-            geom, lambda xy: (xy - [self.lon0, self.lat0]) * [self.kx, 110_574.0]
-        )
-
-    def to_deg(self, geom: shapely.Geometry) -> shapely.Geometry:
-        return shapely.transform(
-            geom, lambda xy: xy / [self.kx, 110_574.0] + [self.lon0, self.lat0]
-        )
 
 
 def space_layout(outline_m: ShapelyPolygon) -> list[ShapelyPolygon]:
