@@ -51,7 +51,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import numpy as np
 import psycopg2
@@ -59,6 +58,9 @@ import pyogrio
 import shapely
 from psycopg2 import sql as pgsql
 from pyogrio.raw import write as ogr_write
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ogc_items import db_params  # noqa: E402  (same folder: connection parameters)
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_PY = ROOT / ".venv" / "bin" / "python"
@@ -91,27 +93,6 @@ LOAD_LIMIT = 2.0
 
 
 # --- database ---------------------------------------------------------------------------
-
-
-def db_params() -> dict[str, Any]:
-    """Connection parameters: DATABASE_URL, else the project-local cluster (as settings)."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        parts = urlsplit(url)
-        return {
-            "host": parts.hostname or HOST,
-            "port": parts.port or 5432,
-            "dbname": parts.path.lstrip("/"),
-            "user": parts.username,
-            "password": parts.password or "",
-        }
-    return {
-        "host": HOST,
-        "port": int(os.environ.get("LOCAL_PG_PORT", "5433")),
-        "dbname": os.environ.get("LOCAL_PG_DB", "gis"),
-        "user": os.environ.get("LOCAL_PG_USER", "gis"),
-        "password": os.environ.get("LOCAL_PG_PASSWORD", "gis-local"),
-    }
 
 
 def connect(dbname: str | None = None) -> Any:

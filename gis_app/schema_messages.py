@@ -38,52 +38,45 @@ def _value(value: Any) -> str:
     return str(value)
 
 
+def _templates() -> dict[str, str]:
+    """Per keyword, the wording (in the active language) with its parameters."""
+    return {
+        "type": _("%(value)s is not %(type)s"),
+        "enum": _("%(value)s is not one of %(values)s"),
+        "const": _("%(value)s is not %(limit)s"),
+        "minimum": _("%(value)s is less than the minimum %(limit)s"),
+        "maximum": _("%(value)s is more than the maximum %(limit)s"),
+        "exclusiveMinimum": _("%(value)s must be more than %(limit)s"),
+        "exclusiveMaximum": _("%(value)s must be less than %(limit)s"),
+        "minLength": _("%(value)s is shorter than %(n)s characters"),
+        "maxLength": _("%(value)s is longer than %(n)s characters"),
+        "pattern": _("%(value)s is not in the expected form %(pattern)s"),
+        "format": _("%(value)s is not a valid %(format)s"),
+        "required": _("missing %(names)s"),
+        "additionalProperties": _("fields the class does not define: %(names)s"),
+    }
+
+
 def explain(error: ValidationError) -> str:
     """One violation, worded for a person, in the active language (the offending value
     first, as the field it belongs to is named by the caller)."""
-    kind, limit, value = error.validator, error.validator_value, _value(error.instance)
-    words = {
-        "type": lambda: (
-            _("%(value)s is not %(type)s") % {"value": value, "type": _type_name(limit)}
-        ),
-        "enum": lambda: (
-            _("%(value)s is not one of %(values)s")
-            % {"value": value, "values": ", ".join(str(v) for v in limit)}
-        ),
-        "const": lambda: _("%(value)s is not %(limit)s") % {"value": value, "limit": limit},
-        "minimum": lambda: (
-            _("%(value)s is less than the minimum %(limit)s") % {"value": value, "limit": limit}
-        ),
-        "maximum": lambda: (
-            _("%(value)s is more than the maximum %(limit)s") % {"value": value, "limit": limit}
-        ),
-        "exclusiveMinimum": lambda: (
-            _("%(value)s must be more than %(limit)s") % {"value": value, "limit": limit}
-        ),
-        "exclusiveMaximum": lambda: (
-            _("%(value)s must be less than %(limit)s") % {"value": value, "limit": limit}
-        ),
-        "minLength": lambda: (
-            _("%(value)s is shorter than %(n)s characters") % {"value": value, "n": limit}
-        ),
-        "maxLength": lambda: (
-            _("%(value)s is longer than %(n)s characters") % {"value": value, "n": limit}
-        ),
-        "pattern": lambda: (
-            _("%(value)s is not in the expected form %(pattern)s")
-            % {"value": value, "pattern": limit}
-        ),
-        "format": lambda: (
-            _("%(value)s is not a valid %(format)s") % {"value": value, "format": limit}
-        ),
-    }
-    if kind in words:
-        return str(words[kind]())
+    kind, limit, instance = error.validator, error.validator_value, error.instance
+    template = _templates().get(str(kind))
+    if template is None:
+        return str(error.message)
+    names: list[str] = []
     if kind == "required":
-        missing = [name for name in limit if name not in (error.instance or {})]
-        return _("missing %(names)s") % {"names": ", ".join(missing or limit)}
-    if kind == "additionalProperties":
+        names = [name for name in limit if name not in (instance or {})] or list(limit)
+    elif kind == "additionalProperties":
         known = set((error.schema or {}).get("properties", {}))
-        extra = sorted(set(error.instance or {}) - known)
-        return _("fields the class does not define: %(names)s") % {"names": ", ".join(extra)}
-    return str(error.message)
+        names = sorted(set(instance or {}) - known)
+    return template % {
+        "value": _value(instance),
+        "limit": limit,
+        "n": limit,
+        "pattern": limit,
+        "format": limit,
+        "type": _type_name(limit) if kind == "type" else "",
+        "values": ", ".join(str(v) for v in limit) if kind == "enum" else "",
+        "names": ", ".join(names),
+    }

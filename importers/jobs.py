@@ -27,15 +27,15 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gis_app.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from gis_app.errors import Conflict, InvalidInput, PermissionDenied
 from importers import sql
 from importers.mapping import Mapping, MappingError, parse_mapping, with_options
 from importers.models import ImportJob, ImportStatus
-from importers.pipeline import ImportOptions, ImportRun, finish, sha256_of
+from importers.pipeline import ImportOptions, ImportRun, execute_recorded, finish, sha256_of
 from importers.readers import ARCHIVE_EXTENSIONS, supported_extensions
 
 UPLOAD_DIR: Final = "imports"
@@ -324,54 +324,24 @@ def run_job(job_id: int) -> ImportJob | None:
     """Run the recorded job ``job_id`` (the body of the procrastinate task). A job that is
     no longer queued or running (a retried task) is left alone.
 
-    The error handling mirrors ``pipeline.run_import``, which creates its own job and so
-    cannot run one the web request recorded; keep the two in step."""
+    How it ends is recorded by ``pipeline.execute_recorded``, as for the command."""
     job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
     if job is None or job.status != ImportStatus.RUNNING or job.finished_at is not None:
         return None
     ImportJob.objects.filter(pk=job.pk).update(
         report={"progress": {"stage": "validate", "done": 0, "total": None, "percent": 1}}
     )
-    run: ImportRun | None = None
     options = _options_of(job)
-    try:
+
+    def make_run() -> ImportRun:
         path = upload_path(job)
         if not path.is_file():
             raise InvalidInput(_("The uploaded file is no longer kept; upload it again."))
         if sha256_of(path)[0] != job.sha256:
             raise InvalidInput(_("The uploaded file changed since it was checked; refused."))
-        run = ImportRun(path, _mapping_of(job), job.user, options, _ProgressWriter(job))
-        run.execute(job)
-    except DomainError as exc:
-        job.status = ImportStatus.REFUSED
-        job.error = str(exc.message)
-    except (DatabaseError, sql.StaleRows) as exc:
-        job.status = ImportStatus.FAILED
-        job.changeset = None
-        job.inserted = job.updated = 0
-        if isinstance(exc, sql.StaleRows):
-            job.error = _(
-                "Components changed while the file was being checked: %(ids)s. Nothing was "
-                "imported; run the import again."
-            ) % {"ids": ", ".join(exc.identifiers[:20])}
-        else:
-            job.error = _("The database refused the load, so nothing was imported: %(reason)s") % {
-                "reason": str(exc).strip()
-            }
-    except Exception as exc:
-        job.status = ImportStatus.FAILED
-        job.changeset = None
-        job.inserted = job.updated = 0
-        job.error = _("Internal error (%(kind)s); nothing was imported.") % {
-            "kind": type(exc).__name__
-        }
-        finish(job, run.report if run is not None else None, address=options.address)
-        raise
-    if job.status != ImportStatus.COMMITTED:
-        if job.status == ImportStatus.RUNNING:  # the pipeline always decides; never leave it
-            job.status = ImportStatus.FAILED
-        finish(job, run.report if run is not None else None, address=options.address)
-    return job
+        return ImportRun(path, _mapping_of(job), job.user, options, _ProgressWriter(job))
+
+    return execute_recorded(job, make_run, address=options.address)
 
 
 # --- reading ------------------------------------------------------------------------------

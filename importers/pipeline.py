@@ -1246,9 +1246,21 @@ def run_import(
         options=options.as_dict() | {"mapping": mapping.as_dict()},
         dry_run=options.dry_run,
     )
+    return execute_recorded(
+        job, lambda: ImportRun(path, mapping, user, options, progress), address=options.address
+    )
+
+
+def execute_recorded(
+    job: ImportJob, make_run: Callable[[], ImportRun], *, address: str | None = None
+) -> ImportJob:
+    """Run a recorded job (the command's, or one the web request queued) and record how it
+    ended: problems with the file as a whole (``DomainError``, also from ``make_run``) in
+    ``refused``, a database error during the load in ``failed`` (everything rolled back);
+    neither raises. Any other exception is recorded as ``failed`` and raised."""
     run: ImportRun | None = None
     try:
-        run = ImportRun(path, mapping, user, options, progress)
+        run = make_run()
         run.execute(job)
     except DomainError as exc:  # the file, its CRS or the mapping: refused as a whole
         job.status = ImportStatus.REFUSED
@@ -1274,8 +1286,10 @@ def run_import(
         job.error = _("Internal error (%(kind)s); nothing was imported.") % {
             "kind": type(exc).__name__
         }
-        finish(job, run.report if run is not None else None, address=options.address)
+        finish(job, run.report if run is not None else None, address=address)
         raise
     if job.status != ImportStatus.COMMITTED:  # committed jobs were finished in the transaction
-        finish(job, run.report if run is not None else None, address=options.address)
+        if job.status == ImportStatus.RUNNING:  # the pipeline always decides; never leave it
+            job.status = ImportStatus.FAILED
+        finish(job, run.report if run is not None else None, address=address)
     return job

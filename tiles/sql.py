@@ -295,17 +295,15 @@ def lookup(key: Key) -> tuple[int, tuple[bytes, str] | None]:
     return int(row[0]), hit
 
 
-def render(
-    parts: list[Part], tile: Tile, cache_key: Any = None, key: Key | None = None
-) -> tuple[int, int | None, bytes]:
-    """The registry version, the tile's generation (with ``key``: read in the same
+def render(parts: list[Part], key: Key, *, generation: bool) -> tuple[int, int | None, bytes]:
+    """The registry version, the tile's generation (with ``generation``: read in the same
     statement as the features, so it is the generation the tile was made from) and the
     tile. A plain SELECT, so PostgreSQL may run it with parallel workers (an INSERT never
     does: storing is a second statement, :func:`store`)."""
-    body_sql, params = tile_sql(parts, tile, cache_key)
-    generation = f"({GENERATION})" if key is not None else "NULL::bigint"
-    sql = f"SELECT {REGISTRY_VERSION}, {generation}, t.body FROM ({body_sql} AS body) AS t"  # noqa: S608
-    if key is not None:
+    body_sql, params = tile_sql(parts, key.tile, key.template_key())
+    read = f"({GENERATION})" if generation else "NULL::bigint"
+    sql = f"SELECT {REGISTRY_VERSION}, {read}, t.body FROM ({body_sql} AS body) AS t"  # noqa: S608
+    if generation:
         params = [*key.generation_params(), *params]
     row = _fetch_one(sql, params, no_jit=True, custom_plan=any(p.cluster for p in parts))
     return int(row[0]), row[1], bytes(row[2]) if row[2] is not None else b""

@@ -86,7 +86,7 @@ def _serve(
     statement also reads the registry version: ``_StaleRegistry`` when it is not
     ``version`` (the snapshot the key and parts came from)."""
     if not cache_enabled():
-        now, _generation, body = sql.render(make_parts(), key.tile, key.template_key())
+        now, _generation, body = sql.render(make_parts(), key, generation=False)
         if now != version:
             raise _StaleRegistry()
         return TileResult(body, sql.etag_of(body), "off", public)
@@ -95,7 +95,7 @@ def _serve(
         raise _StaleRegistry()
     if hit is not None:
         return TileResult(hit[0], hit[1], "hit", public)
-    now, generation, body = sql.render(make_parts(), key.tile, key.template_key(), key)
+    now, generation, body = sql.render(make_parts(), key, generation=True)
     if now != version:
         raise _StaleRegistry()
     assert generation is not None

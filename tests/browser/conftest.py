@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import connections
 
+from tests.components_helpers import last_component_id, remove_components_after
 from tests.conftest import REPO
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -190,3 +191,13 @@ def choose_layer(page: Any, label: str) -> None:
         open_layer_switcher(page)
     page.get_by_label(label, exact=True).focus()
     page.keyboard.press("Space")
+
+
+@pytest.fixture
+def committed(live_url: str, django_db_blocker: Any) -> Iterator[None]:
+    """The browser's edits are real commits: remove the components made meanwhile."""
+    with db_access(django_db_blocker):
+        start = last_component_id()
+    yield
+    with db_access(django_db_blocker):
+        remove_components_after(start)

@@ -23,7 +23,7 @@ from django.db import connection
 from component_catalog.models import Component
 from importers.models import ImportJob
 from tests.browser.conftest import artifacts_dir, db_access, shot
-from tests.browser.test_survey import committed, log_in, wait_text  # noqa: F401  (fixture)
+from tests.browser.test_survey import log_in, wait_text
 from tests.components_helpers import inside
 from tests.conftest import REPO
 
@@ -95,7 +95,7 @@ def progress_values(page: Any) -> list[int]:
 
 def test_surveyor_imports_a_csv_with_live_progress_and_commits(
     open_page: Any,
-    committed: None,  # noqa: F811
+    committed: None,
     jobs_cleaned: None,
     django_db_blocker: Any,
     tmp_path: Path,

@@ -29,9 +29,7 @@ from tests.browser.conftest import db_access, shot, wait_for_map
 from tests.components_helpers import (
     Api,
     inside,
-    last_component_id,
     manhole,
-    remove_components_after,
 )
 
 PHONE = (375, 812)
@@ -61,16 +59,6 @@ def gga(lon: float, lat: float, when: dt.datetime, quality: int = 4, sats: int =
 
 def gst(when: dt.datetime, lat_sigma: float, lon_sigma: float) -> str:
     return nmea(f"GNGST,{when:%H%M%S}.00,0.9,0.3,0.2,45.0,{lat_sigma},{lon_sigma},0.5")
-
-
-@pytest.fixture
-def committed(live_url: str, django_db_blocker: Any) -> Iterator[None]:
-    """The browser's edits are real commits: remove the components made meanwhile."""
-    with db_access(django_db_blocker):
-        start = last_component_id()
-    yield
-    with db_access(django_db_blocker):
-        remove_components_after(start)
 
 
 def log_in(page: Any, username: str) -> None:

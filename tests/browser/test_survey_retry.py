@@ -5,27 +5,14 @@ so the survey holds one manhole cover, not two."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from component_catalog.models import Component, ComponentHistory
 from tests.browser.conftest import db_access, shot
 from tests.browser.test_survey import PHONE, log_in, show_place
-from tests.components_helpers import inside, last_component_id, remove_components_after
+from tests.components_helpers import inside
 
 NAME = "曙光路 3 号上水井盖"
-
-
-@pytest.fixture
-def committed(live_url: str, django_db_blocker: Any) -> Iterator[None]:
-    """The browser's edits are real commits: remove the components made meanwhile."""
-    with db_access(django_db_blocker):
-        start = last_component_id()
-    yield
-    with db_access(django_db_blocker):
-        remove_components_after(start)
 
 
 def test_a_creation_whose_answer_was_lost_is_stored_once(
