@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from gis_app.errors import DomainError, InvalidInput
 
 MVT = "application/vnd.mapbox-vector-tile"
+VARY = "Authorization, Cookie"  # who asks decides what a tile holds
 
 
 def public_max_age() -> int:
@@ -36,16 +37,19 @@ def request_user(request: HttpRequest) -> Any:
 
 
 def errors_as_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Map domain errors to the platform's JSON error body and status."""
+    """Map domain errors to the platform's JSON error body and status. Whether a layer
+    exists for the caller depends on who asks: errors vary like tiles."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         try:
             return view(request, *args, **kwargs)
         except DomainError as exc:
-            return JsonResponse(
+            response = JsonResponse(
                 exc.as_dict(), status=exc.status_code, json_dumps_params={"ensure_ascii": False}
             )
+            response["Vary"] = VARY
+            return response
 
     return wrapped
 
@@ -82,7 +86,7 @@ def tile_response(
         response["Cache-Control"] = f"public, max-age={public_max_age()}"
     else:
         response["Cache-Control"] = "private, no-cache"
-    response["Vary"] = "Authorization, Cookie"
+    response["Vary"] = VARY
     if cache_status:
         response["X-Tile-Cache"] = cache_status
     return response

@@ -13,14 +13,14 @@ from gis_app.errors import NotFound
 from tiles import raster as raster_service
 from tiles import sources, tilejson, vector
 from tiles.grid import Tile
-from tiles.http import MVT, errors_as_json, request_user, tile_response
+from tiles.http import MVT, VARY, errors_as_json, request_user, tile_response
 from tiles.models import RasterLayer
 
 
 def _json(data: dict[str, object], public: bool) -> JsonResponse:
     response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
     response["Cache-Control"] = "public, max-age=60" if public else "private, no-cache"
-    response["Vary"] = "Authorization, Cookie"
+    response["Vary"] = VARY
     return response
 
 
