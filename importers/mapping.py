@@ -40,7 +40,7 @@ import datetime as dt
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
@@ -530,7 +530,7 @@ def convert(value: Any, spec: dict[str, Any]) -> Any:
 # --- binding a mapping to the catalog and the organizations ------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class RowValues:
     """What one row maps to (before geometry and database checks)."""
 
@@ -559,6 +559,70 @@ def quick_check(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
         return cast(Callable[[Any], Any], fastjsonschema.compile(plain))
     except (fastjsonschema.JsonSchemaDefinitionException, ValueError, TypeError):
         return None
+
+
+_PER_PROPERTY_KEYS: Final = frozenset(
+    {
+        "type",
+        "properties",
+        "additionalProperties",
+        "required",
+        "title",
+        "description",
+        "$schema",
+        "$id",
+        "$comment",
+    }
+)
+
+
+def property_check(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool] | None:
+    """For a schema that only says "an object whose properties each satisfy their own
+    schema" (``properties``, ``required``, ``additionalProperties`` true or false), a check
+    one value at a time, each distinct value checked once: True means valid, False sends
+    the row to the full validator (which explains). None for any other schema."""
+    if set(schema) - _PER_PROPERTY_KEYS or schema.get("type") != "object":
+        return None
+    extra = schema.get("additionalProperties", True)
+    properties = schema.get("properties", {})
+    if not isinstance(extra, bool) or not isinstance(properties, dict):
+        return None
+    if "$ref" in json.dumps(properties) or "$dynamicRef" in json.dumps(properties):
+        return None  # a property refers to another part of the schema
+    try:
+        checks = {name: fastjsonschema.compile(spec) for name, spec in properties.items()}
+    except (fastjsonschema.JsonSchemaDefinitionException, ValueError, TypeError):
+        return None
+    required = frozenset(schema.get("required", ()))
+    seen: dict[tuple[str, type, Any], bool] = {}
+
+    def passes(attributes: dict[str, Any]) -> bool:
+        if not required.issubset(attributes):
+            return False
+        for name, value in attributes.items():
+            check = checks.get(name)
+            if check is None:
+                if extra:
+                    continue
+                return False
+            key: tuple[str, type, Any] | None = (name, type(value), value)
+            try:
+                ok = seen.get(key)  # type: ignore[arg-type]
+            except TypeError:  # an unhashable value (a list, an object)
+                key, ok = None, None
+            if ok is None:
+                try:
+                    check(value)
+                    ok = True
+                except fastjsonschema.JsonSchemaException:
+                    ok = False
+                if key is not None and len(seen) < 100_000:
+                    seen[key] = ok
+            if not ok:
+                return False
+        return True
+
+    return passes
 
 
 class BoundMapping:
@@ -598,6 +662,10 @@ class BoundMapping:
         self.kinds = {code: GeometryKind(k.geometry_kind) for code, k in found.items()}
         self.validators = {
             code: Draft202012Validator(k.attribute_schema or {"type": "object"})
+            for code, k in found.items()
+        }
+        self.property_checks = {
+            code: property_check(k.attribute_schema or {"type": "object"})
             for code, k in found.items()
         }
         self.quick_checks = {
@@ -694,120 +762,163 @@ class BoundMapping:
             }
         )
 
-    # -- one row -----------------------------------------------------------------------------
+    # -- rows ------------------------------------------------------------------------------
 
     def row(self, columns: dict[str, list[Any]], i: int) -> RowValues:
         """Map row ``i`` of a batch's columns."""
+        return self.rows(columns, [i])[0]
+
+    def _values(self, src: Source, columns: dict[str, list[Any]], at: list[int]) -> list[Any]:
+        """The value of ``src`` in each row of ``at``: a fixed value, or the cell (None when
+        blank) through the source's value map and default."""
+        if src.fixed:
+            return [src.value] * len(at)
+        column = columns[src.field]  # type: ignore[index]
+        cells = [column[i] for i in at]
+        # (``blank`` spelt out: this runs once per cell of a million-row file)
+        plain = [
+            None
+            if v is None
+            or (isinstance(v, str) and not v.strip())
+            or (isinstance(v, float) and v != v)
+            else v
+            for v in cells
+        ]
+        if not src.map and src.default is None:
+            return plain
+        return [src.mapped(v) for v in plain]
+
+    def rows(self, columns: dict[str, list[Any]], todo: Sequence[int]) -> list[RowValues]:
+        """Map the rows ``todo`` of a batch's columns (one RowValues per row, in order).
+
+        Works column by column -- each source column read once, each distinct value
+        converted once -- with the problems of a row in the order of its fields."""
         m = self.mapping
-        out = RowValues()
+        out = [RowValues() for _ in todo]
+        live = list(range(len(todo)))  # positions in ``out`` still being mapped
+        index = list(todo)
 
-        def get(src: Source) -> Any:
-            if src.fixed:
-                return src.value
-            raw = columns[src.field][i]  # type: ignore[index]
-            raw = None if blank(raw) else raw
-            return src.mapped(raw)
+        def at() -> list[int]:
+            return [index[j] for j in live]
 
-        def problem(src: Source | None, target: str, message: str) -> None:
-            out.errors.append((src.field if src and src.field else target, target, message))
+        def problem(j: int, src: Source | None, target: str, message: str) -> None:
+            out[j].errors.append((src.field if src and src.field else target, target, message))
 
         # class
         if m.class_code:
-            out.class_code = m.class_code
+            for v in out:
+                v.class_code = m.class_code
         else:
             assert m.class_field is not None
-            raw = columns[m.class_field][i]
-            key = "" if blank(raw) else _text_key(raw)
-            code = self.class_of_value.get(key)
-            if code is None:
-                if m.unmapped == "skip":
-                    out.skip = _("class value %(v)s is not mapped") % {"v": _show(key)}
-                    return out
-                out.errors.append(
-                    (
-                        m.class_field,
-                        "class",
-                        _("%(v)s is not in class_map (%(known)s)")
-                        % {"v": _show(key), "known": ", ".join(self.class_of_value)},
+            column = columns[m.class_field]
+            kept = []
+            for j in live:
+                raw = column[index[j]]
+                key = "" if blank(raw) else _text_key(raw)
+                code = self.class_of_value.get(key)
+                if code is not None:
+                    out[j].class_code = code
+                    kept.append(j)
+                elif m.unmapped == "skip":
+                    out[j].skip = _("class value %(v)s is not mapped") % {"v": _show(key)}
+                else:
+                    out[j].errors.append(
+                        (
+                            m.class_field,
+                            "class",
+                            _("%(v)s is not in class_map (%(known)s)")
+                            % {"v": _show(key), "known": ", ".join(self.class_of_value)},
+                        )
                     )
-                )
-                return out
-            out.class_code = code
+            live = kept
+        if not live:
+            return out
         # texts
         for name in ("name", "address", "source_key", "identifier"):
             src = getattr(m, name)
             if src is None:
                 continue
-            value = get(src)
-            if value is None:
-                continue
-            text = to_string(value)
-            if len(text) > TEXT_LIMITS[name]:
-                problem(
-                    src,
-                    name,
-                    _("longer than %(n)d characters (%(len)d)")
-                    % {"n": TEXT_LIMITS[name], "len": len(text)},
-                )
-                continue
-            setattr(out, name, text)
+            limit = TEXT_LIMITS[name]
+            for j, value in zip(live, self._values(src, columns, at()), strict=True):
+                if value is None:
+                    continue
+                text = value.strip() if type(value) is str else to_string(value)
+                if len(text) > limit:
+                    problem(
+                        j,
+                        src,
+                        name,
+                        _("longer than %(n)d characters (%(len)d)")
+                        % {"n": limit, "len": len(text)},
+                    )
+                    continue
+                setattr(out[j], name, text)
         # choices
         for name in ("status", "data_source"):
             src = getattr(m, name)
             if src is None:
                 continue
-            value = get(src)
-            if value is None:
-                continue
-            try:
-                setattr(out, name, self._choice(value, name))
-            except ValueProblem as exc:
-                problem(src, name, str(exc))
+            for j, value in zip(live, self._values(src, columns, at()), strict=True):
+                if value is None:
+                    continue
+                ok, result = self._convert((name, type(value), value), self._choice, value, name)
+                if ok:
+                    setattr(out[j], name, result)
+                else:
+                    problem(j, src, name, result)
         # date
         if m.initial_date is not None:
-            value = get(m.initial_date)
-            if value is not None:
-                fmt = m.initial_date.format
+            fmt = m.initial_date.format
+            for j, value in zip(live, self._values(m.initial_date, columns, at()), strict=True):
+                if value is None:
+                    continue
                 ok, result = self._convert(("date", fmt, value), to_date, value, fmt)
                 if ok:
-                    out.initial_date = result
+                    out[j].initial_date = result
                 else:
-                    problem(m.initial_date, "initial_date", result)
+                    problem(j, m.initial_date, "initial_date", result)
         # organizations
         for name in ORGANIZATION_FIELDS:
             if name in self._fixed_orgs:
-                out.organizations[name] = self._fixed_orgs[name]
+                org_id = self._fixed_orgs[name]
+                for j in live:
+                    out[j].organizations[name] = org_id
                 continue
             src = getattr(m, name)
-            value = get(src)
-            if value is None:
-                problem(src, name, _("empty, and no default organization given"))
-                continue
-            org = self._organization(value, src.by)
-            if org is None:
-                problem(src, name, _("unknown organization %(v)s") % {"v": _show(value)})
-            else:
-                out.organizations[name] = org
+            for j, value in zip(live, self._values(src, columns, at()), strict=True):
+                if value is None:
+                    problem(j, src, name, _("empty, and no default organization given"))
+                    continue
+                org = self._organization(value, src.by)
+                if org is None:
+                    problem(j, src, name, _("unknown organization %(v)s") % {"v": _show(value)})
+                else:
+                    out[j].organizations[name] = org
         # attributes
-        props = self.properties[out.class_code]
         for target, src in m.attributes:
-            if target not in props:
-                continue
-            value = get(src)
-            if value is None:
-                continue
-            spec = props[target]
-            ok, result = self._convert(
-                (out.class_code, target, type(value), value), convert, value, spec
-            )
-            if ok:
-                out.attributes[target] = result
-            else:
-                problem(src, f"attributes.{target}", result)
-        if out.attributes:
-            for target, message in self.validate(out.class_code, out.attributes):
-                src = dict(m.attributes).get(target.removeprefix("attributes."))
-                problem(src, target, message)
+            specs = {
+                code: props[target] for code, props in self.properties.items() if target in props
+            }
+            for j, value in zip(live, self._values(src, columns, at()), strict=True):
+                code = out[j].class_code
+                if value is None or code not in specs:
+                    continue
+                ok, result = self._convert(
+                    (code, target, type(value), value), convert, value, specs[code]
+                )
+                if ok:
+                    out[j].attributes[target] = result
+                else:
+                    problem(j, src, f"attributes.{target}", result)
+        if m.attributes:
+            sources = dict(m.attributes)
+            for j in live:
+                v = out[j]
+                if not v.attributes:
+                    continue
+                assert v.class_code is not None
+                for target, message in self.validate(v.class_code, v.attributes):
+                    problem(j, sources.get(target.removeprefix("attributes.")), target, message)
         return out
 
     def _convert(
@@ -831,6 +942,9 @@ class BoundMapping:
     def validate(self, code: str, attributes: dict[str, Any]) -> list[tuple[str, str]]:
         """(target, message) for each schema violation; results cached per distinct value
         set (imports repeat the same few attribute combinations many times)."""
+        passes = self.property_checks.get(code)
+        if passes is not None and passes(attributes):
+            return []
         check = self.quick_checks.get(code)
         if check is not None:
             try:

@@ -27,6 +27,7 @@ One ``run_import`` call is one recorded run (``ImportJob``), a dry run or a comm
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import json
 import math
@@ -241,6 +242,25 @@ def _within_extents(bounds: np.ndarray, extents: list[sql.Extent]) -> np.ndarray
     return inside
 
 
+# Up to this many existing components around a batch are read at once for deduplication
+# (the pipeline compares in metres anyway); beyond, only those near each row are read.
+NEAR_ALL_LIMIT: Final = 50_000
+_SRID_HEX: Final = SRID.to_bytes(4, "little").hex().upper()
+
+
+def ewkb_hex(geoms: np.ndarray) -> list[str]:
+    """Geometries as hex EWKB with SRID 4490 (what PostGIS reads into a typed column).
+    The SRID flag and value are spliced into little-endian WKB: ``shapely.set_srid`` would
+    copy every geometry first, which costs more than the encoding itself."""
+    out = []
+    for h in shapely.to_wkb(geoms, hex=True, byte_order=1):
+        flags = h[8:10]  # the type's high byte: Z/M/SRID flags of extended WKB
+        if flags != "00":
+            flags = f"{int(flags, 16) | 0x20:02X}"
+        out.append(h[:8] + ("20" if flags == "00" else flags) + _SRID_HEX + h[10:])
+    return out
+
+
 _POINT, _LINE, _RING, _POLYGON, _MPOINT, _MLINE, _MPOLYGON, _COLLECTION = range(8)
 _KIND_TYPES: Final = {
     GeometryKind.POINT: {_POINT},
@@ -431,6 +451,10 @@ class Metric:
         x, y = self._transformer.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
 
+    def project_xy(self, points: np.ndarray) -> np.ndarray:
+        """Points -> their (x, y) in metres, an (n, 2) array."""
+        return self._apply(shapely.get_coordinates(points))
+
     def project(self, geometries: np.ndarray) -> np.ndarray:
         if not len(geometries):
             return geometries
@@ -465,6 +489,68 @@ class _Kept:
     rows: np.ndarray
 
 
+_CELL_SHIFT: Final = 1 << 32
+
+
+def _cell_keys(cells: np.ndarray, ox: int = 0, oy: int = 0) -> np.ndarray:
+    return (cells[:, 0] + ox) * _CELL_SHIFT + (cells[:, 1] + oy)
+
+
+class _PointCells:
+    """Points (metric x, y) indexed by a square grid whose cells are as wide as the
+    tolerance, so every pair closer than it lies in the same or a neighbouring cell: a
+    batch is compared with everything kept so far in 9 sorted look-ups, linear in the
+    rows instead of one tree per earlier batch."""
+
+    def __init__(self, metres: float) -> None:
+        self.metres = metres
+        self.keys = np.zeros(0, dtype=np.int64)  # sorted
+        self.xy = np.zeros((0, 2))
+        self.rows = np.zeros(0, dtype=np.int64)
+
+    def cells(self, xy: np.ndarray) -> np.ndarray:
+        return np.floor(xy / self.metres).astype(np.int64)
+
+    def pairs(self, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(query index, index here, distance) of the pairs within the tolerance."""
+        return _grid_pairs(self.keys, self.xy, xy, self.cells(xy), self.metres)
+
+    def add(self, xy: np.ndarray, rows: np.ndarray) -> None:
+        keys = np.concatenate([self.keys, _cell_keys(self.cells(xy))])
+        order = np.argsort(keys, kind="stable")
+        self.keys = keys[order]
+        self.xy = np.concatenate([self.xy, xy])[order]
+        self.rows = np.concatenate([self.rows, rows])[order]
+
+
+def _grid_pairs(
+    keys: np.ndarray, xy: np.ndarray, query: np.ndarray, cells: np.ndarray, metres: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs (query index, index into the sorted ``keys``/``xy``, distance) within
+    ``metres``; ``cells``: the query points' grid cells."""
+    lefts, rights = [], []
+    # the queries in key order: the look-ups then walk ``keys`` forwards
+    order = np.argsort(_cell_keys(cells), kind="stable")
+    cells = cells[order]
+    for ox in (-1, 0, 1):
+        # cells (x + ox, y - 1 .. y + 1) have consecutive keys: one range per column
+        lo = np.searchsorted(keys, _cell_keys(cells, ox, -1), side="left")
+        n = np.searchsorted(keys, _cell_keys(cells, ox, 1), side="right") - lo
+        total = int(n.sum())
+        if not total:
+            continue
+        lefts.append(np.repeat(order, n))
+        # position of each pair in the flat list, shifted to its range of ``keys``
+        rights.append(np.arange(total) + np.repeat(lo - (np.cumsum(n) - n), n))
+    if not lefts:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, np.zeros(0)
+    left, right = np.concatenate(lefts), np.concatenate(rights)
+    distance = np.hypot(*(query[left] - xy[right]).T)
+    close = distance <= metres
+    return left[close], right[close], distance[close]
+
+
 class FileDuplicates:
     """Duplicates inside the file: the same class and the same source key, or the same
     class within the tolerance, whatever their keys say (the first row is kept, later ones
@@ -473,16 +559,33 @@ class FileDuplicates:
     def __init__(self, metres: float) -> None:
         self.metres = metres
         self.kept: dict[str, list[_Kept]] = defaultdict(list)
+        self.points: dict[str, _PointCells] = {}
         self.keys: dict[tuple[str, str], int] = {}
 
     def check(
         self, klass: str, rows: np.ndarray, geoms_m: np.ndarray, keys: list[str], points: bool
     ) -> list[tuple[int, int, str, float]]:
         """(index, row it duplicates, reason, distance) for each duplicate among the given
-        rows (all of class ``klass``, ascending row numbers); remembers the others."""
+        rows (all of class ``klass``, ascending row numbers); remembers the others.
+        ``geoms_m``: the geometries in metres, or for a point class their (x, y) array."""
         earlier: dict[int, list[tuple[int, float]]] = defaultdict(list)  # earlier batches
         within: dict[int, list[tuple[int, float]]] = defaultdict(list)  # this batch
-        if self.metres > 0:
+        if self.metres > 0 and points:
+            cells = self.points.setdefault(klass, _PointCells(self.metres))
+            left, right, dist = cells.pairs(geoms_m)
+            for a, b, d in zip(left, right, dist, strict=True):
+                earlier[int(a)].append((int(cells.rows[b]), float(d)))
+            mine = cells.cells(geoms_m)
+            keys_here = _cell_keys(mine)
+            order = np.argsort(keys_here, kind="stable")
+            left, right, dist = _grid_pairs(
+                keys_here[order], geoms_m[order], geoms_m, mine, self.metres
+            )
+            right = order[right]
+            before = left > right
+            for a, b, d in zip(left[before], right[before], dist[before], strict=True):
+                within[int(a)].append((int(b), float(d)))
+        elif self.metres > 0:
             for kept in self.kept[klass]:
                 left, right, dist = _close_pairs(
                     kept.tree, kept.geoms, geoms_m, self.metres, points
@@ -512,15 +615,18 @@ class FileDuplicates:
             if key:
                 self.keys[(klass, key)] = int(rows[j])
         if self.metres > 0 and kept_mask.any():
-            geoms = geoms_m[kept_mask]
-            self.kept[klass].append(_Kept(shapely.STRtree(geoms), geoms, rows[kept_mask]))
+            if points:
+                self.points[klass].add(geoms_m[kept_mask], rows[kept_mask])
+            else:
+                geoms = geoms_m[kept_mask]
+                self.kept[klass].append(_Kept(shapely.STRtree(geoms), geoms, rows[kept_mask]))
         return found
 
 
 # --- the run ---------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """Working state of one row of a batch."""
 
@@ -532,6 +638,20 @@ class _Row:
     grid: str | None = None
     target: sql.Existing | None = None
     problems: list[tuple[str, str, str]] = field(default_factory=list)  # field, target, msg
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a batch is worked on: a batch makes a few
+    million small containers without cycles, and the collector's passes over them cost
+    more than the work (reference counting frees them as usual)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -624,7 +744,8 @@ class ImportRun:
                 sql.create_staging()
             done = 0
             for batch in self._batches(reader):
-                self._batch(batch, commit)
+                with _gc_paused():
+                    self._batch(batch, commit)
                 done += len(batch)
                 if self.progress:
                     self.progress(done, info.count, "validate")
@@ -703,10 +824,8 @@ class ImportRun:
                 fail(position[row], field_name or "row", message)
         # 1. mapping
         bound = self.bound
-        for i in range(n):
-            if state[i].outcome:
-                continue
-            values = bound.row(batch.columns, i)
+        todo = [i for i in range(n) if not state[i].outcome]
+        for i, values in zip(todo, bound.rows(batch.columns, todo), strict=True):
             state[i].values = values
             if values.skip:
                 state[i].outcome = SKIP
@@ -737,8 +856,7 @@ class ImportRun:
         candidates: list[sql.Existing] = []
         if ok:
             geoms = np.array([state[i].geometry for i in ok], dtype=object)
-            geoms = shapely.set_srid(geoms, SRID)
-            ewkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
+            ewkb = ewkb_hex(geoms)
             if bool(np.all(shapely.get_type_id(geoms) == _POINT)):
                 points = geoms
             else:
@@ -761,14 +879,23 @@ class ImportRun:
                 else:
                     state[i].community, state[i].grid = communities[j], cells[j]
             if self.options.dedupe_metres > 0:
-                with transaction.atomic():
-                    sql.batch_settings()
-                    # (created inside this transaction: an error rolls the table back with it)
-                    sql.begin_batch(list(zip(ok, classes, ewkb, strict=True)))
-                    pending = [i for i in ok if not state[i].outcome]
-                    dx, dy = _degrees(self.options.dedupe_metres, geoms)
-                    candidates = sql.near_batch(pending, dx, dy)
-                    sql.end_batch()
+                dx, dy = _degrees(self.options.dedupe_metres, geoms)
+                xmin, ymin, _x, _y = np.nanmin(shapely.bounds(geoms), axis=0)
+                _x, _y, xmax, ymax = np.nanmax(shapely.bounds(geoms), axis=0)
+                box = (xmin - dx, ymin - dy, xmax + dx, ymax + dy)
+                # Few components around the batch (a new area, a sparse class): all of them
+                # in one query; else the batch table joined with the spatial index.
+                found = sql.in_box(sorted(set(classes)), box, NEAR_ALL_LIMIT)
+                if found is not None:
+                    candidates = found
+                else:
+                    with transaction.atomic():
+                        sql.batch_settings()
+                        # (created inside this transaction: an error rolls it back with it)
+                        sql.begin_batch(list(zip(ok, classes, ewkb, strict=True)))
+                        pending = [i for i in ok if not state[i].outcome]
+                        candidates = sql.near_batch(pending, dx, dy)
+                        sql.end_batch()
         ok = [i for i in ok if not state[i].outcome]
         t2 = time.perf_counter()
         # 4. existing components, access, duplicates
@@ -1077,16 +1204,15 @@ class ImportRun:
         for i in ok:
             groups[state[i].values.class_code or ""].append(i)
         for klass, members in groups.items():
-            geoms_m = self.metric.project(
-                np.array([state[i].geometry for i in members], dtype=object)
-            )
+            geoms = np.array([state[i].geometry for i in members], dtype=object)
+            points = self.bound.kinds[klass] == GeometryKind.POINT
             keys = [state[i].values.source_key for i in members]
             found = self.duplicates.check(
                 klass,
                 rows[members],
-                geoms_m,
+                self.metric.project_xy(geoms) if points else self.metric.project(geoms),
                 keys,
-                self.bound.kinds[klass] == GeometryKind.POINT,
+                points,
             )
             for j, first, reason, distance in found:
                 i = members[j]

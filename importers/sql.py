@@ -163,6 +163,24 @@ def end_batch() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {_BATCH}")
 
 
+_IN_BOX_SQL = f"""
+SELECT {_EXISTING_COLUMNS}
+FROM {COMPONENT} c
+WHERE c.geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4490)
+  AND c.component_class_id = ANY(%s) AND c.currency = 'in_use'
+LIMIT %s
+"""  # noqa: S608
+
+
+def in_box(
+    classes: Sequence[str], box: tuple[float, float, float, float], limit: int
+) -> list[Existing] | None:
+    """Every in-use component of the classes whose bounding box meets ``box`` (lon/lat),
+    or None when there are more than ``limit`` (then ask ``near_batch``)."""
+    found = _existing(_IN_BOX_SQL, [*(float(v) for v in box), list(classes), limit + 1])
+    return None if len(found) > limit else found
+
+
 def near_batch(ordinals: Sequence[int], dx: float, dy: float) -> list[Existing]:
     """In-use components of the same class whose bounding box comes within (dx, dy)
     degrees of one of the given rows of the batch table (candidates for deduplication: the

@@ -540,7 +540,12 @@ def test_skip_invalid_commits_the_valid_rows_and_keeps_the_rejected_ones(tmp_pat
     assert Component.objects.count() == before[0] + 3
 
 
-def test_reimport_updates_or_skips_instead_of_duplicating(tmp_path: Path) -> None:
+@pytest.mark.parametrize("near_all_limit", [pipeline.NEAR_ALL_LIMIT, 0], ids=["all", "per-row"])
+def test_reimport_updates_or_skips_instead_of_duplicating(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, near_all_limit: int
+) -> None:
+    # both ways of reading the existing components: all around the batch, or near each row
+    monkeypatch.setattr(pipeline, "NEAR_ALL_LIMIT", near_all_limit)
     points = points_inside("330106001001", 5)
     path = write_geojson(
         tmp_path / "bins.geojson",
