@@ -7,8 +7,8 @@ rows (serials reserved with ``component_catalog.sql.reserve_serials`` per county
 inside the transaction) and moves them into ``component_catalog_component`` with one
 ``INSERT ... SELECT``, so every constraint and trigger of the components table (valid
 geometry, geometry kind, identifier shape, unique identifiers, foreign keys) still applies
-to each row. History rows are written by one ``INSERT ... SELECT`` from the stored rows, in
-the same transaction. Staging tables are temporary: they vanish with the session, and
+to each row. History rows are written by the same statement from the rows the INSERT
+returns, in the same transaction. Staging tables are temporary: they vanish with the session, and
 ``drop_staging`` removes them at the end of every run.
 """
 
@@ -235,7 +235,6 @@ UPDATE_COLUMNS: Final = (*(name for name, _t in ROW_COLUMNS), "target_id", "expe
 
 _INSERTS = "import_staged_inserts"
 _UPDATES = "import_staged_updates"
-_NUMBERED = "import_numbered_inserts"
 _BEFORE = "import_update_before"
 
 
@@ -257,7 +256,7 @@ def drop_staging() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"DROP TABLE IF EXISTS {_INSERTS}; DROP TABLE IF EXISTS {_UPDATES}; "
-            f"DROP TABLE IF EXISTS {_NUMBERED}; DROP TABLE IF EXISTS {_BEFORE}"
+            f"DROP TABLE IF EXISTS {_BEFORE}"
         )
 
 
@@ -424,40 +423,29 @@ def insert_staged(
 ) -> tuple[int, dict[int, str]]:
     """Number the staged insertions (serials from ``first_serials``: county, class, first
     serial reserved), insert them and write their history. Returns the number inserted and
-    the identifiers of ``sample_rows``; records the seconds of each step in ``timing``
-    (``load_number``, ``load_insert``: components and history). Must run inside the
-    import's transaction."""
+    the identifiers of ``sample_rows``; records the seconds in ``timing`` (``load_insert``:
+    numbering, components and history). Must run inside the import's transaction."""
     clock = _Clock(timing)
     counties = [c for c, _k, _f in first_serials]
     classes = [k for _c, k, _f in first_serials]
     firsts = [f for _c, _k, f in first_serials]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            DROP TABLE IF EXISTS {_NUMBERED};
-            CREATE TEMP TABLE {_NUMBERED} ON COMMIT DROP AS
-            SELECT s.*, n.serial,
-                   s.county_code || s.component_class_id || lpad(n.serial::text, 6, '0')
-                       AS identifier
-            FROM {_INSERTS} s
-            JOIN (
-                SELECT i.row, f.first + row_number() OVER (
-                           PARTITION BY i.county_code, i.component_class_id ORDER BY i.row) - 1
-                       AS serial
-                FROM {_INSERTS} i
-                JOIN unnest(%s::text[], %s::text[], %s::integer[]) AS f(county, klass, first)
-                  ON f.county = i.county_code AND f.klass = i.component_class_id
-            ) n ON n.row = s.row
-            """,  # noqa: S608
-            [counties, classes, firsts],
-        )
-        clock.mark("load_number")
-        # One statement inserts the components and writes their history from the rows the
+        # One statement numbers the staged rows (serials in row order per county and
+        # class), inserts the components and writes their history from the rows the
         # INSERT returns (no second pass over the table), with each geometry's GeoJSON
-        # built once for the snapshot and the changes.
+        # built once for the snapshot and the changes; it answers the count and the
+        # identifiers of the sample rows.
         cursor.execute(
             f"""
-            WITH c AS (
+            WITH n AS (
+                SELECT s.*, f.first + row_number() OVER (
+                           PARTITION BY s.county_code, s.component_class_id ORDER BY s.row) - 1
+                       AS serial
+                FROM {_INSERTS} s
+                JOIN unnest(%(counties)s::text[], %(classes)s::text[], %(firsts)s::integer[])
+                    AS f(county, klass, first)
+                  ON f.county = s.county_code AND f.klass = s.component_class_id
+            ), c AS (
                 INSERT INTO {COMPONENT} (
                     identifier, county_code, serial, component_class_id, geometry, name,
                     address, status, currency, data_source, initial_date, change_date,
@@ -465,7 +453,8 @@ def insert_staged(
                     version, created_at, updated_at, community_id, grid_cell_id,
                     competent_department_id, owner_id, maintainer_id, created_by_id,
                     updated_by_id, source_name, source_row, source_key)
-                SELECT identifier, county_code, serial, component_class_id, geometry,
+                SELECT county_code || component_class_id || lpad(serial::text, 6, '0'),
+                    county_code, serial, component_class_id, geometry,
                     coalesce(name, ''), coalesce(address, ''), coalesce(status, 'good'),
                     'in_use', coalesce(data_source, 'other'),
                     coalesce(initial_date, current_date), current_date,
@@ -474,35 +463,37 @@ def insert_staged(
                     now(), now(), community_id, grid_cell_id, competent_department_id,
                     owner_id, maintainer_id, %(user)s, %(user)s,
                     %(source)s, row, coalesce(source_key, '')
-                FROM {_NUMBERED} ORDER BY row
+                FROM n ORDER BY row
                 RETURNING *
+            ), h AS (
+                INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
+                                       actor_username, time, changes, snapshot)
+                SELECT c.identifier, 1, 'create', %(changeset)s, %(user)s, %(username)s, now(),
+                       {_created_changes_sql("g.geojson")}, {_snapshot_sql("g.geojson")}
+                FROM c
+                CROSS JOIN LATERAL (SELECT {_GEOMETRY} AS geojson) g
+                {_SNAPSHOT_JOINS}
+                ORDER BY c.source_row
             )
-            INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
-                                   actor_username, time, changes, snapshot)
-            SELECT c.identifier, 1, 'create', %(changeset)s, %(user)s, %(username)s, now(),
-                   {_created_changes_sql("g.geojson")}, {_snapshot_sql("g.geojson")}
-            FROM c
-            CROSS JOIN LATERAL (SELECT {_GEOMETRY} AS geojson) g
-            {_SNAPSHOT_JOINS}
-            ORDER BY c.source_row
+            SELECT (SELECT count(*) FROM c), NULL
+            UNION ALL
+            SELECT source_row, identifier FROM c WHERE source_row = ANY(%(sample)s::integer[])
             """,  # noqa: S608
             {
+                "counties": counties,
+                "classes": classes,
+                "firsts": firsts,
                 "user": user_id,
                 "source": source_name,
                 "changeset": changeset_id,
                 "username": username,
+                "sample": list(sample_rows),
             },
         )
-        inserted = cursor.rowcount
+        answer = cursor.fetchall()
         clock.mark("load_insert")
-        identifiers: dict[int, str] = {}
-        if sample_rows:
-            cursor.execute(
-                f"SELECT row, identifier FROM {_NUMBERED} WHERE row = ANY(%s)",  # noqa: S608
-                [list(sample_rows)],
-            )
-            identifiers = dict(cursor.fetchall())
-        cursor.execute(f"DROP TABLE {_NUMBERED}")
+    inserted = int(answer[0][0])
+    identifiers = {int(row): identifier for row, identifier in answer[1:]}
     return inserted, identifiers
 
 
