@@ -101,9 +101,14 @@ def _features_queryset(part: Part, tile: Any, reach: float) -> tuple[str, list[A
         )
     # A plain Field: a geometry output field would make Django select it ``::bytea``.
     annotations: dict[str, Any] = {"t_geom": geom}
-    annotations.update({f"p_{_check(n)}": F(lookup) for n, lookup in part.properties.items()})
-    if part.attributes and not part.cluster:
-        annotations["t_attrs"] = F("attributes")
+    if part.cluster:  # the cell's members: position, key (its properties: _singles_sql)
+        annotations["t_pk"] = F("pk")
+        if part.layer_names is not None:
+            annotations["p_class"] = F(part.properties["class"])
+    else:
+        annotations.update({f"p_{_check(n)}": F(lookup) for n, lookup in part.properties.items()})
+        if part.attributes:
+            annotations["t_attrs"] = F("attributes")
     values = qs.filter(near).annotate(**annotations).values(*annotations)
     if not part.cluster:
         values = values[:FEATURE_CAP]
@@ -146,27 +151,57 @@ def _plain_sql(part: Part, tile: Any) -> tuple[str, list[Any]]:
     return sql, [tile.z, tile.x, tile.y, *attr_params, *inner_params]
 
 
+def _singles_sql(part: Part, names: list[str]) -> tuple[str, list[Any]]:
+    """The properties of the members that are alone in their cell, by key (``c.one``):
+    read for those few rows instead of aggregating every property over every member. The
+    keys come from the part's access-filtered members, so the model's table is enough."""
+    model = part.queryset.model
+    lookups = {f"p_{_check(n)}": F(part.properties[n]) for n in names}
+    alone = RawSQL("SELECT c.one FROM c WHERE c.n = 1", ())  # noqa: S611 (the cells below)
+    rows = (
+        model._base_manager.order_by()
+        .filter(pk__in=alone)
+        .annotate(t_pk=F("pk"), **lookups)
+        .values("t_pk", *lookups)
+    )
+    sql, params = rows.query.sql_with_params()
+    return sql, list(params)
+
+
 def _cluster_sql(part: Part, tile: Any) -> tuple[str, list[Any]]:
+    """Cells of CLUSTER_CELLS x CLUSTER_CELLS per tile: each becomes one point at the mean
+    of its members with their ``count``; a cell of one keeps the member's properties.
+    One pass over the members counts and sums coordinates and keeps the smallest key; the
+    properties of the members alone in their cell are read afterwards, by key."""
     inner, inner_params = _features_queryset(part, tile, 1 / CLUSTER_CELLS)
     minx, miny, cell = Slot.MINX, Slot.MINY, Slot.CELL
     keep = [name for name in part.cluster_properties if name in part.properties]
-    singles = "".join(
-        f", CASE WHEN count(*) = 1 THEN min(q.p_{n}::text) END AS {_quote(n)}"
-        for n in keep
-        if n != "class"
-    )
-    group = ""
-    if part.layer_names is not None:
-        singles = ', q.p_class AS "class"' + singles
-        group = ", q.p_class"
-    sql = (
-        "SELECT ST_AsMVTGeom(ST_Point(avg(ST_X(q.t_geom)), avg(ST_Y(q.t_geom)), 3857), "  # noqa: S608
-        f"ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom, "
-        f'count(*)::integer AS "count"{singles} FROM ({inner}) AS q '
+    keep = [name for name in keep if name != "class"]  # per layer, or the group key
+    key, member_class, group = "", "", ""
+    if part.layer_names is not None:  # the combined tile: cells per class
+        key, member_class, group = ', c.k AS "class"', ", q.p_class AS k", ", q.p_class"
+    cells = (
+        "c AS MATERIALIZED (SELECT count(*) AS n, sum(ST_X(q.t_geom)) AS sx, "  # noqa: S608
+        f"sum(ST_Y(q.t_geom)) AS sy, min(q.t_pk) AS one{member_class} FROM ({inner}) AS q "
         "GROUP BY floor((ST_X(q.t_geom) - %s) / %s), floor((ST_Y(q.t_geom) - %s) / %s)"
-        f"{group}"
+        f"{group})"
     )
-    return sql, [tile.z, tile.x, tile.y, *inner_params, minx, cell, miny, cell]
+    params: list[Any] = [*inner_params, minx, cell, miny, cell]
+    point = (
+        "ST_AsMVTGeom(ST_Point(c.sx / c.n, c.sy / c.n, 3857), "
+        f"ST_TileEnvelope(%s, %s, %s), {EXTENT}, {BUFFER}, true) AS geom, "
+        f'c.n::integer AS "count"{key}'
+    )
+    if not keep:
+        sql = f"WITH {cells} SELECT {point} FROM c"  # noqa: S608
+        return sql, [*params, tile.z, tile.x, tile.y]
+    singles, singles_params = _singles_sql(part, keep)
+    columns = "".join(f", s.p_{n}::text AS {_quote(n)}" for n in keep)
+    sql = (
+        f"WITH {cells}, s AS MATERIALIZED ({singles}) "  # noqa: S608
+        f"SELECT {point}{columns} FROM c LEFT JOIN s ON c.n = 1 AND s.t_pk = c.one"
+    )
+    return sql, [*params, *singles_params, tile.z, tile.x, tile.y]
 
 
 def part_sql(part: Part, tile: Any) -> tuple[str, list[Any]]:
