@@ -17,7 +17,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
+from django.db import OperationalError, ProgrammingError, close_old_connections, connection
 from django.test import Client, override_settings
 from django.urls import resolve
 
@@ -328,3 +328,38 @@ def test_requests_start_and_finish_as_in_django(apps: Apps, loo: dict[str, Any])
     finally:
         request_started.disconnect(started)
         request_finished.disconnect(finished)
+
+
+def test_a_dead_connection_is_replaced_and_the_tile_still_served(
+    apps: Apps, loo: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No health-check query before every request: a reused connection is checked when a
+    statement failed on it, and a dead one is closed and the view run once more."""
+    real = views.layer_tile
+    calls: list[str] = []
+    closed: list[bool] = []
+
+    def dead_then_fine(request: Any, **kwargs: Any) -> Any:
+        calls.append("view")
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real(request, **kwargs)
+
+    monkeypatch.setattr(views, "layer_tile", dead_then_fine)
+    monkeypatch.setattr(connection, "is_usable", lambda: False)
+    monkeypatch.setattr(connection, "close", lambda: closed.append(True))
+    status, _headers, body = call(apps.fast, url(loo, 16))
+    assert status == "200 OK" and loo["id"] in features(body, "component-0301")
+    assert calls == ["view", "view"] and closed == [True]
+
+    def bad_statement(request: Any, **kwargs: Any) -> Any:
+        calls.append("view")
+        raise ProgrammingError("syntax error")
+
+    calls.clear()
+    closed.clear()
+    monkeypatch.setattr(views, "layer_tile", bad_statement)
+    monkeypatch.setattr(connection, "is_usable", lambda: True)
+    status, _headers, _body = call(apps.fast, url(loo, 16))
+    assert status == "500 Internal Server Error"  # as Django answers it, not retried
+    assert calls == ["view"] and closed == [] and apps.passed == 0
