@@ -168,9 +168,21 @@ def manage(*args: str) -> None:
 
 
 def admin_sql(statement: str, *names: str) -> None:
-    """CREATE / DROP DATABASE statements, run from the dev database."""
+    """CREATE / DROP DATABASE statements, run from the dev database. A DROP waits for
+    autovacuum to leave the database first (after a big commit it vacuums and analyses for
+    a while; WITH (FORCE) may not end a worker our role does not own)."""
     admin = connect(DEV_DB)
     with admin.cursor() as cursor:
+        if statement.startswith("DROP DATABASE"):
+            for _attempt in range(600):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = %s AND backend_type = 'autovacuum worker'",
+                    [names[0]],
+                )
+                if not cursor.fetchone()[0]:
+                    break
+                time.sleep(1)
         cursor.execute(pgsql.SQL(statement).format(*(pgsql.Identifier(n) for n in names)))
     admin.close()
 
@@ -442,6 +454,9 @@ def run_ours(
 # --- report -----------------------------------------------------------------------------
 
 STAGES = ["read", "map_and_geometry", "locate", "match_access_dedupe", "stage", "load"]
+# the load's steps (a partition load: insert, history, attach; the live table: insert with
+# history), then the deferred foreign-key checks
+STAGES += ["load_insert", "load_history", "load_attach", "load_constraints"]
 
 
 def stages(timing: dict[str, float]) -> dict[str, float]:

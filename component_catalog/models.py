@@ -308,6 +308,20 @@ class IdentifierCounter(models.Model):
         ]
 
 
+class ComponentIdentifier(models.Model):
+    """Every identifier in use, once. The components table is partitioned by id (a big
+    import attaches its rows as a partition of their own: component_catalog migration
+    0009, ``importers.sql``), and PostgreSQL keeps unique indexes per partition; this
+    table's primary key makes identifiers unique across all partitions. Kept by a trigger
+    on the components table, and by the import for the partition it attaches."""
+
+    identifier = models.CharField(max_length=16, primary_key=True)
+    component_id = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
 class ChangesetSource(models.TextChoices):
     API = "api", _("API")
     UI = "ui", _("Map editor")

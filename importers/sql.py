@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+from django.conf import settings
 from django.db import connection
 
 COMPONENT: Final = "component_catalog_component"
@@ -199,7 +200,7 @@ def ensure_statistics() -> None:
     table for a handful of rows and compares every row of a batch with every component."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind = 'r' "
+            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind IN ('r', 'p') "
             "AND reltuples < 0 AND relnamespace = 'public'::regnamespace",
             [list(_PLANNED_TABLES)],
         )
@@ -411,6 +412,52 @@ class _Clock:
         self.last = now
 
 
+# The staged insertions numbered: serials in row order per county and class, from the
+# first serial reserved for each (``unnest`` of counties, classes, firsts).
+_NUMBERED_CTE = f"""
+n AS (
+    SELECT s.*, f.first + row_number() OVER (
+               PARTITION BY s.county_code, s.component_class_id ORDER BY s.row) - 1 AS serial
+    FROM {_INSERTS} s
+    JOIN unnest(%(counties)s::text[], %(classes)s::text[], %(firsts)s::integer[])
+        AS f(county, klass, first)
+      ON f.county = s.county_code AND f.klass = s.component_class_id
+)"""  # noqa: S608
+# Columns of a new component and their values from ``n``.
+_NEW_COLUMNS = """identifier, county_code, serial, component_class_id, geometry, name,
+    address, status, currency, data_source, initial_date, change_date, attributes, gnss_fix,
+    gnss_device, needs_review, review_reason, notes, version, created_at, updated_at,
+    community_id, grid_cell_id, competent_department_id, owner_id, maintainer_id,
+    created_by_id, updated_by_id, source_name, source_row, source_key"""
+_NEW_VALUES = """county_code || component_class_id || lpad(serial::text, 6, '0'),
+    county_code, serial, component_class_id, geometry, coalesce(name, ''),
+    coalesce(address, ''), coalesce(status, 'good'), 'in_use', coalesce(data_source, 'other'),
+    coalesce(initial_date, current_date), current_date, coalesce(attributes, '{}'::jsonb),
+    '', '', coalesce(needs_review, false), coalesce(review_reason, ''), '', 1, now(), now(),
+    community_id, grid_cell_id, competent_department_id, owner_id, maintainer_id,
+    %(user)s, %(user)s, %(source)s, row, coalesce(source_key, '')"""
+
+
+def _history_sql(source: str) -> str:
+    """Insert the creation history of the new components in ``source`` (a table or a CTE),
+    with each geometry's GeoJSON built once for the snapshot and the changes."""
+    return f"""
+    INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
+                           actor_username, time, changes, snapshot)
+    SELECT c.identifier, 1, 'create', %(changeset)s, %(user)s, %(username)s, now(),
+           {_created_changes_sql("g.geojson")}, {_snapshot_sql("g.geojson")}
+    FROM {source} c
+    CROSS JOIN LATERAL (SELECT {_GEOMETRY} AS geojson) g
+    {_SNAPSHOT_JOINS}
+    ORDER BY c.source_row"""  # noqa: S608
+
+
+# Partitions of imports: ids from 10^12 (the identity stays below), 10^8 per partition.
+PARTITION_FIRST_ID: Final = 10**12
+PARTITION_SPAN: Final = 10**8
+_REGISTRY = "component_catalog_componentidentifier"
+
+
 def insert_staged(
     first_serials: Sequence[tuple[str, str, int]],
     *,
@@ -423,77 +470,105 @@ def insert_staged(
 ) -> tuple[int, dict[int, str]]:
     """Number the staged insertions (serials from ``first_serials``: county, class, first
     serial reserved), insert them and write their history. Returns the number inserted and
-    the identifiers of ``sample_rows``; records the seconds in ``timing`` (``load_insert``:
-    numbering, components and history). Must run inside the import's transaction."""
+    the identifiers of ``sample_rows``; records the seconds of each step in ``timing``.
+    Must run inside the import's transaction.
+
+    From ``IMPORT_PARTITION_MIN_ROWS`` rows up, the rows become a partition of their own
+    (``_insert_as_partition``); below, one statement inserts them into the live table."""
+    params: dict[str, Any] = {
+        "counties": [c for c, _k, _f in first_serials],
+        "classes": [k for _c, k, _f in first_serials],
+        "firsts": [f for _c, _k, f in first_serials],
+        "user": user_id,
+        "source": source_name,
+        "changeset": changeset_id,
+        "username": username,
+        "sample": list(sample_rows),
+    }
+    staged = sum(n for _c, _k, n in staged_groups())
+    if staged >= settings.IMPORT_PARTITION_MIN_ROWS:
+        return _insert_as_partition(params, staged, _Clock(timing))
     clock = _Clock(timing)
-    counties = [c for c, _k, _f in first_serials]
-    classes = [k for _c, k, _f in first_serials]
-    firsts = [f for _c, _k, f in first_serials]
     with connection.cursor() as cursor:
-        # One statement numbers the staged rows (serials in row order per county and
-        # class), inserts the components and writes their history from the rows the
-        # INSERT returns (no second pass over the table), with each geometry's GeoJSON
-        # built once for the snapshot and the changes; it answers the count and the
-        # identifiers of the sample rows.
+        # One statement numbers the rows, inserts the components and writes their history
+        # from the rows the INSERT returns (no second pass over the table); it answers the
+        # count and the identifiers of the sample rows.
         cursor.execute(
             f"""
-            WITH n AS (
-                SELECT s.*, f.first + row_number() OVER (
-                           PARTITION BY s.county_code, s.component_class_id ORDER BY s.row) - 1
-                       AS serial
-                FROM {_INSERTS} s
-                JOIN unnest(%(counties)s::text[], %(classes)s::text[], %(firsts)s::integer[])
-                    AS f(county, klass, first)
-                  ON f.county = s.county_code AND f.klass = s.component_class_id
-            ), c AS (
-                INSERT INTO {COMPONENT} (
-                    identifier, county_code, serial, component_class_id, geometry, name,
-                    address, status, currency, data_source, initial_date, change_date,
-                    attributes, gnss_fix, gnss_device, needs_review, review_reason, notes,
-                    version, created_at, updated_at, community_id, grid_cell_id,
-                    competent_department_id, owner_id, maintainer_id, created_by_id,
-                    updated_by_id, source_name, source_row, source_key)
-                SELECT county_code || component_class_id || lpad(serial::text, 6, '0'),
-                    county_code, serial, component_class_id, geometry,
-                    coalesce(name, ''), coalesce(address, ''), coalesce(status, 'good'),
-                    'in_use', coalesce(data_source, 'other'),
-                    coalesce(initial_date, current_date), current_date,
-                    coalesce(attributes, '{{}}'::jsonb), '', '',
-                    coalesce(needs_review, false), coalesce(review_reason, ''), '', 1,
-                    now(), now(), community_id, grid_cell_id, competent_department_id,
-                    owner_id, maintainer_id, %(user)s, %(user)s,
-                    %(source)s, row, coalesce(source_key, '')
-                FROM n ORDER BY row
+            WITH {_NUMBERED_CTE}, c AS (
+                INSERT INTO {COMPONENT} ({_NEW_COLUMNS})
+                SELECT {_NEW_VALUES} FROM n ORDER BY row
                 RETURNING *
-            ), h AS (
-                INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
-                                       actor_username, time, changes, snapshot)
-                SELECT c.identifier, 1, 'create', %(changeset)s, %(user)s, %(username)s, now(),
-                       {_created_changes_sql("g.geojson")}, {_snapshot_sql("g.geojson")}
-                FROM c
-                CROSS JOIN LATERAL (SELECT {_GEOMETRY} AS geojson) g
-                {_SNAPSHOT_JOINS}
-                ORDER BY c.source_row
-            )
+            ), h AS ({_history_sql("c")})
             SELECT (SELECT count(*) FROM c), NULL
             UNION ALL
             SELECT source_row, identifier FROM c WHERE source_row = ANY(%(sample)s::integer[])
             """,  # noqa: S608
-            {
-                "counties": counties,
-                "classes": classes,
-                "firsts": firsts,
-                "user": user_id,
-                "source": source_name,
-                "changeset": changeset_id,
-                "username": username,
-                "sample": list(sample_rows),
-            },
+            params,
         )
         answer = cursor.fetchall()
         clock.mark("load_insert")
-    inserted = int(answer[0][0])
-    identifiers = {int(row): identifier for row, identifier in answer[1:]}
+    return int(answer[0][0]), {int(row): identifier for row, identifier in answer[1:]}
+
+
+def _insert_as_partition(
+    params: dict[str, Any], staged: int, clock: _Clock
+) -> tuple[int, dict[int, str]]:
+    """Load the staged insertions as a new partition of the components table: a plain
+    table with the components' columns, defaults and CHECK constraints (each row checked as
+    it goes in, and its geometry kind by the same trigger function), identifiers entered in
+    the registry that keeps them unique across partitions, history written from it, then
+    attached -- which builds every index of the components table in one pass over the rows
+    and validates the foreign keys with one query each, instead of maintaining 20 indexes
+    and firing 8 foreign-key triggers per row. Inside the import's transaction: a rollback
+    leaves no table behind. Timing: ``load_insert``, ``load_history``, ``load_attach``."""
+    if staged > PARTITION_SPAN:
+        raise ValueError(f"at most {PARTITION_SPAN} rows per import")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT nextval('{COMPONENT}_bulk_seq')")
+        number = int(cursor.fetchone()[0])
+        first = PARTITION_FIRST_ID + number * PARTITION_SPAN
+        # a table name from an integer the database gave: nothing from the input
+        table = f"{COMPONENT}_import_{number}"
+        cursor.execute(
+            f"CREATE TABLE {table} (LIKE {COMPONENT} INCLUDING DEFAULTS INCLUDING GENERATED "
+            f"INCLUDING CONSTRAINTS); "
+            f"CREATE TRIGGER import_geometry_kind BEFORE INSERT ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION component_geometry_matches_class()"
+        )
+        cursor.execute(
+            f"""
+            WITH {_NUMBERED_CTE}
+            INSERT INTO {table} (id, {_NEW_COLUMNS})
+            SELECT %(first_id)s + row_number() OVER (ORDER BY row) - 1, {_NEW_VALUES}
+            FROM n ORDER BY row
+            """,  # noqa: S608
+            {**params, "first_id": first},
+        )
+        inserted = cursor.rowcount
+        cursor.execute(
+            f"DROP TRIGGER import_geometry_kind ON {table}; "  # noqa: S608
+            f"INSERT INTO {_REGISTRY} (identifier, component_id) "
+            f"SELECT identifier, id FROM {table}"
+        )
+        clock.mark("load_insert")
+        cursor.execute(_history_sql(table), params)
+        clock.mark("load_history")
+        cursor.execute(
+            f"ALTER TABLE {table} ADD CONSTRAINT {table}_ids "
+            f"CHECK (id >= {first} AND id < {first + PARTITION_SPAN}); "
+            "SET LOCAL maintenance_work_mem = '256MB'; "
+            f"ALTER TABLE {COMPONENT} ATTACH PARTITION {table} "
+            f"FOR VALUES FROM ({first}) TO ({first + PARTITION_SPAN}); "
+            f"ANALYZE {table}"
+        )
+        clock.mark("load_attach")
+        cursor.execute(
+            f"SELECT source_row, identifier FROM {table} "  # noqa: S608
+            "WHERE source_row = ANY(%s::integer[])",
+            [params["sample"]],
+        )
+        identifiers = {int(row): identifier for row, identifier in cursor.fetchall()}
     return inserted, identifiers
 
 

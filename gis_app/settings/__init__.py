@@ -159,6 +159,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / ".local" / "media"))
 MEDIA_URL = "/media/"
 # Web/API uploads for imports (kept under MEDIA_ROOT/imports/<job>/ for the commit).
 IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1024 * 1024))
+# Imports inserting at least this many components load them as a partition of their own
+# (indexes built in one pass, then attached); smaller ones insert into the live table.
+IMPORT_PARTITION_MIN_ROWS = int(os.environ.get("IMPORT_PARTITION_MIN_ROWS", 50_000))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

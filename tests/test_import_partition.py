@@ -1,0 +1,177 @@
+"""Big imports load as a partition of their own (``importers.sql._insert_as_partition``):
+the stored components, their identifiers, history, indexes and foreign keys are those of
+the live path; identifiers stay unique across partitions; a failure leaves no trace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from component_catalog import representation
+from component_catalog.models import Component, ComponentHistory, ComponentIdentifier
+from importers.models import ImportStatus
+from importers.sql import PARTITION_FIRST_ID
+from tests.components_helpers import Api
+from tests.test_import_pipeline import (
+    ORGS,
+    db_state,
+    english,  # noqa: F401 (the autouse fixture: messages in English)
+    feature,
+    point,
+    points_inside,
+    run,
+    write_geojson,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def partition_from_ten_rows(settings: Any) -> None:
+    settings.IMPORT_PARTITION_MIN_ROWS = 10
+
+
+def _tables_of(source_name: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT tableoid::regclass::text FROM component_catalog_component "
+            "WHERE source_name = %s",
+            [source_name],
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def _partitions() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT inhrelid::regclass::text FROM pg_inherits "
+            "WHERE inhparent = 'component_catalog_component'::regclass ORDER BY 1"
+        )
+        return [name for (name,) in cursor.fetchall()]
+
+
+def _indexes(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_index WHERE indrelid = %s::regclass", [table])
+        return int(cursor.fetchone()[0])
+
+
+def _trees(tmp_path: Path, count: int, name: str = "trees.geojson") -> Path:
+    points = points_inside("330106001001", count)
+    return write_geojson(
+        tmp_path / name,
+        [
+            feature(point(x, y), species="香樟", dbh=20 + i % 7)
+            for i, (x, y) in enumerate(points, start=1)
+        ],
+    )
+
+
+def _import(tmp_path: Path, path: Path) -> Any:
+    (tmp_path / "m.yaml").write_text(
+        "attributes:\n  species: species\n  dbh_cm: dbh\n", encoding="utf-8"
+    )
+    args = [path, "--user", "city_admin", "--class", "0402", "--mapping", tmp_path / "m.yaml"]
+    code, job, out = run(*args, *ORGS)
+    assert code == 0, out
+    return job
+
+
+def test_a_big_import_is_attached_as_a_partition_with_everything_the_live_path_writes(
+    tmp_path: Path,
+) -> None:
+    before = _partitions()
+    job = _import(tmp_path, _trees(tmp_path, 40))
+    assert job.status == ImportStatus.COMMITTED and job.inserted == 40
+    assert {"load_insert", "load_history", "load_attach"} <= set(job.report["timing"])
+    (table,) = _tables_of("trees.geojson")
+    assert table.startswith("component_catalog_component_import_")
+    assert _partitions() == sorted([*before, table])
+    # every index of the components table exists on the new partition too
+    assert _indexes(table) == _indexes("component_catalog_component")
+    stored = list(Component.objects.filter(source_name="trees.geojson").order_by("source_row"))
+    assert [c.source_row for c in stored] == list(range(1, 41))
+    assert all(c.id >= PARTITION_FIRST_ID for c in stored)
+    serials = [c.serial for c in stored]
+    assert serials == list(range(serials[0], serials[0] + 40))
+    assert all(c.identifier == f"3301060402{c.serial:06d}" for c in stored)
+    assert stored[0].attributes == {"species": "香樟", "dbh_cm": 21}
+    assert stored[0].community_id == "330106001001" and stored[0].grid_cell_id
+    # identifiers registered, history as the editing service writes it
+    assert (
+        ComponentIdentifier.objects.filter(
+            identifier__in=[c.identifier for c in stored], component_id__gte=PARTITION_FIRST_ID
+        ).count()
+        == 40
+    )
+    history = ComponentHistory.objects.get(identifier=stored[0].identifier)
+    assert history.action == "create" and history.changeset_id == job.changeset_id
+    expected = representation.snapshot(stored[0])
+    assert history.snapshot["properties"] == expected["properties"]
+    diff = representation.diff(None, expected)
+    assert {k: v for k, v in history.changes.items() if k != "geometry"} == {
+        k: v for k, v in diff.items() if k != "geometry"
+    }
+    assert history.changes["geometry"][1]["coordinates"] == pytest.approx(
+        expected["geometry"]["coordinates"], abs=1e-12
+    )
+    # the sample of the report carries the identifiers given
+    assert {f["id"] for f in job.report["sample"]["features"]} <= {c.identifier for c in stored}
+
+
+def test_components_of_a_partition_are_edited_found_and_retired_like_any_other(
+    tmp_path: Path,
+) -> None:
+    job = _import(tmp_path, _trees(tmp_path, 12))
+    component = Component.objects.filter(source_name="trees.geojson").order_by("id").first()
+    assert component is not None and job.inserted == 12
+    api = Api("city_admin")
+    url = f"/api/v1/components/{component.identifier}/"
+    got = api.get(url)
+    assert got.status_code == 200 and got.json()["id"] == component.identifier
+    changed = api.patch(
+        url, {"properties": {"name": "改名的香樟"}, "comment": "更名"}, HTTP_IF_MATCH='"1"'
+    )
+    assert changed.status_code == 200, changed.content
+    component.refresh_from_db()
+    assert (component.name, component.version) == ("改名的香樟", 2)
+    # the identifier registry follows deletions in partitions too
+    identifier = component.identifier
+    Component.objects.filter(pk=component.pk).delete()
+    assert not ComponentIdentifier.objects.filter(identifier=identifier).exists()
+
+
+def test_identifiers_stay_unique_across_partitions(tmp_path: Path) -> None:
+    _import(tmp_path, _trees(tmp_path, 12))
+    taken = Component.objects.filter(source_name="trees.geojson").first()
+    assert taken is not None
+    copy = Component.objects.get(pk=taken.pk)
+    copy.pk = None  # a new row in the main partition with the same identifier
+    with pytest.raises(IntegrityError, match="componentidentifier"), transaction.atomic():
+        copy.save()
+
+
+def test_a_failing_partition_load_leaves_no_table_and_no_row(tmp_path: Path) -> None:
+    path = _trees(tmp_path, 30)
+    # the identifier row 20 will get is registered already (as by another partition)
+    counter = Component.objects.filter(county_code="330106", component_class_id="0402")
+    last = max(counter.values_list("serial", flat=True), default=0)
+    clash = f"3301060402{last + 20:06d}"
+    ComponentIdentifier.objects.create(identifier=clash, component_id=PARTITION_FIRST_ID - 1)
+    partitions, before = _partitions(), db_state()
+    (tmp_path / "m.yaml").write_text("attributes:\n  species: species\n", encoding="utf-8")
+    code, job, out = run(
+        path, "--user", "city_admin", "--class", "0402", "--mapping", tmp_path / "m.yaml", *ORGS
+    )
+    assert code == 1 and job.status == ImportStatus.FAILED, out
+    assert clash in job.error and "nothing was imported" in job.error
+    assert _partitions() == partitions and db_state() == before
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND NOT relispartition "
+            "AND relname LIKE 'component_catalog_component_import%%'"
+        )
+        assert cursor.fetchone()[0] == 0
