@@ -812,9 +812,15 @@ class BoundMapping:
             assert m.class_field is not None
             column = columns[m.class_field]
             kept = []
+            keys: dict[tuple[type, Any], str] = {}  # a class column repeats a few values
             for j in live:
                 raw = column[index[j]]
-                key = "" if blank(raw) else _text_key(raw)
+                try:
+                    key = keys[(type(raw), raw)]
+                except KeyError:
+                    key = keys[(type(raw), raw)] = "" if blank(raw) else _text_key(raw)
+                except TypeError:  # unhashable
+                    key = "" if blank(raw) else _text_key(raw)
                 code = self.class_of_value.get(key)
                 if code is not None:
                     out[j].class_code = code
