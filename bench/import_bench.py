@@ -54,6 +54,7 @@ from typing import Any
 
 import numpy as np
 import psycopg2
+import psycopg2.errors
 import pyogrio
 import shapely
 from psycopg2 import sql as pgsql
@@ -173,17 +174,14 @@ def admin_sql(statement: str, *names: str) -> None:
     a while; WITH (FORCE) may not end a worker our role does not own)."""
     admin = connect(DEV_DB)
     with admin.cursor() as cursor:
-        if statement.startswith("DROP DATABASE"):
-            for _attempt in range(600):
-                cursor.execute(
-                    "SELECT count(*) FROM pg_stat_activity "
-                    "WHERE datname = %s AND backend_type = 'autovacuum worker'",
-                    [names[0]],
-                )
-                if not cursor.fetchone()[0]:
-                    break
-                time.sleep(1)
-        cursor.execute(pgsql.SQL(statement).format(*(pgsql.Identifier(n) for n in names)))
+        for attempt in range(600):
+            try:
+                cursor.execute(pgsql.SQL(statement).format(*(pgsql.Identifier(n) for n in names)))
+                break
+            except psycopg2.errors.InsufficientPrivilege:
+                if attempt == 599 or not statement.startswith("DROP DATABASE"):
+                    raise
+                time.sleep(1)  # an autovacuum worker is still in the database
     admin.close()
 
 
