@@ -11,20 +11,26 @@ with the raw-SQL floor and TiPg, on a million components over a Hangzhou-sized e
    bounding box onto the demo city's (50 x 41 km, the size of Hangzhou's urban districts),
    so the points cover a city: about 630 per km2. Then VACUUM ANALYZE.
 2. Starts, on free loopback ports, our app with gunicorn (2 sync workers, DJANGO_DEBUG=0)
-   three times: cache off with prepared statements, cache off without them
-   (TILES_PREPARED_STATEMENTS=0), cache on; and TiPg (PyPI, installed once into
-   .local/bench/tipg-venv) with uvicorn (2 workers) on two views of the same rows and
-   properties: one with the indexed ``geom_3857`` column, one with the stored CGCS2000
-   geometry (TiPg transforms per row). TiPg gets our limits: 10,000 features per tile,
-   extent 4096, buffer 64.
+   four times: cache off with prepared statements, cache off without them
+   (TILES_PREPARED_STATEMENTS=0), cache on, cache on without the fast path for anonymous
+   tiles (TILES_FAST_PATH=0: Django's whole stack); twice more with 2 gthread workers,
+   which keep HTTP connections open (cache off, cache on); and TiPg (PyPI, installed once
+   into .local/bench/tipg-venv) with uvicorn (2 workers, keep-alive by default) on two
+   views of the same rows and properties: one with the indexed ``geom_3857`` column, one
+   with the stored CGCS2000 geometry (TiPg transforms per row). TiPg gets our limits:
+   10,000 features per tile, extent 4096, buffer 64.
 3. Draws a fixed random set of tiles (``--per-zoom`` per zoom, z10-z16, seeded) over the
    data's extent and times each target on each tile, one client, sequentially, in a
    rotating order, after a warm-up:
    * ours uncached (both servers), the floor (our exact tile statement through psycopg2,
-     unprepared and prepared), TiPg (both views);
-   * ours with the cache: a first pass (misses: render and store) and a second (hits).
-   Checks: our tiles are byte-identical to the floor's; at z15-z16 (no clusters, no cap)
-   TiPg returns the same number of features as ours.
+     unprepared and prepared), TiPg (both views), each HTTP request on a new connection
+     (the first method of this bench, kept so that runs stay comparable);
+   * "keep-alive" rows: ours uncached and TiPg (geom_3857 view), each on one connection
+     kept open, as a browser loads tiles;
+   * ours with the cache: a first pass (misses: render and store), then hits: through the
+     fast path, through Django's whole stack, and on a kept connection.
+   Checks: our tiles hold the same features as the floor's; at z15-z16 TiPg returns as
+   many features inside the tile as ours.
 4. Prints a Markdown table (per zoom band and overall: p50/p95 ms, tiles/s, KiB, ratios)
    and writes it to bench/results/tiles.md.
 5. Stops the servers and drops the views (the data stays for the next run).
@@ -63,6 +69,17 @@ TREES, BENCHES = 999_399, 601
 ZOOMS = range(10, 17)
 CAP = 10_000
 TIPG_PACKAGES = ["tipg==1.6.1", "uvicorn[standard]==0.54.0"]
+FLOOR = "floor (same SQL, psycopg2)"
+UNCACHED = "ours, uncached"
+TIPG = "TiPg, geom_3857 view"
+MISS = "ours, cache miss (render + store)"
+HIT = "ours, cache hit"
+HIT_DJANGO = "ours, cache hit, through Django (TILES_FAST_PATH=0)"
+# The same requests on a kept connection (gunicorn gthread for ours, uvicorn for TiPg)
+KEPT_OURS = "keep-alive: ours, uncached"
+KEPT_TIPG = "keep-alive: TiPg, geom_3857 view"
+KEPT_HIT = "keep-alive: ours, cache hit"
+KEEP_ALIVE = "600"  # seconds a server keeps an idle connection (both servers alike)
 KEYS = ("dbh_cm", "crown_m", "species", "height_m", "species_latin")  # our key attributes
 VIEW_SQL = """
 CREATE OR REPLACE VIEW {name} AS
@@ -158,7 +175,10 @@ def pick_tiles(extent: list[float], per_zoom: int, seed: int) -> list[tuple[int,
 # --- servers -----------------------------------------------------------------------------
 
 
-def start_ours(name: str, **env: str) -> common.Server:
+def start_ours(name: str, keep_alive: bool = False, **env: str) -> common.Server:
+    """Our app under gunicorn, 2 workers: sync (a connection per request, the first
+    method of this bench) or, with ``keep_alive``, gthread (1 thread each), which keeps
+    HTTP connections open as a browser's tile requests use them."""
     port = common.free_port()
     environment = {
         **os.environ,
@@ -171,6 +191,8 @@ def start_ours(name: str, **env: str) -> common.Server:
     }
     command = [str(common.GUNICORN), "gis_app.wsgi", "--bind", f"{HOST}:{port}"]
     command += ["--workers", str(common.WORKERS), "--timeout", "300"]
+    if keep_alive:
+        command += ["--worker-class", "gthread", "--threads", "1", "--keep-alive", KEEP_ALIVE]
     return common.start(name, command, port, environment, "/healthz")
 
 
@@ -221,6 +243,7 @@ def start_tipg(conn: Any) -> common.Server:
     }
     command = [str(TIPG_VENV / "bin" / "uvicorn"), "tipg.main:app", "--host", HOST]
     command += ["--port", str(port), "--workers", str(common.WORKERS), "--log-level", "warning"]
+    command += ["--timeout-keep-alive", KEEP_ALIVE]
     return common.start("tipg", command, port, env, "/collections/public.bench_tiles_3857")
 
 
@@ -242,15 +265,32 @@ class Series:
     samples: list[Sample] = field(default_factory=list)
 
 
-def http_tile(port: int, path: str) -> Sample:
+_KEPT: dict[int, http.client.HTTPConnection] = {}
+
+
+def http_tile(port: int, path: str, keep_alive: bool = False) -> Sample:
+    """GET a tile on a new connection, or (``keep_alive``) on the one kept per port."""
     started = time.perf_counter()
-    connection = http.client.HTTPConnection(HOST, port, timeout=600)
+    if keep_alive:
+        connection = _KEPT.get(port) or _KEPT.setdefault(
+            port, http.client.HTTPConnection(HOST, port, timeout=600)
+        )
+    else:
+        connection = http.client.HTTPConnection(HOST, port, timeout=600)
     try:
-        connection.request("GET", path)
-        response = connection.getresponse()
+        try:
+            connection.request("GET", path)
+            response = connection.getresponse()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            if not keep_alive:
+                raise
+            connection.close()  # the server let the kept connection go: as a browser, anew
+            connection.request("GET", path)
+            response = connection.getresponse()
         body = response.read()
     finally:
-        connection.close()
+        if not keep_alive:
+            connection.close()
     seconds = time.perf_counter() - started
     if response.status not in (200, 204):
         raise RuntimeError(f"GET {path}: HTTP {response.status}: {body[:300]!r}")
@@ -368,8 +408,10 @@ def measure(args: argparse.Namespace) -> None:  # noqa: C901 (one linear script)
         "shared_buffers": common.scalar(conn, "SHOW shared_buffers"),
     }
     meta.update(ensure_data(conn))
-    meta["table"] = common.scalar(
-        conn, "SELECT pg_size_pretty(pg_table_size('component_catalog_component'))"
+    meta["table"] = common.scalar(  # the partitions' (component_catalog.0009), or the table's
+        conn,
+        "SELECT pg_size_pretty(sum(pg_table_size(relid))) "
+        "FROM pg_partition_tree('component_catalog_component')",
     )
     print(f"{meta['generated']:,} generated components; layer {LAYER}: {meta['layer']:,}")
     meta["tipg"] = ensure_tipg()
@@ -385,25 +427,33 @@ def measure(args: argparse.Namespace) -> None:  # noqa: C901 (one linear script)
         servers.append(noprep)
         cached = start_ours("ours-cache", TILES_CACHE="1")
         servers.append(cached)
+        django_only = start_ours("ours-cache-django", TILES_CACHE="1", TILES_FAST_PATH="0")
+        servers.append(django_only)
+        nocache_kept = start_ours("ours-nocache-keepalive", keep_alive=True, TILES_CACHE="0")
+        servers.append(nocache_kept)
+        cached_kept = start_ours("ours-cache-keepalive", keep_alive=True, TILES_CACHE="1")
+        servers.append(cached_kept)
         tipg = start_tipg(conn)
         servers.append(tipg)
         floor, floor_prepared = Floor(False), Floor(True)
         statements = {t: floor.statement(*t) for t in [*tiles, *warm]}
 
-        def ours(port: int) -> Any:
-            return lambda t: http_tile(port, f"/tiles/{LAYER}/{t[0]}/{t[1]}/{t[2]}.mvt")
+        def ours(port: int, keep_alive: bool = False) -> Any:
+            return lambda t: http_tile(port, f"/tiles/{LAYER}/{t[0]}/{t[1]}/{t[2]}.mvt", keep_alive)
 
-        def tipg_of(view: str) -> Any:
+        def tipg_of(view: str, keep_alive: bool = False) -> Any:
             path = f"/collections/public.{view}/tiles/WebMercatorQuad"
-            return lambda t: http_tile(tipg.port, f"{path}/{t[0]}/{t[1]}/{t[2]}")
+            return lambda t: http_tile(tipg.port, f"{path}/{t[0]}/{t[1]}/{t[2]}", keep_alive)
 
         targets = {
-            "ours, uncached": ours(nocache.port),
+            UNCACHED: ours(nocache.port),
             "ours, uncached, no PREPARE": ours(noprep.port),
-            "floor (same SQL, psycopg2)": lambda t: floor.run(statements[t]),
+            FLOOR: lambda t: floor.run(statements[t]),
             "floor, prepared": lambda t: floor_prepared.run(statements[t]),
-            "TiPg, geom_3857 view": tipg_of("bench_tiles_3857"),
+            TIPG: tipg_of("bench_tiles_3857"),
             "TiPg, CGCS2000 view": tipg_of("bench_tiles_4490"),
+            KEPT_OURS: ours(nocache_kept.port, keep_alive=True),
+            KEPT_TIPG: tipg_of("bench_tiles_3857", keep_alive=True),
         }
         print(f"warm-up: {len(warm)} tiles per target")
         for t in warm:
@@ -434,12 +484,20 @@ def measure(args: argparse.Namespace) -> None:  # noqa: C901 (one linear script)
                 if inside_count(ours_body) == inside_count(get_body(tipg.port, tipg_path)):
                     checks["same features as TiPg (z15-16)"] += 1
             common.progress(i + 1, len(tiles))
-        print("cache: pass 1 (misses), pass 2 (hits)")
-        for label in ("ours, cache miss (render + store)", "ours, cache hit"):
+        print("cache: pass 1 (misses), then hits: fast path, through Django, keep-alive")
+        passes = {
+            MISS: ours(cached.port),
+            HIT: ours(cached.port),
+            HIT_DJANGO: ours(django_only.port),
+            KEPT_HIT: ours(cached_kept.port, keep_alive=True),
+        }
+        for fetch in passes.values():  # each server's workers: registry, connection
+            for t in warm:
+                fetch(t)
+        for label, fetch in passes.items():
             series[label] = Series(label)
-            fetch = ours(cached.port)
             for t in tiles:
-                if label.startswith("ours, cache miss"):  # a true miss, also for repeats
+                if label == MISS:  # a true miss, also for repeats
                     with conn.cursor() as cursor:
                         cursor.execute(
                             "DELETE FROM tiles_tilecacheentry WHERE layer = %s AND z = %s "
@@ -509,7 +567,9 @@ def markdown(meta: dict[str, Any], series: list[Series]) -> str:
         f"{meta['n']} tiles ({meta['per_zoom']} per zoom, z10-z16); {meta['cores']} cores, "
         f"PostgreSQL {meta['pg']} (shared_buffers {meta['shared_buffers']}), PostGIS "
         f"{meta['postgis']}, Python {meta['python']}, TiPg {meta['tipg']}; ours gunicorn 2 sync "
-        "workers, TiPg uvicorn 2 workers; one client, sequential, loopback; 1-minute load "
+        "workers (keep-alive rows: 2 gthread workers), TiPg uvicorn 2 workers; one client, "
+        "sequential, loopback, a new connection per request except in the keep-alive rows "
+        "(one kept connection per server); 1-minute load "
         f"average {meta['load'][0]:.1f} at the start of the timed part, {meta['load'][1]:.1f} "
         "at the end.",
         "",
@@ -518,7 +578,7 @@ def markdown(meta: dict[str, Any], series: list[Series]) -> str:
     ]
     for band, zooms in BANDS:
         group = {s.target: stats([x for x in s.samples if x.zoom in zooms]) for s in series}
-        floor = group["floor (same SQL, psycopg2)"]
+        floor = group[FLOOR]
         for s in series:
             st = group[s.target]
             lines.append(
@@ -529,13 +589,15 @@ def markdown(meta: dict[str, Any], series: list[Series]) -> str:
     for band, zooms in BANDS:
         group = {s.target: stats([x for x in s.samples if x.zoom in zooms]) for s in series}
         tps = {name: st["tps"] for name, st in group.items()}
-        ours = tps["ours, uncached"]
+        ours, kept = tps[UNCACHED], tps[KEPT_OURS]
         lines.append(
-            f"- {band}: ours uncached {ours / tps['floor (same SQL, psycopg2)']:.2f}x the "
-            f"floor's throughput, {ours / tps['TiPg, geom_3857 view']:.2f}x TiPg's (geom_3857 "
+            f"- {band}: new connections: ours uncached {ours / tps[FLOOR]:.2f}x the "
+            f"floor's throughput, {ours / tps[TIPG]:.2f}x TiPg's (geom_3857 "
             f"view), {ours / tps['TiPg, CGCS2000 view']:.2f}x TiPg's (CGCS2000 view); cache "
-            f"hits {tps['ours, cache hit'] / ours:.1f}x uncached, misses (render + store) "
-            f"{tps['ours, cache miss (render + store)'] / ours:.2f}x."
+            f"hits {tps[HIT] / ours:.1f}x uncached ({tps[HIT_DJANGO] / ours:.1f}x through "
+            f"Django), misses (render + store) {tps[MISS] / ours:.2f}x. Keep-alive: ours "
+            f"uncached {kept / tps[FLOOR]:.2f}x the floor, {kept / tps[KEPT_TIPG]:.2f}x TiPg; "
+            f"hits {tps[KEPT_HIT] / kept:.1f}x uncached."
         )
     checks = meta["checks"]
     lines += [
