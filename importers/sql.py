@@ -519,7 +519,7 @@ def _insert_as_partition(
     it goes in, and its geometry kind by the same trigger function), identifiers entered in
     the registry that keeps them unique across partitions, history written from it, then
     attached -- which builds every index of the components table in one pass over the rows
-    and validates the foreign keys with one query each, instead of maintaining 20 indexes
+    and validates the foreign keys with one query each, instead of maintaining 19 indexes
     and firing 8 foreign-key triggers per row. Inside the import's transaction: a rollback
     leaves no table behind. Timing: ``load_insert``, ``load_history``, ``load_attach``."""
     if staged > PARTITION_SPAN:
