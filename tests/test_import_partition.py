@@ -175,3 +175,21 @@ def test_a_failing_partition_load_leaves_no_table_and_no_row(tmp_path: Path) -> 
             "AND relname LIKE 'component_catalog_component_import%%'"
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_reimporting_finds_and_updates_the_rows_of_a_partition(tmp_path: Path) -> None:
+    path = _trees(tmp_path, 15)
+    first = _import(tmp_path, path)
+    (table,) = _tables_of("trees.geojson")
+    partitions = _partitions()
+    (tmp_path / "m.yaml").write_text("attributes:\n  dbh_cm: dbh\n", encoding="utf-8")
+    code, again, out = run(
+        path, "--user", "city_admin", "--class", "0402", "--mapping", tmp_path / "m.yaml",
+        *ORGS, "--on-duplicate", "update",
+    )  # fmt: skip
+    assert code == 0, out
+    assert (first.inserted, again.inserted, again.updated) == (15, 0, 15)
+    assert _partitions() == partitions  # updates stay where the rows are
+    stored = Component.objects.filter(source_name="trees.geojson")
+    assert set(stored.values_list("version", flat=True)) == {2}
+    assert _tables_of("trees.geojson") == [table]
