@@ -18,7 +18,7 @@ from django.test import Client
 from PIL import Image
 from pyproj import Transformer
 
-from tests.components_helpers import Api, inside
+from tests.components_helpers import Api, inside, manhole
 from tests.conftest import SHARED_DATA
 from tests.ogc_data import gas_cover, toilet
 
@@ -437,3 +437,22 @@ def test_ogc_landing_conformance_and_collections_lead_to_the_tiles() -> None:
     assert len(tilesets) == 1
     listed = anonymous.get(tilesets[0]["href"]).json()["tilesets"]
     assert listed[0]["tileMatrixSetURI"].endswith("/WebMercatorQuad")
+
+
+def test_combined_tile_below_a_polygon_class_min_zoom_leaves_it_out(admin: Api) -> None:
+    # A parking lot (0201, polygons, min zoom 13) next to a toilet (points, clustered).
+    lon, lat = inside("330106001001", 2)
+    d = 0.0002
+    ring = [[lon, lat], [lon + d, lat], [lon + d, lat + d], [lon, lat + d], [lon, lat]]
+    lot = manhole(klass="0201", at=[lon, lat], name="测试停车场", attributes={})
+    lot["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+    lot["properties"].pop("gnss")
+    create(admin, lot)
+    create(admin, toilet("停车场旁公厕", inside("330106001001", 1)))
+    for z, polygons in ((10, False), (12, False), (13, True), (16, True)):
+        tx, ty = tile_of(lon + d / 2, lat + d / 2, z)
+        for client in (admin, Api(None)):
+            layers = decode(get_tile(client, f"/tiles/components/{z}/{tx}/{ty}.mvt").content)
+            assert ("component-0201" in layers) == polygons, (z, sorted(layers))
+            if z <= 12:  # the toilet, clustered, shares the low-zoom tile
+                assert "count" in layers["component-0301"]["features"][0]["properties"]

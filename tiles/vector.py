@@ -52,10 +52,14 @@ def _part(spec: TileSpec, user: Any, tile: Tile) -> sql.Part | None:
 
 
 def _combined_parts(specs: list[TileSpec], user: Any, tile: Tile) -> list[sql.Part]:
-    """One part for the classes shown as features at this zoom, one for the clustered."""
+    """One part for the classes shown as features at this zoom, one for the clustered
+    (point classes below their minimum zoom; other classes are left out there, as in a
+    layer's own tile)."""
     parts = []
     for cluster in (False, True):
-        group = [s for s in specs if (tile.z < s.layer.min_zoom) == cluster]
+        group = [
+            s for s in specs if (tile.z < s.layer.min_zoom) == cluster and (s.points or not cluster)
+        ]
         if not group:
             continue
         parts.append(
