@@ -521,7 +521,8 @@ def _insert_as_partition(
     attached -- which builds every index of the components table in one pass over the rows
     and validates the foreign keys with one query each, instead of maintaining 19 indexes
     and firing 8 foreign-key triggers per row. Inside the import's transaction: a rollback
-    leaves no table behind. Timing: ``load_insert``, ``load_history``, ``load_attach``."""
+    leaves no table behind. Timing: ``load_insert``, ``load_history`` (with its foreign-key
+    checks and the new table's statistics), ``load_attach``."""
     if staged > PARTITION_SPAN:
         raise ValueError(f"at most {PARTITION_SPAN} rows per import")
     with connection.cursor() as cursor:
@@ -553,14 +554,18 @@ def _insert_as_partition(
         )
         clock.mark("load_insert")
         cursor.execute(_history_sql(table), params)
+        # The history's deferred foreign-key checks and the statistics now, before the
+        # attach: attaching locks the tables the foreign keys point to (organizations,
+        # users, areas) against writes until COMMIT, which should follow at once.
+        check_deferred_constraints()
+        cursor.execute(f"ANALYZE {table}")
         clock.mark("load_history")
         cursor.execute(
             f"ALTER TABLE {table} ADD CONSTRAINT {table}_ids "
             f"CHECK (id >= {first} AND id < {first + PARTITION_SPAN}); "
             "SET LOCAL maintenance_work_mem = '256MB'; "
             f"ALTER TABLE {COMPONENT} ATTACH PARTITION {table} "
-            f"FOR VALUES FROM ({first}) TO ({first + PARTITION_SPAN}); "
-            f"ANALYZE {table}"
+            f"FOR VALUES FROM ({first}) TO ({first + PARTITION_SPAN})"
         )
         clock.mark("load_attach")
         cursor.execute(
