@@ -98,9 +98,12 @@ def partition(apps: Any, schema_editor: Any) -> None:
         f"CREATE TABLE {TABLE} (LIKE {MAIN} INCLUDING DEFAULTS INCLUDING GENERATED "
         "INCLUDING CONSTRAINTS INCLUDING IDENTITY INCLUDING STORAGE) PARTITION BY RANGE (id)"
     )
+    with schema_editor.connection.cursor() as cursor:  # the parent's new identity sequence
+        cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [TABLE])
+        sequence = cursor.fetchone()[0]
     run(f"ALTER TABLE {MAIN} ALTER COLUMN id DROP IDENTITY")  # drops the old sequence
     run(
-        f"ALTER SEQUENCE {TABLE}_id_seq1 RENAME TO {TABLE}_id_seq; "
+        f"ALTER SEQUENCE {sequence} RENAME TO {TABLE}_id_seq; "
         f"ALTER TABLE {TABLE} ALTER COLUMN id SET MAXVALUE {FIRST_BULK_ID - 1}"
     )
     if last_id:
