@@ -949,10 +949,11 @@ class BoundMapping:
         """(target, message) for each schema violation; results cached per distinct value
         set (imports repeat the same few attribute combinations many times)."""
         passes = self.property_checks.get(code)
-        if passes is not None and passes(attributes):
-            return []
         check = self.quick_checks.get(code)
-        if check is not None:
+        if passes is not None:
+            if passes(attributes):
+                return []
+        elif check is not None:
             try:
                 check(attributes)
                 return []

@@ -575,13 +575,10 @@ class FileDuplicates:
             left, right, dist = cells.pairs(geoms_m)
             for a, b, d in zip(left, right, dist, strict=True):
                 earlier[int(a)].append((int(cells.rows[b]), float(d)))
-            mine = cells.cells(geoms_m)
-            keys_here = _cell_keys(mine)
-            order = np.argsort(keys_here, kind="stable")
-            left, right, dist = _grid_pairs(
-                keys_here[order], geoms_m[order], geoms_m, mine, self.metres
-            )
-            right = order[right]
+            here = _PointCells(self.metres)  # this batch, its rows numbered by index
+            here.add(geoms_m, np.arange(len(geoms_m)))
+            left, right, dist = here.pairs(geoms_m)
+            right = here.rows[right]
             before = left > right
             for a, b, d in zip(left[before], right[before], dist[before], strict=True):
                 within[int(a)].append((int(b), float(d)))
@@ -1266,7 +1263,7 @@ class ImportRun:
             classes = set()
             for county, klass, count in sql.staged_groups():
                 serials = catalog_sql.reserve_serials(county, klass, count)
-                firsts.append((county, klass, serials.start))
+                firsts.append((county, klass, serials.start, count))
                 classes.add(klass)
             inserted, identifiers = 0, dict[int, str]()
             if self.staged[INSERT]:

@@ -459,7 +459,7 @@ _REGISTRY = "component_catalog_componentidentifier"
 
 
 def insert_staged(
-    first_serials: Sequence[tuple[str, str, int]],
+    first_serials: Sequence[tuple[str, str, int, int]],
     *,
     user_id: int | None,
     username: str,
@@ -469,23 +469,24 @@ def insert_staged(
     timing: dict[str, float] | None = None,
 ) -> tuple[int, dict[int, str]]:
     """Number the staged insertions (serials from ``first_serials``: county, class, first
-    serial reserved), insert them and write their history. Returns the number inserted and
-    the identifiers of ``sample_rows``; records the seconds of each step in ``timing``.
+    serial reserved, rows staged), insert them and write their history. Returns the number
+    inserted and the identifiers of ``sample_rows``; records the seconds of each step in
+    ``timing``.
     Must run inside the import's transaction.
 
     From ``IMPORT_PARTITION_MIN_ROWS`` rows up, the rows become a partition of their own
     (``_insert_as_partition``); below, one statement inserts them into the live table."""
     params: dict[str, Any] = {
-        "counties": [c for c, _k, _f in first_serials],
-        "classes": [k for _c, k, _f in first_serials],
-        "firsts": [f for _c, _k, f in first_serials],
+        "counties": [c for c, _k, _f, _n in first_serials],
+        "classes": [k for _c, k, _f, _n in first_serials],
+        "firsts": [f for _c, _k, f, _n in first_serials],
         "user": user_id,
         "source": source_name,
         "changeset": changeset_id,
         "username": username,
         "sample": list(sample_rows),
     }
-    staged = sum(n for _c, _k, n in staged_groups())
+    staged = sum(n for _c, _k, _f, n in first_serials)
     if staged >= settings.IMPORT_PARTITION_MIN_ROWS:
         return _insert_as_partition(params, staged, _Clock(timing))
     clock = _Clock(timing)

@@ -34,9 +34,18 @@ def cache_enabled() -> bool:
     return os.environ.get("TILES_CACHE", "1").lower() not in ("0", "false", "no")
 
 
+def _drawn_as(spec: TileSpec, z: int) -> str | None:
+    """How a layer is drawn at zoom ``z`` (the zoom rules above): "features", "clusters"
+    (a point layer below its minimum zoom) or None (another layer below it)."""
+    if z >= spec.layer.min_zoom:
+        return "features"
+    return "clusters" if spec.points else None
+
+
 def _part(spec: TileSpec, user: Any, tile: Tile) -> sql.Part | None:
     layer = spec.layer
-    if tile.z < layer.min_zoom and not spec.points:
+    drawn = _drawn_as(spec, tile.z)
+    if drawn is None:
         return None
     features = spec.queryset(user)
     return sql.Part(
@@ -46,20 +55,17 @@ def _part(spec: TileSpec, user: Any, tile: Tile) -> sql.Part | None:
         geometry_3857=sources.GEOMETRY_3857.get(features.model),
         properties=spec.properties,
         attributes={"": spec.attributes} if spec.attributes else {},
-        cluster=spec.points and tile.z < layer.min_zoom,
+        cluster=drawn == "clusters",
         cluster_properties=sources.CLUSTER_PROPERTIES,
     )
 
 
 def _combined_parts(specs: list[TileSpec], user: Any, tile: Tile) -> list[sql.Part]:
-    """One part for the classes shown as features at this zoom, one for the clustered
-    (point classes below their minimum zoom; other classes are left out there, as in a
-    layer's own tile)."""
+    """One part for the classes shown as features at this zoom, one for the clustered."""
     parts = []
     for cluster in (False, True):
-        group = [
-            s for s in specs if (tile.z < s.layer.min_zoom) == cluster and (s.points or not cluster)
-        ]
+        wanted = "clusters" if cluster else "features"
+        group = [s for s in specs if _drawn_as(s, tile.z) == wanted]
         if not group:
             continue
         parts.append(
@@ -137,7 +143,7 @@ def layer_tile(user: Any, layer_code: str, tile: Tile) -> TileResult:
                 part = _part(spec, user, tile)
                 return [part] if part else []
 
-            mode = (layer_code, tile.z < spec.layer.min_zoom)
+            mode = (layer_code, _drawn_as(spec, tile.z))
             return snapshot.parts(mode, make)
 
         return _serve(key, parts, not user.is_authenticated, snapshot.version)
@@ -154,7 +160,7 @@ def components_tile(user: Any, tile: Tile) -> TileResult:
         specs, fingerprint = snapshot.combined(tile.z)
         key = sql.Key(cache.COMBINED, tile, scope, fingerprint)
         # the parts depend on which classes are clustered at this zoom, not on the tile
-        mode = ("combined", tuple((s.layer.code, tile.z < s.layer.min_zoom) for s in specs))
+        mode = ("combined", tuple((s.layer.code, _drawn_as(s, tile.z)) for s in specs))
         return _serve(
             key,
             lambda: snapshot.parts(mode, lambda: _combined_parts(specs, user, tile)),
