@@ -383,6 +383,31 @@ class ComponentHistory(models.Model):
         ]
 
 
+class BulkCreation(models.Model):
+    """The creation of the components with ids from ``first_id`` to ``last_id`` by one bulk
+    load (an import partition), recorded once instead of once per component: while such a
+    component is at version 1 its creation entry is its current state (``history_of`` and
+    the reports read it so); the first change or deletion writes that entry out as an
+    ordinary history row first (trigger ``component_bulk_creation_history``)."""
+
+    changeset = models.ForeignKey(Changeset, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    time = models.DateTimeField()
+    first_id = models.BigIntegerField(unique=True)
+    last_id = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["first_id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_id__gte=models.F("first_id")), name="bulk_creation_range"
+            )
+        ]
+
+
 def photo_path(instance: ComponentPhoto, filename: str) -> str:
     return f"components/{instance.component.identifier}/{instance.sha256[:16]}.{instance.extension}"
 

@@ -679,11 +679,28 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
 def history_of(user: Any, identifier: str) -> list[ComponentHistory]:
     """The history of a component the user may see (404 otherwise)."""
     get_visible_component(user, identifier)
-    return list(
+    stored = list(
         ComponentHistory.objects.filter(identifier=identifier)
         .select_related("changeset")
         .order_by("version")
     )
+    if stored and stored[0].version == 1:
+        return stored
+    return _implicit_creations([identifier]) + stored
+
+
+def _implicit_creations(identifiers: list[str]) -> list[ComponentHistory]:
+    """The creation entries of bulk-loaded components still at version 1 (``BulkCreation``),
+    as unsaved history rows."""
+    rows = sql.implicit_creations(identifiers)
+    changesets = Changeset.objects.in_bulk({row[3] for row in rows})
+    columns = [c.strip() for c in sql.HISTORY_COLUMNS.split(",")]
+    entries = []
+    for row in rows:
+        entry = ComponentHistory(**dict(zip(columns, row, strict=True)))
+        entry.changeset = changesets[entry.changeset_id]
+        entries.append(entry)
+    return entries
 
 
 def today() -> dt.date:

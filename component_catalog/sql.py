@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any, Final
 
 from django.db import connection
 from django.db.models.expressions import RawSQL
@@ -84,3 +86,162 @@ def bearing_to(point_ewkb: bytes) -> RawSQL:
         f"ST_ClosestPoint({_TABLE}.geometry, ST_GeomFromEWKB(%s))::geography))",
         (point_ewkb, point_ewkb),
     )
+
+
+# --- history ------------------------------------------------------------------------------
+
+# The history snapshot of a stored component, built in PostGIS: the same document as
+# ``component_catalog.representation.snapshot`` (a GeoJSON Feature without updated_at and
+# version). ``c`` is the component; k, cd, ow, mt its class and organizations.
+# (name, SQL expression, may be null)
+SNAPSHOT_PROPERTIES: Final = (
+    ("identifier", "c.identifier", False),
+    ("class", "c.component_class_id", False),
+    ("class_name", "k.name_zh", False),
+    ("name", "c.name", False),
+    ("address", "c.address", False),
+    ("status", "c.status", False),
+    ("currency", "c.currency", False),
+    ("competent_department", "cd.code", False),
+    ("competent_department_name", "cd.name", False),
+    ("owner", "ow.code", False),
+    ("owner_name", "ow.name", False),
+    ("maintainer", "mt.code", False),
+    ("maintainer_name", "mt.name", False),
+    ("community", "c.community_id", False),
+    ("grid_cell", "c.grid_cell_id", True),
+    ("data_source", "c.data_source", False),
+    ("initial_date", "c.initial_date", False),
+    ("change_date", "c.change_date", False),
+    ("attributes", "c.attributes", False),
+    (
+        "gnss",
+        """CASE WHEN c.gnss_fix <> '' OR c.gnss_accuracy_m IS NOT NULL THEN
+            jsonb_build_object(
+                'fix', NULLIF(c.gnss_fix, ''), 'accuracy_m', c.gnss_accuracy_m,
+                'satellites', c.gnss_satellites, 'time', c.gnss_time,
+                'device', NULLIF(c.gnss_device, ''))
+            END""",
+        True,
+    ),
+    ("needs_review", "c.needs_review", False),
+    ("review_reason", "c.review_reason", False),
+    ("notes", "c.notes", False),
+)
+GEOMETRY_JSON = "ST_AsGeoJSON(c.geometry, 15)::jsonb"
+
+
+def snapshot_sql(geometry: str) -> str:
+    return (
+        "jsonb_build_object('type', 'Feature', 'id', c.identifier, 'geometry', "
+        + geometry
+        + ", 'properties', jsonb_build_object("
+        + ", ".join(f"'{name}', {expr}" for name, expr, _null in SNAPSHOT_PROPERTIES)
+        + "))"
+    )
+
+
+SNAPSHOT = snapshot_sql(GEOMETRY_JSON)
+# The changes of a creation, ``representation.diff(None, snapshot)``: every property that is
+# not null as [null, value] (names of the class and organizations left out), and the
+# geometry; built from the columns, as the general diff over jsonb_each costs far more.
+_CHANGED = [(n, e, null) for n, e, null in SNAPSHOT_PROPERTIES if not n.endswith("_name")]
+
+
+def created_changes_sql(geometry: str) -> str:
+    return (
+        "jsonb_build_object("
+        + ", ".join(f"'{n}', jsonb_build_array(NULL, {e})" for n, e, null in _CHANGED if not null)
+        + f", 'geometry', jsonb_build_array(NULL, {geometry}))"
+        + "".join(
+            f" || CASE WHEN ({e}) IS NULL THEN '{{}}'::jsonb"
+            f" ELSE jsonb_build_object('{n}', jsonb_build_array(NULL, {e})) END"
+            for n, e, null in _CHANGED
+            if null
+        )
+    )
+
+
+SNAPSHOT_JOINS = """
+JOIN component_catalog_componentclass k ON k.code = c.component_class_id
+JOIN core_organization cd ON cd.id = c.competent_department_id
+JOIN core_organization ow ON ow.id = c.owner_id
+JOIN core_organization mt ON mt.id = c.maintainer_id
+"""
+# field -> [old, new] as ``representation.diff``: names of organizations and the class are
+# left out, geometry compared as a whole. ``b`` (before, NULL for a creation), ``a`` (after).
+DIFF = """
+(SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_array(o.value, n.value)), '{}'::jsonb)
+ FROM jsonb_each(a -> 'properties') n
+ LEFT JOIN jsonb_each(b -> 'properties') o ON o.key = n.key
+ WHERE right(n.key, 5) <> '_name' AND n.key <> 'class_name'
+   AND coalesce(o.value, 'null'::jsonb) IS DISTINCT FROM n.value)
+|| CASE WHEN (b -> 'geometry') IS DISTINCT FROM (a -> 'geometry')
+        THEN jsonb_build_object('geometry', jsonb_build_array(b -> 'geometry', a -> 'geometry'))
+        ELSE '{}'::jsonb END
+"""
+
+HISTORY_COLUMNS: Final = (
+    "identifier, version, action, changeset_id, actor_id, actor_username, time, changes, snapshot"
+)
+
+
+def creation_entries_sql(source: str, who: str) -> str:
+    """A SELECT of the creation history entries (``HISTORY_COLUMNS``, in order) of the
+    components of ``source`` (a FROM item aliased ``c``, with any joins ``who`` needs);
+    ``who`` gives the changeset, actor, actor's username and time. Each geometry's GeoJSON
+    is built once for the snapshot and the changes."""
+    return f"""
+    SELECT c.identifier, 1, 'create', {who},
+           {created_changes_sql("g.geojson")}, {snapshot_sql("g.geojson")}
+    FROM {source}
+    CROSS JOIN LATERAL (SELECT {GEOMETRY_JSON} AS geojson) g
+    {SNAPSHOT_JOINS}"""  # noqa: S608 (constants of this module and the caller's)
+
+
+# The components of a bulk load (``BulkCreation``) with their load's changeset and actor.
+_BULK_WHO = "b.changeset_id, b.actor_id, b.actor_username, b.time"
+_BULK_JOIN = "JOIN component_catalog_bulkcreation b ON c.id BETWEEN b.first_id AND b.last_id"
+
+# Written out before a bulk-created component first changes or goes: its creation entry
+# from the row as it was (OLD). Installed by migration 0010, whose text must stay equal to
+# this one (a test compares them): a change here needs a migration replacing the function.
+_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION component_bulk_creation_history() RETURNS trigger
+LANGUAGE plpgsql AS $function$
+BEGIN
+    IF TG_OP = 'DELETE' OR NEW.version <> OLD.version THEN
+        INSERT INTO component_catalog_componenthistory ({HISTORY_COLUMNS})
+        {creation_entries_sql(f"(SELECT OLD.*) c {_BULK_JOIN}", _BULK_WHO)}
+        ON CONFLICT (identifier, version) DO NOTHING;
+    END IF;
+    RETURN NULL;
+END
+$function$"""
+BULK_CREATION_HISTORY_FUNCTION: Final = "\n".join(line.rstrip() for line in _FUNCTION.split("\n"))
+
+
+def install_bulk_creation_history(table: str) -> None:
+    """Have ``table`` (a partition loaded in bulk; a constant name, never input) write out
+    the creation entry of a row at version 1 before its first change or its deletion."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TRIGGER component_bulk_creation_history AFTER UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW WHEN (OLD.version = 1) "
+            "EXECUTE FUNCTION component_bulk_creation_history()"
+        )
+
+
+_IMPLICIT_CREATIONS = f"""
+{creation_entries_sql(f"component_catalog_component c {_BULK_JOIN}", _BULK_WHO)}
+WHERE c.identifier = ANY(%s::text[]) AND c.version = 1
+"""
+
+
+def implicit_creations(identifiers: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The creation entries (``HISTORY_COLUMNS``) of the given components that a bulk load
+    created and that have not changed since: implied by their ``BulkCreation``, not stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(_IMPLICIT_CREATIONS, [list(identifiers)])
+        # jsonb comes back as text from a raw cursor
+        return [(*row[:-2], json.loads(row[-2]), json.loads(row[-1])) for row in cursor.fetchall()]

@@ -24,8 +24,18 @@ from typing import Any, Final
 from django.conf import settings
 from django.db import connection
 
+from component_catalog.sql import (
+    DIFF,
+    HISTORY_COLUMNS,
+    SNAPSHOT,
+    SNAPSHOT_JOINS,
+    creation_entries_sql,
+    install_bulk_creation_history,
+)
+
 COMPONENT: Final = "component_catalog_component"
 HISTORY: Final = "component_catalog_componenthistory"
+BULK_CREATION: Final = "component_catalog_bulkcreation"
 
 
 # --- areas -------------------------------------------------------------------------------
@@ -306,98 +316,6 @@ def updated_classes() -> list[str]:
         return [klass for (klass,) in cursor.fetchall()]
 
 
-# The history snapshot of a stored component, built in PostGIS: the same document as
-# ``component_catalog.representation.snapshot`` (a GeoJSON Feature without updated_at and
-# version). ``c`` is the component; k, cd, ow, mt its class and organizations.
-# (name, SQL expression, may be null)
-_PROPERTIES: Final = (
-    ("identifier", "c.identifier", False),
-    ("class", "c.component_class_id", False),
-    ("class_name", "k.name_zh", False),
-    ("name", "c.name", False),
-    ("address", "c.address", False),
-    ("status", "c.status", False),
-    ("currency", "c.currency", False),
-    ("competent_department", "cd.code", False),
-    ("competent_department_name", "cd.name", False),
-    ("owner", "ow.code", False),
-    ("owner_name", "ow.name", False),
-    ("maintainer", "mt.code", False),
-    ("maintainer_name", "mt.name", False),
-    ("community", "c.community_id", False),
-    ("grid_cell", "c.grid_cell_id", True),
-    ("data_source", "c.data_source", False),
-    ("initial_date", "c.initial_date", False),
-    ("change_date", "c.change_date", False),
-    ("attributes", "c.attributes", False),
-    (
-        "gnss",
-        """CASE WHEN c.gnss_fix <> '' OR c.gnss_accuracy_m IS NOT NULL THEN
-            jsonb_build_object(
-                'fix', NULLIF(c.gnss_fix, ''), 'accuracy_m', c.gnss_accuracy_m,
-                'satellites', c.gnss_satellites, 'time', c.gnss_time,
-                'device', NULLIF(c.gnss_device, ''))
-            END""",
-        True,
-    ),
-    ("needs_review", "c.needs_review", False),
-    ("review_reason", "c.review_reason", False),
-    ("notes", "c.notes", False),
-)
-_GEOMETRY = "ST_AsGeoJSON(c.geometry, 15)::jsonb"
-
-
-def _snapshot_sql(geometry: str) -> str:
-    return (
-        "jsonb_build_object('type', 'Feature', 'id', c.identifier, 'geometry', "
-        + geometry
-        + ", 'properties', jsonb_build_object("
-        + ", ".join(f"'{name}', {expr}" for name, expr, _null in _PROPERTIES)
-        + "))"
-    )
-
-
-_SNAPSHOT = _snapshot_sql(_GEOMETRY)
-# The changes of a creation, ``representation.diff(None, snapshot)``: every property that is
-# not null as [null, value] (names of the class and organizations left out), and the
-# geometry; built from the columns, as the general diff over jsonb_each costs far more.
-_CHANGED = [(n, e, null) for n, e, null in _PROPERTIES if not n.endswith("_name")]
-
-
-def _created_changes_sql(geometry: str) -> str:
-    return (
-        "jsonb_build_object("
-        + ", ".join(f"'{n}', jsonb_build_array(NULL, {e})" for n, e, null in _CHANGED if not null)
-        + f", 'geometry', jsonb_build_array(NULL, {geometry}))"
-        + "".join(
-            f" || CASE WHEN ({e}) IS NULL THEN '{{}}'::jsonb"
-            f" ELSE jsonb_build_object('{n}', jsonb_build_array(NULL, {e})) END"
-            for n, e, null in _CHANGED
-            if null
-        )
-    )
-
-
-_SNAPSHOT_JOINS = """
-JOIN component_catalog_componentclass k ON k.code = c.component_class_id
-JOIN core_organization cd ON cd.id = c.competent_department_id
-JOIN core_organization ow ON ow.id = c.owner_id
-JOIN core_organization mt ON mt.id = c.maintainer_id
-"""
-# field -> [old, new] as ``representation.diff``: names of organizations and the class are
-# left out, geometry compared as a whole. ``b`` (before, NULL for a creation), ``a`` (after).
-_DIFF = """
-(SELECT coalesce(jsonb_object_agg(n.key, jsonb_build_array(o.value, n.value)), '{}'::jsonb)
- FROM jsonb_each(a -> 'properties') n
- LEFT JOIN jsonb_each(b -> 'properties') o ON o.key = n.key
- WHERE right(n.key, 5) <> '_name' AND n.key <> 'class_name'
-   AND coalesce(o.value, 'null'::jsonb) IS DISTINCT FROM n.value)
-|| CASE WHEN (b -> 'geometry') IS DISTINCT FROM (a -> 'geometry')
-        THEN jsonb_build_object('geometry', jsonb_build_array(b -> 'geometry', a -> 'geometry'))
-        ELSE '{}'::jsonb END
-"""
-
-
 class _Clock:
     """Seconds between marks, added to a timing dict (the import report's)."""
 
@@ -439,17 +357,9 @@ _NEW_VALUES = """county_code || component_class_id || lpad(serial::text, 6, '0')
 
 
 def _history_sql(source: str) -> str:
-    """Insert the creation history of the new components in ``source`` (a table or a CTE),
-    with each geometry's GeoJSON built once for the snapshot and the changes."""
-    return f"""
-    INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
-                           actor_username, time, changes, snapshot)
-    SELECT c.identifier, 1, 'create', %(changeset)s, %(user)s, %(username)s, now(),
-           {_created_changes_sql("g.geojson")}, {_snapshot_sql("g.geojson")}
-    FROM {source} c
-    CROSS JOIN LATERAL (SELECT {_GEOMETRY} AS geojson) g
-    {_SNAPSHOT_JOINS}
-    ORDER BY c.source_row"""  # noqa: S608
+    """Insert the creation history of the new components in ``source`` (a table or a CTE)."""
+    entries = creation_entries_sql(f"{source} c", "%(changeset)s, %(user)s, %(username)s, now()")
+    return f"INSERT INTO {HISTORY} ({HISTORY_COLUMNS}) {entries} ORDER BY c.source_row"
 
 
 # Partitions of imports: ids from 10^12 (the identity stays below), 10^8 per partition.
@@ -518,11 +428,12 @@ def _insert_as_partition(
     """Load the staged insertions as a new partition of the components table: a plain
     table with the components' columns, defaults and CHECK constraints (each row checked as
     it goes in, and its geometry kind by the same trigger function), identifiers entered in
-    the registry that keeps them unique across partitions, history written from it, then
+    the registry that keeps them unique across partitions, one ``BulkCreation`` standing for
+    the creation history of all its rows (each written out on the row's first change), then
     attached -- which builds every index of the components table in one pass over the rows
     and validates the foreign keys with one query each, instead of maintaining 19 indexes
     and firing 8 foreign-key triggers per row. Inside the import's transaction: a rollback
-    leaves no table behind. Timing: ``load_insert``, ``load_history`` (with its foreign-key
+    leaves no table behind. Timing: ``load_insert``, ``load_history`` (with the foreign-key
     checks and the new table's statistics), ``load_attach``."""
     if staged > PARTITION_SPAN:
         raise ValueError(f"at most {PARTITION_SPAN} rows per import")
@@ -554,10 +465,18 @@ def _insert_as_partition(
             f"SELECT identifier, id FROM {table}"
         )
         clock.mark("load_insert")
-        cursor.execute(_history_sql(table), params)
-        # The history's deferred foreign-key checks and the statistics now, before the
-        # attach: attaching locks the tables the foreign keys point to (organizations,
-        # users, areas) against writes until COMMIT, which should follow at once.
+        # One creation record for the whole load instead of a history row per component:
+        # each row's entry is written out by the trigger when the row first changes.
+        cursor.execute(
+            f"INSERT INTO {BULK_CREATION} (changeset_id, actor_id, actor_username, time, "  # noqa: S608
+            "first_id, last_id) VALUES (%(changeset)s, %(user)s, %(username)s, now(), "
+            "%(first_id)s, %(last_id)s)",
+            {**params, "first_id": first, "last_id": first + inserted - 1},
+        )
+        install_bulk_creation_history(table)
+        # The deferred foreign-key checks and the statistics now, before the attach:
+        # attaching locks the tables the foreign keys point to (organizations, users,
+        # areas) against writes until COMMIT, which should follow at once.
         check_deferred_constraints()
         cursor.execute(f"ANALYZE {table}")
         clock.mark("load_history")
@@ -626,8 +545,8 @@ def update_staged(
             f"""
             DROP TABLE IF EXISTS {_BEFORE};
             CREATE TEMP TABLE {_BEFORE} ON COMMIT DROP AS
-            SELECT c.id, {_SNAPSHOT} AS snap
-            FROM {_UPDATES} u JOIN {COMPONENT} c ON c.id = u.target_id {_SNAPSHOT_JOINS}
+            SELECT c.id, {SNAPSHOT} AS snap
+            FROM {_UPDATES} u JOIN {COMPONENT} c ON c.id = u.target_id {SNAPSHOT_JOINS}
             """  # noqa: S608
         )
         cursor.execute(
@@ -665,16 +584,15 @@ def update_staged(
         updated = cursor.rowcount
         cursor.execute(
             f"""
-            INSERT INTO {HISTORY} (identifier, version, action, changeset_id, actor_id,
-                                   actor_username, time, changes, snapshot)
+            INSERT INTO {HISTORY} ({HISTORY_COLUMNS})
             SELECT s.identifier, s.version, 'update', %(changeset)s, %(user)s, %(username)s,
-                   now(), (SELECT {_DIFF} FROM (SELECT s.before AS b, s.snap AS a) d), s.snap
+                   now(), (SELECT {DIFF} FROM (SELECT s.before AS b, s.snap AS a) d), s.snap
             FROM (
-                SELECT c.identifier, c.version, bf.snap AS before, {_SNAPSHOT} AS snap
+                SELECT c.identifier, c.version, bf.snap AS before, {SNAPSHOT} AS snap
                 FROM {_UPDATES} u
                 JOIN {COMPONENT} c ON c.id = u.target_id
                 JOIN {_BEFORE} bf ON bf.id = c.id
-                {_SNAPSHOT_JOINS}
+                {SNAPSHOT_JOINS}
                 ORDER BY u.row
             ) s
             """,  # noqa: S608

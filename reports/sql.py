@@ -142,7 +142,8 @@ def edit_counts(
     visible_sql: str,
     visible_params: Sequence[Any],
 ) -> list[EditCount]:
-    """History rows (accepted edits) per area, month and action since ``since``. An edit
+    """History rows (accepted edits, and the creations a ``BulkCreation`` stands for) per
+    area, month and action since ``since``. An edit
     belongs to the community recorded in its snapshot (where the component was then),
     else to the component's current community; only edits of components selected by
     ``visible_sql`` count (history of hard-deleted components is not attributed)."""
@@ -154,6 +155,12 @@ def edit_counts(
             FROM component_catalog_componenthistory h
             JOIN component_catalog_component c ON c.identifier = h.identifier
             WHERE h.time >= %s AND c.id IN ({visible_sql})
+            UNION ALL
+            -- creations by a bulk load not written out as rows (components unchanged since)
+            SELECT c.community_id, b.time, 'create'
+            FROM component_catalog_bulkcreation b
+            JOIN component_catalog_component c ON c.id BETWEEN b.first_id AND b.last_id
+            WHERE b.time >= %s AND c.version = 1 AND c.id IN ({visible_sql})
         )
         SELECT left(community, %s) AS area,
                to_char(date_trunc('month', time AT TIME ZONE %s), 'YYYY-MM') AS month,
@@ -163,7 +170,12 @@ def edit_counts(
         GROUP BY 1, 2, 3
         ORDER BY 1, 2, 3
     """  # noqa: S608  (a Django-compiled id subquery with its own bound parameters)
-    parameters = [since, *visible_params, code_length, time_zone, prefix + "%"]
+    parameters = [
+        *(since, *visible_params) * 2,
+        code_length,
+        time_zone,
+        prefix + "%",
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
         return [EditCount(*row) for row in cursor.fetchall()]
