@@ -33,7 +33,7 @@ import json
 import math
 import tempfile
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -699,6 +699,7 @@ class ImportRun:
         self.access_cache: dict[tuple[Any, ...], bool] = {}
         self.org_codes: dict[int, str] = {}
         self.staged = {INSERT: 0, UPDATE: 0}
+        self.ranks: Counter[tuple[str, str | None]] = Counter()  # insertions per county, class
         self.rejected: RejectedWriter | None = None
         self.sample_rows: list[int] = []
         self.extents: list[sql.Extent] = []
@@ -938,7 +939,10 @@ class ImportRun:
                 if s.target is not None:
                     updates.append((*record, s.target.id, s.target.version))
                 else:
-                    inserts.append((*record, (s.community or "")[:6]))
+                    county = (s.community or "")[:6]
+                    self.ranks[county, klass] += 1
+                    ordinal = self.staged[INSERT] + len(inserts)
+                    inserts.append((*record, county, ordinal, self.ranks[county, klass]))
         if inserts:
             sql.stage_inserts(inserts)
         if updates:

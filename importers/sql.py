@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from django.conf import settings
-from django.db import connection
+from django.db import IntegrityError, connection
 
 from component_catalog.sql import (
     DIFF,
@@ -241,7 +241,10 @@ ROW_COLUMNS: Final = (
     ("review_reason", "text"),
     ("source_key", "text"),
 )
-INSERT_COLUMNS: Final = (*(name for name, _t in ROW_COLUMNS), "county_code")
+# county_code: of the community; ordinal: 0, 1, ... over all insertions in row order;
+# rank: 1, 2, ... within the county and class (serials follow it, no sort at the load)
+INSERT_EXTRA: Final = (("county_code", "text"), ("ordinal", "integer"), ("rank", "integer"))
+INSERT_COLUMNS: Final = (*(name for name, _t in ROW_COLUMNS), *(n for n, _t in INSERT_EXTRA))
 UPDATE_COLUMNS: Final = (*(name for name, _t in ROW_COLUMNS), "target_id", "expected_version")
 
 _INSERTS = "import_staged_inserts"
@@ -257,7 +260,7 @@ def _table_sql(name: str, extra: Sequence[tuple[str, str]]) -> str:
 def create_staging() -> None:
     """(Re)create the session's staging tables, empty."""
     with connection.cursor() as cursor:
-        cursor.execute(_table_sql(_INSERTS, [("county_code", "text")]))
+        cursor.execute(_table_sql(_INSERTS, INSERT_EXTRA))
         cursor.execute(
             _table_sql(_UPDATES, [("target_id", "bigint"), ("expected_version", "integer")])
         )
@@ -334,8 +337,7 @@ class _Clock:
 # first serial reserved for each (``unnest`` of counties, classes, firsts).
 _NUMBERED_CTE = f"""
 n AS (
-    SELECT s.*, f.first + row_number() OVER (
-               PARTITION BY s.county_code, s.component_class_id ORDER BY s.row) - 1 AS serial
+    SELECT s.*, f.first + s.rank - 1 AS serial
     FROM {_INSERTS} s
     JOIN unnest(%(counties)s::text[], %(classes)s::text[], %(firsts)s::integer[])
         AS f(county, klass, first)
@@ -397,6 +399,8 @@ def insert_staged(
         "sample": list(sample_rows),
     }
     staged = sum(n for _c, _k, _f, n in first_serials)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # the sorts of the load in memory
     if staged >= settings.IMPORT_PARTITION_MIN_ROWS:
         return _insert_as_partition(params, staged, _Clock(timing))
     clock = _Clock(timing)
@@ -427,7 +431,7 @@ def _insert_as_partition(
 ) -> tuple[int, dict[int, str]]:
     """Load the staged insertions as a new partition of the components table: a plain
     table with the components' columns, defaults and CHECK constraints (each row checked as
-    it goes in, and its geometry kind by the same trigger function), identifiers entered in
+    it goes in; geometry kinds checked once over the staged rows), identifiers entered in
     the registry that keeps them unique across partitions, one ``BulkCreation`` standing for
     the creation history of all its rows (each written out on the row's first change), then
     attached -- which builds every index of the components table in one pass over the rows
@@ -445,23 +449,20 @@ def _insert_as_partition(
         table = f"{COMPONENT}_import_{number}"
         cursor.execute(
             f"CREATE TABLE {table} (LIKE {COMPONENT} INCLUDING DEFAULTS INCLUDING GENERATED "
-            f"INCLUDING CONSTRAINTS); "
-            f"CREATE TRIGGER import_geometry_kind BEFORE INSERT ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION component_geometry_matches_class()"
+            "INCLUDING CONSTRAINTS)"
         )
+        _check_geometry_kinds()
         cursor.execute(
             f"""
             WITH {_NUMBERED_CTE}
             INSERT INTO {table} (id, {_NEW_COLUMNS})
-            SELECT %(first_id)s + row_number() OVER (ORDER BY row) - 1, {_NEW_VALUES}
-            FROM n ORDER BY row
+            SELECT %(first_id)s + ordinal, {_NEW_VALUES} FROM n
             """,  # noqa: S608
             {**params, "first_id": first},
         )
         inserted = cursor.rowcount
         cursor.execute(
-            f"DROP TRIGGER import_geometry_kind ON {table}; "  # noqa: S608
-            f"INSERT INTO {_REGISTRY} (identifier, component_id) "
+            f"INSERT INTO {_REGISTRY} (identifier, component_id) "  # noqa: S608
             f"SELECT identifier, id FROM {table}"
         )
         clock.mark("load_insert")
@@ -495,6 +496,31 @@ def _insert_as_partition(
         )
         identifiers = {int(row): identifier for row, identifier in cursor.fetchall()}
     return inserted, identifiers
+
+
+# The staged insertions whose geometry type does not fit their class: the set-based form of
+# the components table's trigger ``component_geometry_matches_class`` (same rule, same message).
+_WRONG_KINDS = f"""
+SELECT s.row, GeometryType(s.geometry), s.component_class_id, k.geometry_kind
+FROM {_INSERTS} s JOIN component_catalog_componentclass k ON k.code = s.component_class_id
+WHERE NOT (k.geometry_kind = 'point' AND GeometryType(s.geometry) = 'POINT'
+           OR k.geometry_kind = 'line'
+              AND GeometryType(s.geometry) IN ('LINESTRING', 'MULTILINESTRING')
+           OR k.geometry_kind = 'polygon'
+              AND GeometryType(s.geometry) IN ('POLYGON', 'MULTIPOLYGON'))
+ORDER BY s.row LIMIT 1
+"""  # noqa: S608
+
+
+def _check_geometry_kinds() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(_WRONG_KINDS)
+        wrong = cursor.fetchone()
+    if wrong is not None:
+        row, gtype, klass, kind = wrong
+        raise IntegrityError(
+            f"geometry type {gtype} does not match class {klass} ({kind}) (row {row})"
+        )
 
 
 def check_deferred_constraints() -> None:

@@ -14,11 +14,15 @@ from django.db import IntegrityError, connection, transaction
 from component_catalog import representation
 from component_catalog.models import (
     BulkCreation,
+    Changeset,
     Component,
+    ComponentClass,
     ComponentHistory,
     ComponentIdentifier,
 )
 from component_catalog.sql import BULK_CREATION_HISTORY_FUNCTION
+from gis_app.models import Organization
+from importers import sql
 from importers.models import ImportStatus
 from importers.sql import PARTITION_FIRST_ID
 from tests.components_helpers import Api
@@ -298,3 +302,37 @@ def test_the_installed_history_function_is_the_code_s() -> None:
             "SELECT prosrc FROM pg_proc WHERE proname = 'component_bulk_creation_history'"
         )
         assert cursor.fetchone()[0] == body
+
+
+def test_a_geometry_that_does_not_fit_its_class_stops_a_partition_load(settings: Any) -> None:
+    """The load checks geometry kinds over all staged rows at once (the pipeline refuses
+    such rows earlier; this is the database's own guard, as the trigger on the live path)."""
+    org = Organization.objects.order_by("id").first()
+    assert org is not None and ComponentClass.objects.get(code="0402").geometry_kind == "point"
+    line = "SRID=4490;LINESTRING(120.16 30.27, 120.17 30.28)"
+    point = "SRID=4490;POINT(120.16 30.27)"
+    sql.create_staging()
+    sql.stage_inserts(
+        [
+            (row, geometry, "0402", "", "", None, None, None, None, org.id, org.id, org.id,
+             "330106001001", None, None, "", None, "330106", row - 1, row)
+            for row, geometry in ((1, point), (2, line), (3, point))
+        ]
+    )  # fmt: skip
+    settings.IMPORT_PARTITION_MIN_ROWS = 3
+    partitions = _partitions()
+    wrong = r"LINESTRING does not match class 0402 .*row 2"
+    with pytest.raises(IntegrityError, match=wrong), transaction.atomic():
+        sql.insert_staged(
+            [("330106", "0402", 900001, 3)],
+            user_id=None,
+            username="",
+            changeset_id=_changeset(),
+            source_name="x",
+        )
+    assert _partitions() == partitions
+    sql.drop_staging()
+
+
+def _changeset() -> int:
+    return int(Changeset.objects.create(comment="t").pk)
