@@ -31,10 +31,13 @@ import gc
 import hashlib
 import json
 import math
+import queue
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -42,8 +45,8 @@ from typing import Any, Final
 import numpy as np
 import shapely
 from django.core.files import File
-from django.db import DatabaseError, transaction
-from django.utils import timezone
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from pyproj import Transformer
 from shapely.geometry import mapping as geojson_mapping
@@ -651,6 +654,64 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+# one encoder for all rows (``json.dumps`` with options builds a new one per call)
+_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+_END = object()
+
+
+def read_ahead(batches: Iterator[Batch], depth: int = 2) -> Iterator[Batch]:
+    """The batches of a reader, read up to ``depth`` ahead in a thread while the current
+    one is checked: GDAL and Arrow parse without holding the GIL, so reading the file runs
+    on a second core. The reader's errors are raised here, in order; its messages are in
+    the caller's language."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.05)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        with translation.override(language):
+            try:
+                for batch in batches:
+                    if not put(batch):
+                        return
+                put(_END)
+            except BaseException as error:  # handed to the consumer, raised there
+                put(_Failed(error))
+
+    thread = threading.Thread(target=read, name="import-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()  # the reader's files, from this thread once the reading one has ended
+
+
 def sha256_of(path: Path) -> tuple[str, int]:
     digest = hashlib.sha256()
     size = 0
@@ -700,6 +761,9 @@ class ImportRun:
         self.org_codes: dict[int, str] = {}
         self.staged = {INSERT: 0, UPDATE: 0}
         self.ranks: Counter[tuple[str, str | None]] = Counter()  # insertions per county, class
+        # the staging COPY of a batch runs in this thread while the next batch is checked
+        self.copier = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-copy")
+        self.copying: Future[None] | None = None
         self.rejected: RejectedWriter | None = None
         self.sample_rows: list[int] = []
         self.extents: list[sql.Extent] = []
@@ -747,6 +811,7 @@ class ImportRun:
                 done += len(batch)
                 if self.progress:
                     self.progress(done, info.count, "validate")
+            self._staged()
             self.rejected.close()
             self.report.timing["validate"] = time.perf_counter() - started
             totals = self.report.totals
@@ -771,9 +836,19 @@ class ImportRun:
         finally:
             self.rejected.close()
             if commit:
-                with contextlib.suppress(DatabaseError):  # never hide the original error
+                with contextlib.suppress(Exception):  # never hide the original error
+                    self._staged()
+                with contextlib.suppress(DatabaseError):
                     sql.drop_staging()
+            self.copier.shutdown()
         return job
+
+    def _staged(self) -> None:
+        """Wait for the COPY of the previous batch (sent from ``copier``'s thread)."""
+        if self.copying is not None:
+            copying, self.copying = self.copying, None
+            with connection.wrap_database_errors:  # the driver's errors as Django's
+                copying.result()
 
     def _decide_crs(self, info: SourceInfo) -> None:
         given = (self.options.crs or "").strip()
@@ -802,7 +877,7 @@ class ImportRun:
         }
 
     def _batches(self, reader: Reader) -> Iterator[Batch]:
-        yield from reader.batches(self.options.batch_rows)
+        yield from read_ahead(reader.batches(self.options.batch_rows))
 
     # -- one batch ---------------------------------------------------------------------------
 
@@ -851,6 +926,7 @@ class ImportRun:
             state[i].geometry = checked.geometries[i]
         t1 = time.perf_counter()
         # 3. community and grid cell, and the nearby components, in two joins
+        self._staged()  # the connection is free again
         candidates: list[sql.Existing] = []
         if ok:
             geoms = np.array([state[i].geometry for i in ok], dtype=object)
@@ -943,10 +1019,10 @@ class ImportRun:
                     self.ranks[county, klass] += 1
                     ordinal = self.staged[INSERT] + len(inserts)
                     inserts.append((*record, county, ordinal, self.ranks[county, klass]))
-        if inserts:
-            sql.stage_inserts(inserts)
         if updates:
             sql.stage_updates(updates)
+        if inserts:
+            self.copying = sql.stage_inserts_behind(inserts, self.copier)
         self.staged[INSERT] += len(inserts)
         self.staged[UPDATE] += len(updates)
         t4 = time.perf_counter()
@@ -976,7 +1052,7 @@ class ImportRun:
             v.status,
             v.data_source,
             v.initial_date.isoformat() if v.initial_date else None,
-            json.dumps(v.attributes, ensure_ascii=False) if v.attributes else None,
+            _JSON.encode(v.attributes) if v.attributes else None,
             v.organizations["competent_department"],
             v.organizations["owner"],
             v.organizations["maintainer"],

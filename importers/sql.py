@@ -18,6 +18,7 @@ import csv
 import io
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -274,24 +275,49 @@ def drop_staging() -> None:
         )
 
 
-def _copy(name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """COPY rows into a table: CSV built in memory; an empty unquoted field is NULL."""
+def _copy_statement(name: str, columns: Sequence[str]) -> str:
+    return f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+
+
+def _csv_text(rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as CSV; an empty unquoted field is NULL."""
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(rows)
-    buffer.seek(0)
-    statement = f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
-    with connection.cursor() as cursor:
-        raw = cursor.cursor  # the driver's cursor: Django prefers psycopg 3 when installed
-        if hasattr(raw, "copy_expert"):  # psycopg2
-            raw.copy_expert(statement, buffer)
-        else:  # psycopg 3 (a dependency of procrastinate, the job queue)
-            with raw.copy(statement) as copy:
-                copy.write(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def _send_copy(raw: Any, statement: str, text: str) -> None:
+    """COPY ``text`` on a driver connection (any thread: the driver serializes its use)."""
+    with raw.cursor() as cursor:
+        if hasattr(cursor, "copy_expert"):  # psycopg2
+            cursor.copy_expert(statement, io.StringIO(text))
+        else:  # psycopg 3 (Django prefers it when installed: procrastinate depends on it)
+            with cursor.copy(statement) as copy:
+                copy.write(text)
+
+
+def _driver_connection() -> Any:
+    connection.ensure_connection()
+    return connection.connection
+
+
+def _copy(name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    _send_copy(_driver_connection(), _copy_statement(name, columns), _csv_text(rows))
 
 
 def stage_inserts(rows: Iterable[Sequence[Any]]) -> None:
     """Rows in ``INSERT_COLUMNS`` order (geometry as hex EWKB, attributes as JSON text)."""
     _copy(_INSERTS, INSERT_COLUMNS, rows)
+
+
+def stage_inserts_behind(rows: Iterable[Sequence[Any]], pool: Executor) -> Future[None]:
+    """``stage_inserts`` with the COPY sent from ``pool``'s thread: the server parses and
+    stores the rows while the caller goes on with the next batch. The caller must wait for
+    the result before it uses the connection again."""
+    text = _csv_text(rows)
+    return pool.submit(
+        _send_copy, _driver_connection(), _copy_statement(_INSERTS, INSERT_COLUMNS), text
+    )
 
 
 def stage_updates(rows: Iterable[Sequence[Any]]) -> None:

@@ -118,3 +118,15 @@ def test_admin_pages_are_scoped(client):
     auditor = Client()
     auditor.post("/admin/login/", {"username": "auditor", "password": "demo-pass-2019"})
     assert auditor.get("/admin/core/auditevent/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_database_driver_is_psycopg_3_with_its_c_implementation() -> None:
+    """Django prefers psycopg 3 once installed (procrastinate brings it); its pure-Python
+    implementation parses every fetched value through ctypes, ~10x slower on big results."""
+    import psycopg
+    from django.db import connection
+
+    connection.ensure_connection()
+    assert isinstance(connection.connection, psycopg.Connection)
+    assert psycopg.pq.__impl__ in {"c", "binary"}

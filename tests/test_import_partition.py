@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
 
@@ -336,3 +337,29 @@ def test_a_geometry_that_does_not_fit_its_class_stops_a_partition_load(settings:
 
 def _changeset() -> int:
     return int(Changeset.objects.create(comment="t").pk)
+
+
+def test_a_staging_copy_failing_in_its_thread_fails_the_import_and_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each batch's COPY runs in a thread while the next batch is checked; its failure is
+    the import's, reported as such, and nothing is left behind."""
+    sent: list[int] = []
+    real = sql._send_copy
+
+    def fail_the_second(raw: Any, statement: str, text: str) -> None:
+        sent.append(text.count("\n"))
+        if len(sent) == 2:
+            raise psycopg.errors.InvalidTextRepresentation("bad staged value")
+        real(raw, statement, text)
+
+    monkeypatch.setattr(sql, "_send_copy", fail_the_second)
+    before, partitions = db_state(), _partitions()
+    code, job, out = run(
+        _trees(tmp_path, 30), "--user", "city_admin", "--class", "0402", "--batch-rows", "10",
+        *ORGS,
+    )  # fmt: skip
+    assert code == 1 and job is not None and job.status == ImportStatus.FAILED, out
+    assert "bad staged value" in job.error
+    assert sent == [10, 10]  # the third batch was not staged
+    assert db_state() == before and _partitions() == partitions
