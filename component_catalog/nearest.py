@@ -1,4 +1,4 @@
-"""Nearest components of given classes to a point: KNN on the geography index, metric
+"""Nearest components of given classes to a point: KNN on the Web Mercator index, metric
 (spheroidal) distances, bearing from the point."""
 
 from __future__ import annotations
@@ -37,8 +37,9 @@ def nearest(user: Any, point: Point, class_codes: list[str], limit: int) -> list
     """Up to ``limit`` visible, in-use components of the classes, nearest first."""
     ewkb = bytes(point.ewkb)
     qs = access.visible(user, base_queryset().in_use().of_classes(class_codes))
-    # KNN (sphere) picks candidates through the index; the exact spheroid distance
-    # decides the final order, so fetch a margin and sort again.
+    # KNN in Web Mercator picks candidates through the index (its scale changes slowly
+    # with latitude); the exact spheroid distance decides the final order, so fetch a
+    # margin and sort again.
     candidates = list(
         qs.annotate(distance_m=sql.distance_to(ewkb), bearing_deg=sql.bearing_to(ewkb)).order_by(
             sql.knn_order(ewkb)

@@ -461,7 +461,7 @@ def _insert_as_partition(
     the registry that keeps them unique across partitions, one ``BulkCreation`` standing for
     the creation history of all its rows (each written out on the row's first change), then
     attached -- which builds every index of the components table in one pass over the rows
-    and validates the foreign keys with one query each, instead of maintaining 19 indexes
+    and validates the foreign keys with one query each, instead of maintaining 18 indexes
     and firing 8 foreign-key triggers per row. Inside the import's transaction: a rollback
     leaves no table behind. Timing: ``load_insert``, ``load_history`` (with the foreign-key
     checks and the new table's statistics), ``load_attach``."""

@@ -3,10 +3,10 @@
 Rows are grouped by area with ``left(community_code, n)``: a community code starts with its
 street's (9 digits) and its district's (6) code, so one indexed column names every level.
 Metric figures are computed by PostGIS on the spheroid (``geography``): areas with
-``ST_Area``, distances with ``ST_DWithin`` (which uses the GiST index on
-``geometry::geography`` of the components). The only SQL text put into a statement besides
-constants is the id subquery of an access-filtered Django queryset, with its own bound
-parameters (``visible_sql``, ``visible_params``).
+``ST_Area``, distances with ``ST_DWithin``, whose candidates come through the components'
+Web Mercator index (``component_catalog.sql.near_3857``). The only SQL text put into a
+statement besides constants is the id subquery of an access-filtered Django queryset, with
+its own bound parameters (``visible_sql``, ``visible_params``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+
+from component_catalog.sql import near_3857
 
 
 @dataclass(frozen=True)
@@ -88,12 +90,13 @@ class CoverageCount:
     covered: tuple[int, ...]  # per service, in the order asked
 
 
-_COVERED = """
+_COVERED = f"""
     count(*) FILTER (WHERE EXISTS (
         SELECT 1 FROM component_catalog_component f
         WHERE f.id = ANY(%s::bigint[])
+          AND {near_3857("%s::float8", "b.geometry", "f.geom_3857")}
           AND ST_DWithin(f.geometry::geography, b.geometry::geography, %s)
-    ))"""
+    ))"""  # noqa: S608 (constants; parameters: ids, distance twice for the box, once exact)
 
 
 def coverage_counts(
@@ -116,7 +119,7 @@ def coverage_counts(
     """  # noqa: S608  (constant fragments and a Django-compiled id subquery)
     parameters: list[Any] = [code_length]
     for ids in facility_ids:
-        parameters += [list(ids), distance_m]
+        parameters += [list(ids), distance_m, distance_m, distance_m]
     parameters += list(buildings_params)
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)

@@ -88,3 +88,44 @@ def test_nearest_bad_parameters(query, field):
     response = Api(None).get(f"/api/v1/nearest/?{query}")
     assert response.status_code == 400
     assert response.json()["field"] == field
+
+
+@pytest.mark.parametrize("latitude", [0.0, 22.5, 30.27, 45.0, 53.5, 70.0])
+def test_the_mercator_box_holds_every_point_within_the_radius(latitude: float) -> None:
+    """``near_3857`` is the index-answerable pre-filter of distance queries: it must never
+    leave out a point that is within the radius on the spheroid, whatever the bearing, the
+    radius or the latitude (just inside the radius, 36 bearings)."""
+    from django.db import connection
+
+    from component_catalog.sql import near_3857
+
+    cases = []
+    for metres in (50.0, 600.0, 5000.0, 50000.0):
+        for bearing in range(0, 360, 10):
+            lon, lat, _back = GEOD.fwd(120.0, latitude, bearing, metres * 0.999)
+            cases.append((lon, lat, metres))
+    condition = near_3857(
+        "c.metres", "ST_SetSRID(ST_MakePoint(120.0, %s), 4490)", "ST_Transform(c.p, 3857)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT c.lon, c.lat, c.metres,
+                   ST_DWithin(c.p::geography, ST_SetSRID(ST_MakePoint(120.0, %s), 4490)::geography,
+                              c.metres)
+            FROM (SELECT ST_SetSRID(ST_MakePoint(lon, lat), 4490) AS p, lon, lat, metres
+                  FROM unnest(%s::float8[], %s::float8[], %s::float8[]) AS t(lon, lat, metres)) c
+            WHERE NOT ({condition})
+            """,  # noqa: S608 (constant SQL)
+            [
+                latitude,
+                [c[0] for c in cases],
+                [c[1] for c in cases],
+                [c[2] for c in cases],
+                latitude,
+                latitude,
+                latitude,
+            ],
+        )
+        left_out = cursor.fetchall()
+    assert not [row for row in left_out if row[3]], left_out[:5]

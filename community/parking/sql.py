@@ -12,6 +12,8 @@ from django.db import connection
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 
+from component_catalog.sql import near_3857
+
 EVENT_TABLE = "parking_passageevent"
 
 
@@ -245,13 +247,16 @@ def create_partition(month: dt.date) -> None:
 
 
 def within(point_ewkb: bytes, radius_m: float) -> RawSQL:
-    """The lot's component lies within ``radius_m`` metres (spheroid) of the point; uses
-    the geography GiST index of components. Joined from ParkingLot, the component table
-    keeps its own name as alias, as ``component_catalog.sql``'s expressions expect."""
+    """The lot's component lies within ``radius_m`` metres (spheroid) of the point; found
+    through the components' Web Mercator index, then tested exactly. Joined from
+    ParkingLot, the component table keeps its own name as alias, as
+    ``component_catalog.sql``'s expressions expect."""
+    box = near_3857("%s::float8", "ST_GeomFromEWKB(%s)", "component_catalog_component.geom_3857")
+    # parameters in the order of the %s above: the box's, then the exact test's
     return RawSQL(  # noqa: S611 (constant SQL, bound parameters)
-        "ST_DWithin(component_catalog_component.geometry::geography, "
+        f"{box} AND ST_DWithin(component_catalog_component.geometry::geography, "
         "ST_GeomFromEWKB(%s)::geography, %s)",
-        (point_ewkb, radius_m),
+        (point_ewkb, radius_m, point_ewkb, point_ewkb, radius_m, point_ewkb, radius_m),
         output_field=BooleanField(),
     )
 
