@@ -52,9 +52,20 @@ class Locator:
         """(community codes, grid-cell codes) of points in CGCS2000 lon/lat (None where
         there is none)."""
         n = len(points)
-        inputs, targets = self._communities.query(points, predicate="covered_by")
+        inputs, targets = _covering(self._communities, points)
         community = _lowest(inputs, targets, self._community_codes, n)
-        inputs, targets = self._cells.query(points, predicate="covered_by")
+        inputs, targets = _covering(self._cells, points)
         same = self._cell_communities[targets] == community[inputs]
         cell = _lowest(inputs[same], targets[same], self._cell_codes, n)
         return community, cell
+
+
+def _covering(tree: shapely.STRtree, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(point, boundary) index pairs where the boundary covers the point: candidates by
+    box, then ``covers`` with the boundary prepared (once, in place). The tree's own
+    predicate test does not use the prepared boundaries: it is ~5x slower."""
+    inputs, targets = tree.query(points)
+    boundaries = tree.geometries
+    shapely.prepare(boundaries)
+    hit = shapely.covers(boundaries[targets], points[inputs])
+    return inputs[hit], targets[hit]
