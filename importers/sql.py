@@ -1,15 +1,18 @@
 """Hand-written SQL of the importers, with bound parameters only (table and column names
 are constants of this module, never input: hence the ``noqa: S608`` on the f-strings).
 
-Loading goes through COPY: each validated batch is copied (``psycopg2``'s ``copy_expert``,
-CSV) into a session-local staging table while the file is read; the commit then numbers the
-rows (serials reserved with ``component_catalog.sql.reserve_serials`` per county and class,
-inside the transaction) and moves them into ``component_catalog_component`` with one
-``INSERT ... SELECT``, so every constraint and trigger of the components table (valid
-geometry, geometry kind, identifier shape, unique identifiers, foreign keys) still applies
-to each row. History rows are written by the same statement from the rows the INSERT
-returns, in the same transaction. Staging tables are temporary: they vanish with the session, and
-``drop_staging`` removes them at the end of every run.
+Loading goes through COPY: each validated batch is copied (CSV, psycopg 3 or psycopg2, sent
+from a thread while the next batch is checked: ``stage_inserts_behind``) into a
+session-local staging table while the file is read; the commit then numbers the rows
+(serials reserved with ``component_catalog.sql.reserve_serials`` per county and class,
+inside the transaction; each staged row carries its rank within its county and class) and
+moves them into ``component_catalog_component`` with one ``INSERT ... SELECT``, so every
+constraint and trigger of the components table (valid geometry, geometry kind, identifier
+shape, unique identifiers, foreign keys) still applies to each row. History rows are written
+by the same statement from the rows the INSERT returns, in the same transaction; a big
+import becomes a partition of its own instead (``_insert_as_partition``). Staging tables
+are temporary: they vanish with the session, and ``drop_staging`` removes them at the end of
+every run.
 """
 
 from __future__ import annotations
