@@ -692,14 +692,10 @@ def history_of(user: Any, identifier: str) -> list[ComponentHistory]:
 def _implicit_creations(identifiers: list[str]) -> list[ComponentHistory]:
     """The creation entries of bulk-loaded components still at version 1 (``BulkCreation``),
     as unsaved history rows."""
-    rows = sql.implicit_creations(identifiers)
-    changesets = Changeset.objects.in_bulk({row[3] for row in rows})
-    columns = [c.strip() for c in sql.HISTORY_COLUMNS.split(",")]
-    entries = []
-    for row in rows:
-        entry = ComponentHistory(**dict(zip(columns, row, strict=True)))
+    entries = [ComponentHistory(**row) for row in sql.implicit_creations(identifiers)]
+    changesets = Changeset.objects.in_bulk({entry.changeset_id for entry in entries})
+    for entry in entries:
         entry.changeset = changesets[entry.changeset_id]
-        entries.append(entry)
     return entries
 
 

@@ -210,9 +210,11 @@ DIFF = """
         ELSE '{}'::jsonb END
 """
 
-HISTORY_COLUMNS: Final = (
-    "identifier, version, action, changeset_id, actor_id, actor_username, time, changes, snapshot"
-)
+HISTORY_FIELDS: Final = (
+    "identifier", "version", "action", "changeset_id", "actor_id", "actor_username", "time",
+    "changes", "snapshot",
+)  # fmt: skip
+HISTORY_COLUMNS: Final = ", ".join(HISTORY_FIELDS)
 
 
 def creation_entries_sql(source: str, who: str) -> str:
@@ -267,10 +269,14 @@ WHERE c.identifier = ANY(%s::text[]) AND c.version = 1
 """
 
 
-def implicit_creations(identifiers: Sequence[str]) -> list[tuple[Any, ...]]:
-    """The creation entries (``HISTORY_COLUMNS``) of the given components that a bulk load
-    created and that have not changed since: implied by their ``BulkCreation``, not stored."""
+def implicit_creations(identifiers: Sequence[str]) -> list[dict[str, Any]]:
+    """The creation entries (``HISTORY_FIELDS`` -> value) of the given components that a
+    bulk load created and that have not changed since: implied by their ``BulkCreation``,
+    not stored."""
     with connection.cursor() as cursor:
         cursor.execute(_IMPLICIT_CREATIONS, [list(identifiers)])
-        # jsonb comes back as text from a raw cursor
-        return [(*row[:-2], json.loads(row[-2]), json.loads(row[-1])) for row in cursor.fetchall()]
+        entries = [dict(zip(HISTORY_FIELDS, row, strict=True)) for row in cursor.fetchall()]
+    for entry in entries:  # jsonb comes back as text from a raw cursor
+        entry["changes"] = json.loads(entry["changes"])
+        entry["snapshot"] = json.loads(entry["snapshot"])
+    return entries

@@ -1341,7 +1341,8 @@ class ImportRun:
             )
             firsts = []
             classes = set()
-            for county, klass, count in sql.staged_groups():
+            for (county, klass), count in sorted(self.ranks.items()):
+                assert klass is not None  # staged insertions have a class
                 serials = catalog_sql.reserve_serials(county, klass, count)
                 firsts.append((county, klass, serials.start, count))
                 classes.add(klass)

@@ -328,16 +328,6 @@ def stage_updates(rows: Iterable[Sequence[Any]]) -> None:
     _copy(_UPDATES, UPDATE_COLUMNS, rows)
 
 
-def staged_groups() -> list[tuple[str, str, int]]:
-    """(county, class, count) of the staged insertions, in a stable order."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT county_code, component_class_id, count(*) FROM {_INSERTS} "  # noqa: S608
-            "GROUP BY 1, 2 ORDER BY 1, 2"
-        )
-        return [(county, klass, int(n)) for county, klass, n in cursor.fetchall()]
-
-
 def updated_classes() -> list[str]:
     """Classes of the components the staged updates change."""
     with connection.cursor() as cursor:

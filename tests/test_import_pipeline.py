@@ -804,13 +804,13 @@ def test_identifier_field_updates_and_stale_rows_fail_the_commit(
         "message": "there is no component 3301060305999999.",
     }
     # someone edits the first component between the check and the commit: nothing is written
-    real = pipeline.sql.staged_groups
+    real = pipeline.sql.update_staged
 
-    def edit_meanwhile() -> Any:
+    def edit_meanwhile(**kwargs: Any) -> Any:
         Component.objects.filter(pk=first.pk).update(version=7)
-        return real()
+        return real(**kwargs)
 
-    monkeypatch.setattr(pipeline.sql, "staged_groups", edit_meanwhile)
+    monkeypatch.setattr(pipeline.sql, "update_staged", edit_meanwhile)
     before = db_state()
     code, job, out = run(*args, "--skip-invalid")
     assert code == 1 and job.status == ImportStatus.FAILED
@@ -818,7 +818,7 @@ def test_identifier_field_updates_and_stale_rows_fail_the_commit(
     assert db_state() == before
     first.refresh_from_db()
     assert first.version == 1 and first.name == ""  # the edit in the test rolled back too
-    monkeypatch.setattr(pipeline.sql, "staged_groups", real)
+    monkeypatch.setattr(pipeline.sql, "update_staged", real)
     code, job, out = run(*args, "--skip-invalid")
     assert code == 0 and job.updated == 2
     first.refresh_from_db()
