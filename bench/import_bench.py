@@ -449,6 +449,112 @@ def run_ours(
     return result
 
 
+COMPONENT = "component_catalog_component"
+REGISTRY = "component_catalog_componentidentifier"
+
+
+def run_floor(dbname: str, base: str, tag: str) -> dict[str, Any]:
+    """The raw-SQL floor of a commit: the rows our commit just wrote, loaded again by SQL
+    alone into a fresh copy of the demo, as a partition load does it minus everything that
+    decides what to load (no file, no Python, no checks, numbering, history or audit): one
+    transaction of CREATE TABLE (LIKE the components table, its defaults, generated column
+    and CHECKs), a binary COPY of the rows, their identifiers entered in the registry, and
+    the ATTACH that builds the table's indexes and validates its foreign keys. Run after
+    ``run_ours(..., dry=False)``; leaves the database dirty."""
+    conn = connect(dbname)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass "
+            "AND c.relname LIKE %s ORDER BY c.oid DESC LIMIT 1",
+            [COMPONENT, f"{COMPONENT}_import_%"],
+        )
+        found = cursor.fetchone()
+        if found is None:
+            conn.close()
+            return {"seconds": 0.0, "exit": 1, "load": os.getloadavg(), "note": "no partition"}
+        table, bound = found
+        cursor.execute(
+            "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0 "
+            "AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
+            [table],
+        )
+        columns = pgsql.SQL(", ").join(pgsql.Identifier(c) for (c,) in cursor.fetchall())
+        rows_file = WORK / f"floor-{tag}.bin"
+        with rows_file.open("wb") as out:
+            cursor.copy_expert(
+                pgsql.SQL("COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)")
+                .format(columns, pgsql.Identifier(table))
+                .as_string(conn),
+                out,
+            )
+    conn.close()
+    restore(dbname, base)
+    conn = connect(dbname)
+    conn.autocommit = False
+    ident = pgsql.Identifier(table)
+    steps: dict[str, float] = {}
+    load_before = os.getloadavg()
+    started = clock = time.perf_counter()
+
+    def mark(step: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        steps[step] = now - clock
+        clock = now
+
+    try:
+        with conn.cursor() as cursor:
+            cursor.execute(
+                pgsql.SQL(
+                    "CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING GENERATED "
+                    "INCLUDING CONSTRAINTS)"
+                ).format(ident, pgsql.Identifier(COMPONENT))
+            )
+            with rows_file.open("rb") as rows:
+                cursor.copy_expert(
+                    pgsql.SQL("COPY {} ({}) FROM STDIN (FORMAT binary)")
+                    .format(ident, columns)
+                    .as_string(conn),
+                    rows,
+                )
+            mark("copy")
+            cursor.execute(
+                pgsql.SQL(
+                    "INSERT INTO {} (identifier, component_id) SELECT identifier, id FROM {}"
+                ).format(pgsql.Identifier(REGISTRY), ident)
+            )
+            cursor.execute(pgsql.SQL("ANALYZE {}").format(ident))
+            mark("registry")
+            cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            # (the bound is the database's own text for the partition just read back)
+            cursor.execute(
+                pgsql.SQL("ALTER TABLE {} ATTACH PARTITION {} ").format(
+                    pgsql.Identifier(COMPONENT), ident
+                )
+                + pgsql.SQL(bound)
+            )
+            mark("attach")
+        conn.commit()
+        mark("commit")
+        loaded = scalar(conn, pgsql.SQL("SELECT count(*) FROM {}").format(ident))
+        exit_code = 0
+    finally:
+        conn.close()
+        rows_file.unlink(missing_ok=True)
+    seconds = time.perf_counter() - started
+    print(
+        f"  raw-SQL floor: {seconds:.1f} s ({', '.join(f'{k} {v:.1f}' for k, v in steps.items())})"
+    )
+    return {
+        "seconds": seconds,
+        "exit": exit_code,
+        "load": (load_before[0], os.getloadavg()[0]),
+        "loaded": loaded,
+        "floor_steps": steps,
+    }
+
+
 # --- report -----------------------------------------------------------------------------
 
 STAGES = ["read", "map_and_geometry", "locate", "match_access_dedupe", "stage", "load"]
@@ -496,7 +602,41 @@ def markdown(meta: dict[str, Any], runs: list[dict[str, Any]]) -> str:
             f"| {rate:,.0f} | {ratio} | {'-' if loaded is None else f'{loaded:,}'} "
             f"| {r['load'][0]:.2f} -> {r['load'][1]:.2f} |"
         )
-    ours = [r for r in runs if r["tool"] != "ogr2ogr" and r.get("timing")]
+    floors = [r for r in runs if r["tool"] == "raw-SQL floor" and r.get("floor_steps")]
+    if floors:
+        lines += [
+            "",
+            "Raw-SQL floor: the rows our commit wrote, loaded again into a fresh copy of the "
+            "demo by SQL alone, in one transaction: CREATE TABLE (LIKE the components table), "
+            "binary COPY, identifiers into the registry + ANALYZE, ATTACH PARTITION (builds the "
+            "components table's indexes, validates its foreign keys). No file reading, no "
+            "checks, numbering, history or audit: what any importer writing these rows must "
+            "at least spend.",
+            "",
+            "| rows | format | copy | registry | attach | commit | floor s | ours commit / floor "
+            "| floor / ogr2ogr |",
+            "|--:|---|--:|--:|--:|--:|--:|--:|--:|",
+        ]
+        for r in floors:
+            st = r["floor_steps"]
+            commit = next(
+                (o for o in runs if o["tool"] == "ours, commit"
+                 and (o["rows"], o["format"]) == (r["rows"], r["format"])),
+                None,
+            )  # fmt: skip
+            ogr = ogr_rate.get((r["rows"], r["format"]))
+            lines.append(
+                f"| {r['rows']:,} | {r['format']} | "
+                + " | ".join(
+                    f"{st.get(k, 0.0):.1f}" for k in ("copy", "registry", "attach", "commit")
+                )
+                + f" | {r['seconds']:.1f} | "
+                + (f"{r['seconds'] / commit['seconds']:.2f}" if commit else "-")
+                + " | "
+                + (f"{r['rows'] / r['seconds'] / ogr:.2f}" if ogr else "-")
+                + " |"
+            )
+    ours = [r for r in runs if r["tool"] not in ("ogr2ogr", "raw-SQL floor") and r.get("timing")]
     if ours:
         lines += [
             "",
@@ -604,6 +744,16 @@ def measure(args: argparse.Namespace, base: str) -> None:
                 }
             )
             dirty = True
+            if not args.no_floor:
+                gate.wait()
+                runs.append(
+                    {
+                        "rows": n,
+                        "format": fmt,
+                        "tool": "raw-SQL floor",
+                        **run_floor(name, base, tag),
+                    }
+                )
     load_end = os.getloadavg()
     command = "bench/import_bench.py " + " ".join(sys.argv[1:])
     meta = {
@@ -671,6 +821,11 @@ def main() -> None:
         action="store_true",
         help="run Django on psycopg2 even when psycopg 3 is installed (the importer's COPY "
         "uses psycopg2's copy_expert)",
+    )
+    parser.add_argument(
+        "--no-floor",
+        action="store_true",
+        help="skip the raw-SQL floor (our committed rows loaded again by SQL alone)",
     )
     parser.add_argument(
         "--drop-database", action="store_true", help="drop the --database at the end"

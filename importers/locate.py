@@ -18,12 +18,22 @@ _COMMUNITIES = "SELECT code, ST_AsBinary(boundary) FROM layers_adminarea WHERE l
 _GRID_CELLS = "SELECT code, community_id, ST_AsBinary(boundary) FROM layers_gridcell"
 
 
-def _lowest(inputs: np.ndarray, targets: np.ndarray, codes: np.ndarray, n: int) -> np.ndarray:
-    """Per input, the lowest code among its matching targets (None without a match)."""
+def _ranks(codes: np.ndarray) -> np.ndarray:
+    """Each code's position in code order (integers sort much faster than strings)."""
+    ranks = np.empty(len(codes), dtype=np.int64)
+    ranks[np.argsort(codes, kind="stable")] = np.arange(len(codes))
+    return ranks
+
+
+def _lowest(
+    inputs: np.ndarray, targets: np.ndarray, codes: np.ndarray, ranks: np.ndarray, n: int
+) -> np.ndarray:
+    """Per input, the lowest code among its matching targets (None without a match);
+    ``ranks``: ``_ranks(codes)``."""
     found = np.full(n, None, dtype=object)
     if not len(inputs):
         return found
-    order = np.lexsort((codes[targets], inputs))  # by input, then by code
+    order = np.lexsort((ranks[targets], inputs))  # by input, then by code
     inputs, targets = inputs[order], targets[order]
     first = np.ones(len(inputs), dtype=bool)
     first[1:] = inputs[1:] != inputs[:-1]
@@ -41,10 +51,12 @@ class Locator:
             cursor.execute(_GRID_CELLS)
             cells = cursor.fetchall()
         self._community_codes = np.array([code for code, _wkb in communities], dtype=object)
+        self._community_ranks = _ranks(self._community_codes)
         self._communities = shapely.STRtree(
             shapely.from_wkb([bytes(wkb) for _code, wkb in communities])
         )
         self._cell_codes = np.array([code for code, _c, _wkb in cells], dtype=object)
+        self._cell_ranks = _ranks(self._cell_codes)
         self._cell_communities = np.array([c for _code, c, _wkb in cells], dtype=object)
         self._cells = shapely.STRtree(shapely.from_wkb([bytes(wkb) for _c, _cc, wkb in cells]))
 
@@ -53,10 +65,10 @@ class Locator:
         there is none)."""
         n = len(points)
         inputs, targets = _covering(self._communities, points)
-        community = _lowest(inputs, targets, self._community_codes, n)
+        community = _lowest(inputs, targets, self._community_codes, self._community_ranks, n)
         inputs, targets = _covering(self._cells, points)
         same = self._cell_communities[targets] == community[inputs]
-        cell = _lowest(inputs[same], targets[same], self._cell_codes, n)
+        cell = _lowest(inputs[same], targets[same], self._cell_codes, self._cell_ranks, n)
         return community, cell
 
 

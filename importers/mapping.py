@@ -576,11 +576,49 @@ _PER_PROPERTY_KEYS: Final = frozenset(
 )
 
 
-def property_check(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool] | None:
-    """For a schema that only says "an object whose properties each satisfy their own
-    schema" (``properties``, ``required``, ``additionalProperties`` true or false), a check
-    one value at a time, each distinct value checked once: True means valid, False sends
-    the row to the full validator (which explains). None for any other schema."""
+class PropertyCheck:
+    """The check of a schema that only says "an object whose properties each satisfy their
+    own schema": one value at a time (``value_ok``, each distinct value checked once) or a
+    whole document (calling it). True means valid; False sends the row to the full
+    validator, which explains."""
+
+    def __init__(
+        self, checks: dict[str, Callable[[Any], Any]], required: frozenset[str], extra: bool
+    ) -> None:
+        self.checks = checks
+        self.required = required
+        self.extra = extra
+        self._seen: dict[tuple[str, type, Any], bool] = {}
+
+    def value_ok(self, name: str, value: Any) -> bool:
+        """Whether ``value`` satisfies the schema of property ``name``."""
+        check = self.checks.get(name)
+        if check is None:
+            return self.extra
+        key: tuple[str, type, Any] | None = (name, type(value), value)
+        try:
+            ok = self._seen.get(key)  # type: ignore[arg-type]
+        except TypeError:  # an unhashable value (a list, an object)
+            key, ok = None, None
+        if ok is None:
+            try:
+                check(value)
+                ok = True
+            except fastjsonschema.JsonSchemaException:
+                ok = False
+            if key is not None and len(self._seen) < 100_000:
+                self._seen[key] = ok
+        return ok
+
+    def __call__(self, attributes: dict[str, Any]) -> bool:
+        if not self.required.issubset(attributes):
+            return False
+        return all(self.value_ok(name, value) for name, value in attributes.items())
+
+
+def property_check(schema: dict[str, Any]) -> PropertyCheck | None:
+    """The ``PropertyCheck`` of a schema made only of per-property rules (``properties``,
+    ``required``, ``additionalProperties`` true or false); None for any other schema."""
     if set(schema) - _PER_PROPERTY_KEYS or schema.get("type") != "object":
         return None
     extra = schema.get("additionalProperties", True)
@@ -593,36 +631,7 @@ def property_check(schema: dict[str, Any]) -> Callable[[dict[str, Any]], bool] |
         checks = {name: fastjsonschema.compile(spec) for name, spec in properties.items()}
     except (fastjsonschema.JsonSchemaDefinitionException, ValueError, TypeError):
         return None
-    required = frozenset(schema.get("required", ()))
-    seen: dict[tuple[str, type, Any], bool] = {}
-
-    def passes(attributes: dict[str, Any]) -> bool:
-        if not required.issubset(attributes):
-            return False
-        for name, value in attributes.items():
-            check = checks.get(name)
-            if check is None:
-                if extra:
-                    continue
-                return False
-            key: tuple[str, type, Any] | None = (name, type(value), value)
-            try:
-                ok = seen.get(key)  # type: ignore[arg-type]
-            except TypeError:  # an unhashable value (a list, an object)
-                key, ok = None, None
-            if ok is None:
-                try:
-                    check(value)
-                    ok = True
-                except fastjsonschema.JsonSchemaException:
-                    ok = False
-                if key is not None and len(seen) < 100_000:
-                    seen[key] = ok
-            if not ok:
-                return False
-        return True
-
-    return passes
+    return PropertyCheck(checks, frozenset(schema.get("required", ())), extra)
 
 
 class BoundMapping:
@@ -728,6 +737,7 @@ class BoundMapping:
         # Conversions repeat the same few values many times (dates, sizes, yes/no): each
         # distinct value is converted once.
         self._converted: dict[tuple[Any, ...], tuple[bool, Any]] = {}
+        self._attributes: dict[tuple[Any, ...], tuple[bool, Any, bool]] = {}
 
     def organization_codes(self) -> dict[int, str]:
         """Organization id -> code."""
@@ -900,7 +910,10 @@ class BoundMapping:
                     problem(j, src, name, _("unknown organization %(v)s") % {"v": _show(value)})
                 else:
                     out[j].organizations[name] = org
-        # attributes
+        # attributes: each distinct value converted and checked against its property's
+        # schema once; only the rows with a doubtful value (or a class whose schema is not
+        # per-property) go through the whole-document validation
+        doubtful: set[int] = set()
         for target, src in m.attributes:
             specs = {
                 code: props[target] for code, props in self.properties.items() if target in props
@@ -909,11 +922,11 @@ class BoundMapping:
                 code = out[j].class_code
                 if value is None or code not in specs:
                     continue
-                ok, result = self._convert(
-                    (code, target, type(value), value), convert, value, specs[code]
-                )
+                ok, result, fine = self._attribute(code, target, value, specs[code])
                 if ok:
                     out[j].attributes[target] = result
+                    if not fine:
+                        doubtful.add(j)
                 else:
                     problem(j, src, f"attributes.{target}", result)
         if m.attributes:
@@ -923,9 +936,37 @@ class BoundMapping:
                 if not v.attributes:
                     continue
                 assert v.class_code is not None
+                check = self.property_checks[v.class_code]
+                if (
+                    j not in doubtful
+                    and check is not None
+                    and check.required <= v.attributes.keys()
+                ):
+                    continue
                 for target, message in self.validate(v.class_code, v.attributes):
                     problem(j, sources.get(target.removeprefix("attributes.")), target, message)
         return out
+
+    def _attribute(
+        self, code: str, target: str, value: Any, spec: dict[str, Any]
+    ) -> tuple[bool, Any, bool]:
+        """(converted, value or message, the value satisfies its property's schema)."""
+        key: tuple[Any, ...] = (code, target, type(value), value)
+        try:
+            cached = self._attributes.get(key)
+        except TypeError:  # an unhashable value
+            cached, key = None, ()
+        if cached is not None:
+            return cached
+        try:
+            ok, result = True, convert(value, spec)
+        except ValueProblem as exc:
+            ok, result = False, str(exc)
+        check = self.property_checks[code]
+        entry = (ok, result, ok and check is not None and check.value_ok(target, result))
+        if key and len(self._attributes) < 100_000:
+            self._attributes[key] = entry
+        return entry
 
     def _convert(
         self, key: tuple[Any, ...], do: Callable[..., Any], *args: Any

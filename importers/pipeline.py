@@ -251,10 +251,33 @@ NEAR_ALL_LIMIT: Final = 50_000
 _SRID_HEX: Final = SRID.to_bytes(4, "little").hex().upper()
 
 
+# One 2D point as little-endian EWKB: byte order, type (Point | SRID flag), SRID, x, y.
+_POINT_EWKB: Final = np.dtype(
+    [("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
+)
+_POINT_HEX_CHARS: Final = 2 * _POINT_EWKB.itemsize
+
+
+def _point_ewkb_hex(xy: np.ndarray) -> list[str]:
+    records = np.empty(len(xy), dtype=_POINT_EWKB)
+    records["order"] = 1
+    records["type"] = 0x20000001
+    records["srid"] = SRID
+    records["x"] = xy[:, 0]
+    records["y"] = xy[:, 1]
+    text = records.tobytes().hex().upper()
+    size = _POINT_HEX_CHARS
+    return [text[k : k + size] for k in range(0, len(text), size)]
+
+
 def ewkb_hex(geoms: np.ndarray) -> list[str]:
     """Geometries as hex EWKB with SRID 4490 (what PostGIS reads into a typed column).
     The SRID flag and value are spliced into little-endian WKB: ``shapely.set_srid`` would
-    copy every geometry first, which costs more than the encoding itself."""
+    copy every geometry first, which costs more than the encoding itself. 2D points (most
+    big imports) are encoded straight from their coordinate array."""
+    points = len(geoms) and bool(np.all(shapely.get_type_id(geoms) == _POINT))
+    if points and not shapely.has_z(geoms).any():
+        return _point_ewkb_hex(shapely.get_coordinates(geoms))
     out = []
     for h in shapely.to_wkb(geoms, hex=True, byte_order=1):
         flags = h[8:10]  # the type's high byte: Z/M/SRID flags of extended WKB
@@ -519,11 +542,15 @@ class _PointCells:
         return _grid_pairs(self.keys, self.xy, xy, self.cells(xy), self.metres)
 
     def add(self, xy: np.ndarray, rows: np.ndarray) -> None:
-        keys = np.concatenate([self.keys, _cell_keys(self.cells(xy))])
+        """Remember more points: merged into the sorted arrays (after the points already
+        there with the same key), not sorted again with them."""
+        keys = _cell_keys(self.cells(xy))
         order = np.argsort(keys, kind="stable")
-        self.keys = keys[order]
-        self.xy = np.concatenate([self.xy, xy])[order]
-        self.rows = np.concatenate([self.rows, rows])[order]
+        keys = keys[order]
+        at = np.searchsorted(self.keys, keys, side="right")
+        self.keys = np.insert(self.keys, at, keys)
+        self.xy = np.insert(self.xy, at, xy[order], axis=0)
+        self.rows = np.insert(self.rows, at, rows[order])
 
 
 def _grid_pairs(
@@ -598,9 +625,14 @@ class FileDuplicates:
             before = left > right
             for a, b, d in zip(left[before], right[before], dist[before], strict=True):
                 within[int(a)].append((int(b), float(d)))
-        kept_mask = np.zeros(len(rows), dtype=bool)
+        # rows with no key and nothing within the tolerance are kept: only the others are
+        # looked at one by one, in order (a row repeats only a kept row)
+        kept_mask = np.ones(len(rows), dtype=bool)
         found: list[tuple[int, int, str, float]] = []
-        for j, key in enumerate(keys):
+        doubtful = {j for j, key in enumerate(keys) if key}.union(earlier, within)
+        for j in sorted(doubtful):
+            key = keys[j]
+            kept_mask[j] = False
             if key and (klass, key) in self.keys:
                 found.append((j, self.keys[(klass, key)], _("same source key"), 0.0))
                 continue
@@ -637,7 +669,7 @@ class _Row:
     community: str | None = None
     grid: str | None = None
     target: sql.Existing | None = None
-    problems: list[tuple[str, str, str]] = field(default_factory=list)  # field, target, msg
+    problems: tuple[tuple[str, str, str], ...] = ()  # field, target, message
 
 
 @contextlib.contextmanager
@@ -886,11 +918,12 @@ class ImportRun:
         n = len(batch)
         rows = batch.row_numbers
         position = {int(r): i for i, r in enumerate(rows)}
-        state = [_Row() for _ in range(n)]
+        unmapped = RowValues()  # replaced by the mapping's values; never changed
+        state = [_Row(unmapped) for _ in range(n)]
 
         def fail(i: int, field_name: str, message: str, target: str = "") -> None:
             state[i].outcome = ERROR
-            state[i].problems.append((field_name, target or field_name, message))
+            state[i].problems += ((field_name, target or field_name, message),)
 
         for row, (field_name, message) in batch.errors.items():
             if row in position:

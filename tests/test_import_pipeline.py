@@ -644,6 +644,27 @@ def test_geometry_conversion_is_vectorised_and_matches_coords() -> None:
         assert geom.coords[0] == pytest.approx(coords.gcj02_to_wgs84(x, y), abs=1e-9)
 
 
+def test_staged_ewkb_is_what_postgis_reads_back() -> None:
+    """The hex EWKB staged for COPY (points encoded from their coordinate array, other
+    types spliced from shapely's WKB) reads back in PostGIS as the same geometry, SRID 4490."""
+    points = np.array(
+        [shapely.Point(120.123456789012, 30.5), shapely.Point(-0.1, -89.9999999)], dtype=object
+    )
+    others = np.array(
+        [points[0], shapely.LineString([(120, 30), (120.1, 30.2)]), shapely.box(120, 30, 121, 31)],
+        dtype=object,
+    )
+    for geoms in (points, others):
+        with connection.cursor() as cursor:
+            for geom, hexed in zip(geoms, pipeline.ewkb_hex(geoms), strict=True):
+                cursor.execute(
+                    "SELECT ST_SRID(%s::geometry), ST_AsBinary(%s::geometry)", [hexed] * 2
+                )
+                srid, wkb = cursor.fetchone()
+                assert srid == 4490
+                assert shapely.from_wkb(bytes(wkb)).equals_exact(geom, 0)
+
+
 # --- mapping ---------------------------------------------------------------------------------
 
 
@@ -717,6 +738,32 @@ def test_mapping_files_are_checked_before_any_row() -> None:
             ),
             ["x"],
         )
+
+
+def test_each_row_gets_its_attribute_problems_when_values_repeat() -> None:
+    """Attribute values are converted and checked once per distinct value: a repeated bad
+    value is still reported on every row that holds it, and only there."""
+    bound = mp.BoundMapping(
+        mp.with_options(
+            mp.parse_mapping({"attributes": {"dbh_cm": "dbh", "species": "sp"}}),
+            class_code="0402",
+            organizations={o: "HZ-CGJ" for o in mp.ORGANIZATION_FIELDS},
+        ),
+        ["dbh", "sp"],
+    )
+    columns = {
+        "dbh": [30, 5000, "abc", 30, 5000, "12.5"],
+        "sp": ["香樟", "香樟", "香樟", "字" * 500, "银杏", "银杏"],
+    }
+    rows = bound.rows(columns, range(6))
+    problems = {j: [(t, m) for _f, t, m in r.errors] for j, r in enumerate(rows) if r.errors}
+    assert sorted(problems) == [1, 2, 3, 4]
+    assert [t for t, _m in problems[1]] == ["attributes.dbh_cm"] and "5000" in problems[1][0][1]
+    assert problems[4] == problems[1]
+    assert "not a number" in problems[2][0][1]
+    assert [t for t, _m in problems[3]] == ["attributes.species"]
+    assert rows[0].attributes == {"dbh_cm": 30, "species": "香樟"}
+    assert rows[5].attributes == {"dbh_cm": 12.5, "species": "银杏"}
 
 
 def test_polygon_class_with_repair_and_collections(tmp_path: Path) -> None:
