@@ -545,7 +545,7 @@ class RowValues:
     source_key: str = ""
     identifier: str = ""
     skip: str | None = None  # reason to skip the row (not an error)
-    errors: list[tuple[str, str, str]] = field(default_factory=list)  # (field, target, message)
+    errors: tuple[tuple[str, str, str], ...] = ()  # (field, target, message)
 
 
 def quick_check(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
@@ -804,7 +804,13 @@ class BoundMapping:
         Works column by column -- each source column read once, each distinct value
         converted once -- with the problems of a row in the order of its fields."""
         m = self.mapping
-        out = [RowValues() for _ in todo]
+        fixed = {
+            name: self._fixed_orgs[name] for name in ORGANIZATION_FIELDS if name in self._fixed_orgs
+        }
+        if len(fixed) == len(ORGANIZATION_FIELDS):  # one dict for all rows, only read
+            out = [RowValues(organizations=fixed) for _ in todo]
+        else:
+            out = [RowValues(organizations=dict(fixed)) for _ in todo]
         live = list(range(len(todo)))  # positions in ``out`` still being mapped
         index = list(todo)
 
@@ -812,7 +818,7 @@ class BoundMapping:
             return [index[j] for j in live]
 
         def problem(j: int, src: Source | None, target: str, message: str) -> None:
-            out[j].errors.append((src.field if src and src.field else target, target, message))
+            out[j].errors += ((src.field if src and src.field else target, target, message),)
 
         # class
         if m.class_code:
@@ -838,13 +844,13 @@ class BoundMapping:
                 elif m.unmapped == "skip":
                     out[j].skip = _("class value %(v)s is not mapped") % {"v": _show(key)}
                 else:
-                    out[j].errors.append(
+                    out[j].errors += (
                         (
                             m.class_field,
                             "class",
                             _("%(v)s is not in class_map (%(known)s)")
                             % {"v": _show(key), "known": ", ".join(self.class_of_value)},
-                        )
+                        ),
                     )
             live = kept
         if not live:
@@ -895,11 +901,8 @@ class BoundMapping:
                     problem(j, m.initial_date, "initial_date", result)
         # organizations
         for name in ORGANIZATION_FIELDS:
-            if name in self._fixed_orgs:
-                org_id = self._fixed_orgs[name]
-                for j in live:
-                    out[j].organizations[name] = org_id
-                continue
+            if name in fixed:
+                continue  # set above
             src = getattr(m, name)
             for j, value in zip(live, self._values(src, columns, at()), strict=True):
                 if value is None:

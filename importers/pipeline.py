@@ -690,6 +690,32 @@ def _gc_paused() -> Iterator[None]:
 _JSON = json.JSONEncoder(ensure_ascii=False)
 
 
+class AttributesJSON:
+    """Attribute objects as JSON text, each distinct ``"name": value`` member encoded once
+    (imports repeat the same species, sizes and dates). The text goes into a jsonb column,
+    which keeps members, not spacing or order."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self.members: dict[tuple[str, type, Any], str] = {}
+        self.limit = limit
+
+    def __call__(self, attributes: dict[str, Any]) -> str:
+        members = self.members
+        parts = []
+        for name, value in attributes.items():
+            key = (name, type(value), value)
+            try:
+                part = members[key]
+            except KeyError:
+                part = f"{_JSON.encode(name)}: {_JSON.encode(value)}"
+                if len(members) < self.limit:
+                    members[key] = part
+            except TypeError:  # an unhashable value (a list, an object)
+                part = f"{_JSON.encode(name)}: {_JSON.encode(value)}"
+            parts.append(part)
+        return "{" + ", ".join(parts) + "}"
+
+
 class _Failed:
     def __init__(self, error: BaseException) -> None:
         self.error = error
@@ -798,6 +824,7 @@ class ImportRun:
         self.copying: Future[None] | None = None
         self.rejected: RejectedWriter | None = None
         self.sample_rows: list[int] = []
+        self.attributes_json = AttributesJSON()
         self.extents: list[sql.Extent] = []
         if options.on_duplicate not in (UPDATE, SKIP):
             raise ImportRefused(_("on_duplicate must be update or skip."), field="on_duplicate")
@@ -1085,7 +1112,7 @@ class ImportRun:
             v.status,
             v.data_source,
             v.initial_date.isoformat() if v.initial_date else None,
-            _JSON.encode(v.attributes) if v.attributes else None,
+            self.attributes_json(v.attributes) if v.attributes else None,
             v.organizations["competent_department"],
             v.organizations["owner"],
             v.organizations["maintainer"],
@@ -1202,11 +1229,9 @@ class ImportRun:
             geoms = np.array([state[i].geometry for i in rest], dtype=object)
             classes = [state[i].values.class_code or "" for i in rest]
             if candidates:
-                assert self.metric is not None
-                cand_m = self.metric.project(
-                    np.asarray(shapely.from_wkb([c.wkb for c in candidates]), dtype=object)
-                )
-                rows_m = self.metric.project(geoms)
+                metric = self.metric
+                assert metric is not None
+                cand = np.asarray(shapely.from_wkb([c.wkb for c in candidates]), dtype=object)
                 by_class: dict[str, list[int]] = defaultdict(list)
                 for j, c in enumerate(candidates):
                     by_class[c.class_code].append(j)
@@ -1214,14 +1239,21 @@ class ImportRun:
                     local = [j for j, code in enumerate(classes) if code == klass]
                     if not local:
                         continue
-                    tree_geoms = cand_m[members]
-                    left, right, dist = _close_pairs(
-                        shapely.STRtree(tree_geoms),
-                        tree_geoms,
-                        rows_m[local],
-                        metres,
-                        self.bound.kinds[klass] == GeometryKind.POINT,
-                    )
+                    if self.bound.kinds[klass] == GeometryKind.POINT:
+                        # points: compared as coordinate arrays on a grid, no geometries
+                        near = _PointCells(metres)
+                        near.add(metric.project_xy(cand[members]), np.arange(len(members)))
+                        left, right, dist = near.pairs(metric.project_xy(geoms[local]))
+                        right = near.rows[right]
+                    else:
+                        tree_geoms = metric.project(cand[members])
+                        left, right, dist = _close_pairs(
+                            shapely.STRtree(tree_geoms),
+                            tree_geoms,
+                            metric.project(geoms[local]),
+                            metres,
+                            False,
+                        )
                     best: dict[int, tuple[float, int]] = {}
                     for a, b, d in zip(left, right, dist, strict=True):
                         row_index = rest[local[int(a)]]

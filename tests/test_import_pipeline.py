@@ -665,6 +665,26 @@ def test_staged_ewkb_is_what_postgis_reads_back() -> None:
                 assert shapely.from_wkb(bytes(wkb)).equals_exact(geom, 0)
 
 
+def test_attribute_json_members_are_encoded_once_and_read_back_the_same() -> None:
+    encode = pipeline.AttributesJSON(limit=3)
+    documents = [
+        {"species": "香樟", "dbh_cm": 50.8, "height_m": 15},
+        {"species": "香樟", "dbh_cm": 50.8, "height_m": 15.0},  # 15 and 15.0 stay apart
+        {"flag": True, "count": 1, "quote": 'a"b\\c\n', "list": [1, "二"], "none": None},
+        {"species": "银杏", "flag": 1},  # beyond the limit: encoded without remembering
+    ]
+    with connection.cursor() as cursor:
+        for document in documents * 2:
+            text = encode(document)
+            assert json.loads(text) == document
+            assert [type(v) for v in json.loads(text).values()] == [
+                type(v) for v in document.values()
+            ]
+            cursor.execute("SELECT %s::jsonb = %s::jsonb", [text, json.dumps(document)])
+            assert cursor.fetchone()[0]
+    assert len(encode.members) == 3
+
+
 # --- mapping ---------------------------------------------------------------------------------
 
 
@@ -728,7 +748,7 @@ def test_mapping_files_are_checked_before_any_row() -> None:
     assert row.class_code == "0301" and row.name == "公厕" and row.attributes == {"fee": "免费"}
     assert not row.errors
     row = bound.row({"名称": ["公厕", None], "费用": ["免费", "贵"]}, 1)
-    assert row.errors == [("费用", "attributes.fee", "'贵' is not one of 免费, 收费")]
+    assert row.errors == (("费用", "attributes.fee", "'贵' is not one of 免费, 收费"),)
     with pytest.raises(mp.MappingError, match="no class of this import has the attribute"):
         mp.BoundMapping(
             mp.with_options(
