@@ -290,13 +290,27 @@ def _csv_text(rows: Iterable[Sequence[Any]]) -> str:
 
 
 def _send_copy(raw: Any, statement: str, text: str) -> None:
-    """COPY ``text`` on a driver connection (any thread: the driver serializes its use)."""
+    """COPY CSV ``text`` on a driver connection (any thread: the driver serializes its use)."""
     with raw.cursor() as cursor:
         if hasattr(cursor, "copy_expert"):  # psycopg2
             cursor.copy_expert(statement, io.StringIO(text))
         else:  # psycopg 3 (Django prefers it when installed: procrastinate depends on it)
             with cursor.copy(statement) as copy:
                 copy.write(text)
+
+
+def _send_rows(raw: Any, name: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """COPY rows on a driver connection (any thread). With psycopg 3 the driver formats
+    them (text format, in its C implementation: several times faster than the csv
+    module); None is NULL and an empty string stays an empty string. With psycopg2, as
+    CSV (where an empty string becomes NULL too: the load's COALESCEs treat both alike)."""
+    with raw.cursor() as cursor:
+        if hasattr(cursor, "copy_expert"):  # psycopg2
+            cursor.copy_expert(_copy_statement(name, columns), io.StringIO(_csv_text(rows)))
+            return
+        with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def _driver_connection() -> Any:
@@ -308,19 +322,16 @@ def _copy(name: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> N
     _send_copy(_driver_connection(), _copy_statement(name, columns), _csv_text(rows))
 
 
-def stage_inserts(rows: Iterable[Sequence[Any]]) -> None:
+def stage_inserts(rows: Sequence[Sequence[Any]]) -> None:
     """Rows in ``INSERT_COLUMNS`` order (geometry as hex EWKB, attributes as JSON text)."""
-    _copy(_INSERTS, INSERT_COLUMNS, rows)
+    _send_rows(_driver_connection(), _INSERTS, INSERT_COLUMNS, rows)
 
 
-def stage_inserts_behind(rows: Iterable[Sequence[Any]], pool: Executor) -> Future[None]:
+def stage_inserts_behind(rows: Sequence[Sequence[Any]], pool: Executor) -> Future[None]:
     """``stage_inserts`` with the COPY sent from ``pool``'s thread: the server parses and
     stores the rows while the caller goes on with the next batch. The caller must wait for
-    the result before it uses the connection again."""
-    text = _csv_text(rows)
-    return pool.submit(
-        _send_copy, _driver_connection(), _copy_statement(_INSERTS, INSERT_COLUMNS), text
-    )
+    the result before it uses the connection again, and must not change ``rows``."""
+    return pool.submit(_send_rows, _driver_connection(), _INSERTS, INSERT_COLUMNS, rows)
 
 
 def stage_updates(rows: Iterable[Sequence[Any]]) -> None:

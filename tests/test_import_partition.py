@@ -345,15 +345,15 @@ def test_a_staging_copy_failing_in_its_thread_fails_the_import_and_changes_nothi
     """Each batch's COPY runs in a thread while the next batch is checked; its failure is
     the import's, reported as such, and nothing is left behind."""
     sent: list[int] = []
-    real = sql._send_copy
+    real = sql._send_rows
 
-    def fail_the_second(raw: Any, statement: str, text: str) -> None:
-        sent.append(text.count("\n"))
+    def fail_the_second(raw: Any, name: str, columns: Any, rows: Any) -> None:
+        sent.append(len(rows))
         if len(sent) == 2:
             raise psycopg.errors.InvalidTextRepresentation("bad staged value")
-        real(raw, statement, text)
+        real(raw, name, columns, rows)
 
-    monkeypatch.setattr(sql, "_send_copy", fail_the_second)
+    monkeypatch.setattr(sql, "_send_rows", fail_the_second)
     before, partitions = db_state(), _partitions()
     code, job, out = run(
         _trees(tmp_path, 30), "--user", "city_admin", "--class", "0402", "--batch-rows", "10",
