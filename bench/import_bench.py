@@ -520,9 +520,15 @@ def run_floor(dbname: str, base: str, tag: str) -> dict[str, Any]:
                 )
             mark("copy")
             cursor.execute(
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attname = 'identifier'",
+                [REGISTRY],
+            )
+            key_type = cursor.fetchone()[0]  # varchar(16) up to 0011, bigint from 0012
+            cursor.execute(
                 pgsql.SQL(
-                    "INSERT INTO {} (identifier, component_id) SELECT identifier, id FROM {}"
-                ).format(pgsql.Identifier(REGISTRY), ident)
+                    "INSERT INTO {} (identifier, component_id) SELECT identifier::{}, id FROM {}"
+                ).format(pgsql.Identifier(REGISTRY), pgsql.SQL(key_type), ident)
             )
             cursor.execute(pgsql.SQL("ANALYZE {}").format(ident))
             mark("registry")

@@ -313,13 +313,14 @@ class ComponentIdentifier(models.Model):
     import attaches its rows as a partition of their own: component_catalog migration
     0009, ``importers.sql``), and PostgreSQL keeps unique indexes per partition; this
     table's primary key makes identifiers unique across all partitions. Kept by a trigger
-    on the components table, and by the import for the partition it attaches."""
+    on the components table, and by the import for the partition it attaches. Keyed by
+    the identifier's number (16 digits: as unique, and compared faster than text)."""
 
-    identifier = models.CharField(max_length=16, primary_key=True)
+    identifier = models.BigIntegerField(primary_key=True)  # the 16 digits as a number
     component_id = models.BigIntegerField()
 
     def __str__(self) -> str:
-        return self.identifier
+        return f"{self.identifier:016d}"
 
 
 class ChangesetSource(models.TextChoices):

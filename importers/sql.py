@@ -493,7 +493,7 @@ def _insert_as_partition(
         inserted = cursor.rowcount
         cursor.execute(
             f"INSERT INTO {_REGISTRY} (identifier, component_id) "  # noqa: S608
-            f"SELECT identifier, id FROM {table}"
+            f"SELECT identifier::bigint, id FROM {table}"
         )
         clock.mark("load_insert")
         # One creation record for the whole load instead of a history row per component:
