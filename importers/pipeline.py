@@ -944,7 +944,6 @@ class ImportRun:
         t0 = time.perf_counter()
         n = len(batch)
         rows = batch.row_numbers
-        position = {int(r): i for i, r in enumerate(rows)}
         unmapped = RowValues()  # replaced by the mapping's values; never changed
         state = [_Row(unmapped) for _ in range(n)]
 
@@ -952,9 +951,11 @@ class ImportRun:
             state[i].outcome = ERROR
             state[i].problems += ((field_name, target or field_name, message),)
 
-        for row, (field_name, message) in batch.errors.items():
-            if row in position:
-                fail(position[row], field_name or "row", message)
+        if batch.errors:  # rows the reader could not read
+            position = {int(r): i for i, r in enumerate(rows)}
+            for row, (field_name, message) in batch.errors.items():
+                if row in position:
+                    fail(position[row], field_name or "row", message)
         # 1. mapping
         bound = self.bound
         todo = [i for i in range(n) if not state[i].outcome]
@@ -968,9 +969,7 @@ class ImportRun:
                 fail(i, field_name, message, target)
         # 2. geometry
         kinds = [
-            bound.kinds[s.values.class_code]
-            if not s.outcome and s.values and s.values.class_code
-            else ""
+            bound.kinds[s.values.class_code] if not s.outcome and s.values.class_code else ""
             for s in state
         ]
         checked = check_geometries(
@@ -1047,11 +1046,12 @@ class ImportRun:
         # 5. outcomes, report, staging
         inserts: list[tuple[Any, ...]] = []
         updates: list[tuple[Any, ...]] = []
+        outcomes: Counter[tuple[str | None, str]] = Counter()
         for i in range(n):
             s = state[i]
-            klass = s.values.class_code if s.values else None
+            klass = s.values.class_code
             if s.outcome == ERROR:
-                self.report.count(klass, ERROR)
+                outcomes[klass, ERROR] += 1
                 for field_name, target, message in s.problems:
                     self.report.error(int(rows[i]), field_name, message, target)
                 assert self.rejected is not None
@@ -1064,10 +1064,10 @@ class ImportRun:
                 )
                 continue
             if s.outcome == SKIP:
-                self.report.count(klass, SKIP)
+                outcomes[klass, SKIP] += 1
                 continue
             s.outcome = UPDATE if s.target is not None else INSERT
-            self.report.count(klass, s.outcome)
+            outcomes[klass, s.outcome] += 1
             if len(self.report.sample) < 10:
                 self._sample(int(rows[i]), s)
             if commit:
@@ -1079,6 +1079,8 @@ class ImportRun:
                     self.ranks[county, klass] += 1
                     ordinal = self.staged[INSERT] + len(inserts)
                     inserts.append((*record, county, ordinal, self.ranks[county, klass]))
+        for (klass, outcome), count in outcomes.items():
+            self.report.count(klass, outcome, count)
         if updates:
             sql.stage_updates(updates)
         if inserts:
