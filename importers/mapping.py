@@ -40,10 +40,12 @@ import datetime as dt
 import json
 import math
 import re
+from collections import defaultdict
 from collections.abc import Callable, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -410,6 +412,17 @@ class ValueProblem(ValueError):
     """A value that cannot be converted; the message is shown to the user."""
 
 
+# Distinct cells remembered per column and batch (beyond, computed each time).
+_DISTINCT_LIMIT: Final = 100_000
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+_MISSING: Final = object()
+
+
 def blank(value: Any) -> bool:
     return (
         value is None
@@ -753,6 +766,9 @@ class BoundMapping:
             return self._by_name[key]
         return None
 
+    def _organization_of(self, by: str, value: Any) -> int | None:
+        return None if value is None else self._organization(value, by)
+
     def _choice(self, value: Any, name: str) -> str:
         words = STATUS_WORDS if name == "status" else DATA_SOURCE_WORDS
         choices = ComponentStatus.values if name == "status" else DataSource.values
@@ -778,25 +794,47 @@ class BoundMapping:
         """Map row ``i`` of a batch's columns."""
         return self.rows(columns, [i])[0]
 
-    def _values(self, src: Source, columns: dict[str, list[Any]], at: list[int]) -> list[Any]:
-        """The value of ``src`` in each row of ``at``: a fixed value, or the cell (None when
-        blank) through the source's value map and default."""
+    def _per_value(
+        self,
+        src: Source,
+        columns: dict[str, list[Any]],
+        rows: list[int],
+        compute: Callable[[Any], Any],
+    ) -> list[Any]:
+        """``compute`` of the value of ``src`` in each of ``rows`` (indexes into the
+        columns): a fixed value as it is; a cell made None when blank, then through the
+        source's value map and default. Each distinct cell is computed once."""
         if src.fixed:
-            return [src.value] * len(at)
+            return [compute(src.value)] * len(rows)
         column = columns[src.field]  # type: ignore[index]
-        cells = [column[i] for i in at]
-        # (``blank`` spelt out: this runs once per cell of a million-row file)
-        plain = [
-            None
-            if v is None
-            or (isinstance(v, str) and not v.strip())
-            or (isinstance(v, float) and v != v)
-            else v
-            for v in cells
-        ]
-        if not src.map and src.default is None:
-            return plain
-        return [src.mapped(v) for v in plain]
+        texts: dict[str, Any] = {}  # most cells are text: keyed by the text itself
+        others: dict[tuple[type, Any], Any] = {}  # 1, 1.0 and True apart
+        out: list[Any] = []
+        append = out.append
+        mapped = src.mapped
+        remember = True
+        for i in rows:
+            raw = column[i]
+            if type(raw) is str:
+                result = texts.get(raw, _MISSING)
+                if result is _MISSING:
+                    result = compute(mapped(raw if raw.strip() else None))
+                    if remember:
+                        texts[raw] = result
+                        remember = len(texts) < _DISTINCT_LIMIT
+                append(result)
+                continue
+            try:
+                key = (type(raw), raw)
+                result = others.get(key, _MISSING)
+            except TypeError:  # an unhashable cell (a list from a JSON property)
+                key, result = None, _MISSING
+            if result is _MISSING:
+                result = compute(mapped(None if blank(raw) else raw))
+                if key is not None and len(others) < _DISTINCT_LIMIT:
+                    others[key] = result
+            append(result)
+        return out
 
     def rows(self, columns: dict[str, list[Any]], todo: Sequence[int]) -> list[RowValues]:
         """Map the rows ``todo`` of a batch's columns (one RowValues per row, in order).
@@ -804,156 +842,201 @@ class BoundMapping:
         Works column by column -- each source column read once, each distinct value
         converted once -- with the problems of a row in the order of its fields."""
         m = self.mapping
+        index = list(todo)
+        k = len(index)
+        problems: dict[int, list[tuple[str, str, str]]] = defaultdict(list)  # position ->
+        skips: dict[int, str] = {}
+
+        def problem(j: int, src: Source | None, target: str, message: str) -> None:
+            problems[j].append((src.field if src and src.field else target, target, message))
+
+        # class
+        classes: list[str | None]
+        if m.class_code:
+            classes = [m.class_code] * k
+            live = list(range(k))  # positions still being mapped
+        else:
+            assert m.class_field is not None
+            keys = self._per_value(
+                Source(field=m.class_field),
+                columns,
+                index,
+                lambda v: "" if v is None else _text_key(v),
+            )
+            classes = [self.class_of_value.get(key) for key in keys]
+            live = [j for j in range(k) if classes[j] is not None]
+            if len(live) < k:
+                known = ", ".join(self.class_of_value)
+                for j in range(k):
+                    if classes[j] is not None:
+                        continue
+                    if m.unmapped == "skip":
+                        skips[j] = _("class value %(v)s is not mapped") % {"v": _show(keys[j])}
+                    else:
+                        problems[j].append(
+                            (
+                                m.class_field,
+                                "class",
+                                _("%(v)s is not in class_map (%(known)s)")
+                                % {"v": _show(keys[j]), "known": known},
+                            )
+                        )
+        rows = [index[j] for j in live]
+        every = len(live) == k
+        # texts
+        texts: dict[str, list[str]] = {}
+        for name in ("name", "address", "source_key", "identifier"):
+            src = getattr(m, name)
+            texts[name] = values = [""] * k
+            if src is None or not live:
+                continue
+            results = self._per_value(src, columns, rows, self._text_check(name))
+            if every and not any(type(r) is ValueProblem for r in results):
+                texts[name] = results
+                continue
+            for j, result in zip(live, results, strict=True):
+                if type(result) is ValueProblem:
+                    problem(j, src, name, str(result))
+                else:
+                    values[j] = result
+        # choices and the date: None when not given
+        given: dict[str, list[Any]] = {}
+        for name in ("status", "data_source", "initial_date"):
+            src = getattr(m, name)
+            given[name] = chosen = [None] * k
+            if src is None or not live:
+                continue
+            if name == "initial_date":
+                fmt = src.format
+                compute = partial(self._checked, ("date", fmt), to_date, fmt)
+            else:
+                compute = partial(self._checked, (name,), self._choice, name)
+            for j, result in zip(live, self._per_value(src, columns, rows, compute), strict=True):
+                if type(result) is ValueProblem:
+                    problem(j, src, name, str(result))
+                else:
+                    chosen[j] = result
+        # organizations
         fixed = {
             name: self._fixed_orgs[name] for name in ORGANIZATION_FIELDS if name in self._fixed_orgs
         }
+        organizations: list[dict[str, int]]
         if len(fixed) == len(ORGANIZATION_FIELDS):  # one dict for all rows, only read
-            out = [RowValues(organizations=fixed) for _ in todo]
+            organizations = [fixed] * k
         else:
-            out = [RowValues(organizations=dict(fixed)) for _ in todo]
-        live = list(range(len(todo)))  # positions in ``out`` still being mapped
-        index = list(todo)
-
-        def at() -> list[int]:
-            return [index[j] for j in live]
-
-        def problem(j: int, src: Source | None, target: str, message: str) -> None:
-            out[j].errors += ((src.field if src and src.field else target, target, message),)
-
-        # class
-        if m.class_code:
-            for v in out:
-                v.class_code = m.class_code
-        else:
-            assert m.class_field is not None
-            column = columns[m.class_field]
-            kept = []
-            keys: dict[tuple[type, Any], str] = {}  # a class column repeats a few values
-            for j in live:
-                raw = column[index[j]]
-                try:
-                    key = keys[(type(raw), raw)]
-                except KeyError:
-                    key = keys[(type(raw), raw)] = "" if blank(raw) else _text_key(raw)
-                except TypeError:  # unhashable
-                    key = "" if blank(raw) else _text_key(raw)
-                code = self.class_of_value.get(key)
-                if code is not None:
-                    out[j].class_code = code
-                    kept.append(j)
-                elif m.unmapped == "skip":
-                    out[j].skip = _("class value %(v)s is not mapped") % {"v": _show(key)}
-                else:
-                    out[j].errors += (
-                        (
-                            m.class_field,
-                            "class",
-                            _("%(v)s is not in class_map (%(known)s)")
-                            % {"v": _show(key), "known": ", ".join(self.class_of_value)},
-                        ),
-                    )
-            live = kept
-        if not live:
-            return out
-        # texts
-        for name in ("name", "address", "source_key", "identifier"):
-            src = getattr(m, name)
-            if src is None:
-                continue
-            limit = TEXT_LIMITS[name]
-            for j, value in zip(live, self._values(src, columns, at()), strict=True):
-                if value is None:
+            organizations = [dict(fixed) for _ in range(k)]
+            for name in ORGANIZATION_FIELDS:
+                if name in fixed or not live:
                     continue
-                text = value.strip() if type(value) is str else to_string(value)
-                if len(text) > limit:
-                    problem(
-                        j,
-                        src,
-                        name,
-                        _("longer than %(n)d characters (%(len)d)")
-                        % {"n": limit, "len": len(text)},
-                    )
-                    continue
-                setattr(out[j], name, text)
-        # choices
-        for name in ("status", "data_source"):
-            src = getattr(m, name)
-            if src is None:
-                continue
-            for j, value in zip(live, self._values(src, columns, at()), strict=True):
-                if value is None:
-                    continue
-                ok, result = self._convert((name, type(value), value), self._choice, value, name)
-                if ok:
-                    setattr(out[j], name, result)
-                else:
-                    problem(j, src, name, result)
-        # date
-        if m.initial_date is not None:
-            fmt = m.initial_date.format
-            for j, value in zip(live, self._values(m.initial_date, columns, at()), strict=True):
-                if value is None:
-                    continue
-                ok, result = self._convert(("date", fmt, value), to_date, value, fmt)
-                if ok:
-                    out[j].initial_date = result
-                else:
-                    problem(j, m.initial_date, "initial_date", result)
-        # organizations
-        for name in ORGANIZATION_FIELDS:
-            if name in fixed:
-                continue  # set above
-            src = getattr(m, name)
-            for j, value in zip(live, self._values(src, columns, at()), strict=True):
-                if value is None:
-                    problem(j, src, name, _("empty, and no default organization given"))
-                    continue
-                org = self._organization(value, src.by)
-                if org is None:
-                    problem(j, src, name, _("unknown organization %(v)s") % {"v": _show(value)})
-                else:
-                    out[j].organizations[name] = org
+                src = getattr(m, name)
+                found = self._per_value(src, columns, rows, partial(self._organization_of, src.by))
+                cells = self._per_value(src, columns, rows, _same) if None in found else found
+                for j, org, cell in zip(live, found, cells, strict=True):
+                    if org is not None:
+                        organizations[j][name] = org
+                    elif cell is None:
+                        problem(j, src, name, _("empty, and no default organization given"))
+                    else:
+                        problem(j, src, name, _("unknown organization %(v)s") % {"v": _show(cell)})
         # attributes: each distinct value converted and checked against its property's
         # schema once; only the rows with a doubtful value (or a class whose schema is not
         # per-property) go through the whole-document validation
+        attributes: list[dict[str, Any]] = [{} for _ in range(k)]
         doubtful: set[int] = set()
+        by_class: dict[str, list[int]] = defaultdict(list)
+        if m.attributes:
+            for j in live:
+                by_class[classes[j]].append(j)  # type: ignore[index]
         for target, src in m.attributes:
-            specs = {
-                code: props[target] for code, props in self.properties.items() if target in props
-            }
-            for j, value in zip(live, self._values(src, columns, at()), strict=True):
-                code = out[j].class_code
-                if value is None or code not in specs:
-                    continue
-                ok, result, fine = self._attribute(code, target, value, specs[code])
-                if ok:
-                    out[j].attributes[target] = result
-                    if not fine:
-                        doubtful.add(j)
-                else:
-                    problem(j, src, f"attributes.{target}", result)
+            for code, members in by_class.items():
+                spec = self.properties[code].get(target)
+                if spec is None:
+                    continue  # not an attribute of this class
+                results = self._per_value(
+                    src,
+                    columns,
+                    [index[j] for j in members],
+                    partial(self._attribute, code, target, spec),
+                )
+                for j, result in zip(members, results, strict=True):
+                    if result is None:
+                        continue
+                    ok, value, fine = result
+                    if ok:
+                        attributes[j][target] = value
+                        if not fine:
+                            doubtful.add(j)
+                    else:
+                        problem(j, src, f"attributes.{target}", value)
         if m.attributes:
             sources = dict(m.attributes)
             for j in live:
-                v = out[j]
-                if not v.attributes:
+                document = attributes[j]
+                if not document:
                     continue
-                assert v.class_code is not None
-                check = self.property_checks[v.class_code]
-                if (
-                    j not in doubtful
-                    and check is not None
-                    and check.required <= v.attributes.keys()
-                ):
+                klass = classes[j]
+                assert klass is not None
+                check = self.property_checks[klass]
+                if j not in doubtful and check is not None and check.required <= document.keys():
                     continue
-                for target, message in self.validate(v.class_code, v.attributes):
+                for target, message in self.validate(klass, document):
                     problem(j, sources.get(target.removeprefix("attributes.")), target, message)
-        return out
+        name_, address, source_key, identifier = (
+            texts["name"], texts["address"], texts["source_key"], texts["identifier"]
+        )  # fmt: skip
+        status, data_source, initial_date = (
+            given["status"], given["data_source"], given["initial_date"]
+        )  # fmt: skip
+        return [
+            RowValues(
+                classes[j],
+                name_[j],
+                address[j],
+                status[j],
+                data_source[j],
+                initial_date[j],
+                organizations[j],
+                attributes[j],
+                source_key[j],
+                identifier[j],
+                skips.get(j),
+                tuple(problems[j]) if j in problems else (),
+            )
+            for j in range(k)
+        ]
+
+    def _text_check(self, name: str) -> Callable[[Any], Any]:
+        """A value -> its text for the field ``name`` ("" when not given), or a
+        ``ValueProblem`` when longer than the field allows."""
+        limit = TEXT_LIMITS[name]
+
+        def check(value: Any) -> Any:
+            if value is None:
+                return ""
+            text = value.strip() if type(value) is str else to_string(value)
+            if len(text) > limit:
+                return ValueProblem(
+                    _("longer than %(n)d characters (%(len)d)") % {"n": limit, "len": len(text)}
+                )
+            return text
+
+        return check
+
+    def _checked(self, key: tuple[Any, ...], do: Callable[..., Any], arg: Any, value: Any) -> Any:
+        """``do(value, arg)``, or the ``ValueProblem`` it raised; None for None (cached by
+        ``_convert`` under ``key`` + the value)."""
+        if value is None:
+            return None
+        ok, result = self._convert((*key, type(value), value), do, value, arg)
+        return result if ok else ValueProblem(result)
 
     def _attribute(
-        self, code: str, target: str, value: Any, spec: dict[str, Any]
-    ) -> tuple[bool, Any, bool]:
-        """(converted, value or message, the value satisfies its property's schema)."""
+        self, code: str, target: str, spec: dict[str, Any], value: Any
+    ) -> tuple[bool, Any, bool] | None:
+        """(converted, value or message, the value satisfies its property's schema); None
+        for None (not given)."""
+        if value is None:
+            return None
         key: tuple[Any, ...] = (code, target, type(value), value)
         try:
             cached = self._attributes.get(key)

@@ -809,6 +809,90 @@ def test_each_row_gets_its_attribute_problems_when_values_repeat() -> None:
     assert rows[5].attributes == {"dbh_cm": 12.5, "species": "银杏"}
 
 
+def test_every_field_maps_column_by_column_with_problems_in_field_order() -> None:
+    """One batch through every kind of source: class by value (an unmapped value is an
+    error, or a skip), texts with a length limit, a value map with a default, choices, a
+    date with its format, organizations by field, numbers; each row's problems in the
+    order of its fields, and values that repeat are converted once but reported on every
+    row that holds them."""
+    mapping = mp.parse_mapping(
+        {
+            "class_field": "kind",
+            "class_map": {"tree": "0402", "1": "0401"},
+            "name": "n",
+            "address": {"field": "addr", "map": {"-": "无"}, "default": "未知"},
+            "status": "st",
+            "initial_date": {"field": "d", "format": "%d/%m/%Y"},
+            "owner": {"field": "org", "by": "code"},
+            "maintainer": {"field": "org", "by": "code"},
+            "competent_department": {"value": "HZ-CGJ"},
+            "attributes": {"dbh_cm": "dbh"},
+        }
+    )
+    bound = mp.BoundMapping(mapping, ["kind", "n", "addr", "st", "d", "org", "dbh"])
+    columns: dict[str, list[Any]] = {
+        "kind": ["tree", 1.0, "bush", "tree", "tree", " tree ", None],
+        "n": ["a", "b", "c", "名" * 201, "  e  ", "f", "g"],
+        "addr": ["-", None, "x", "  ", "路1号", "-", "y"],
+        "st": ["完好", "good", None, "broken?", "破损", "完好", None],
+        "d": ["01/04/2019", None, None, "2019-04-01", "31/12/2020", "01/04/2019", None],
+        "org": ["HZ-CGJ", "HZ-CGJ", "HZ-CGJ", "NOPE", None, "HZ-CGJ", "HZ-CGJ"],
+        "dbh": [30, "12.5", None, 5000, "abc", 5000, 1],
+    }
+    rows = bound.rows(columns, range(7))
+    org = Organization.objects.get(code="HZ-CGJ").pk
+    assert [r.class_code for r in rows] == ["0402", "0401", None, "0402", "0402", "0402", None]
+    assert [t for _f, t, _m in rows[2].errors] == ["class"] and "'bush'" in rows[2].errors[0][2]
+    assert rows[6].errors[0][1] == "class"  # blank class value: not mapped either
+    first = rows[0]
+    assert (first.name, first.address, first.status) == ("a", "无", "good")
+    assert first.initial_date == dt.date(2019, 4, 1) and first.attributes == {"dbh_cm": 30}
+    assert first.organizations == {"owner": org, "maintainer": org, "competent_department": org}
+    assert not first.errors and not rows[1].errors
+    assert (rows[1].address, rows[1].status, rows[1].attributes) == (
+        "未知",
+        "good",
+        {"dbh_cm": 12.5},
+    )
+    assert [t for _f, t, _m in rows[3].errors] == [
+        "name",
+        "status",
+        "initial_date",
+        "owner",
+        "maintainer",
+        "attributes.dbh_cm",
+    ]
+    assert rows[3].name == "" and rows[3].address == "未知"
+    assert "unknown organization 'NOPE'" in rows[3].errors[3][2]
+    assert [(f, t) for f, t, _m in rows[4].errors] == [
+        ("org", "owner"),
+        ("org", "maintainer"),
+        ("dbh", "attributes.dbh_cm"),
+    ]
+    assert "empty" in rows[4].errors[0][2]
+    assert (rows[4].name, rows[4].status, rows[4].initial_date) == (
+        "e",
+        "damaged",
+        dt.date(2020, 12, 31),
+    )
+    assert [t for _f, t, _m in rows[5].errors] == ["attributes.dbh_cm"]
+    assert rows[5].errors[0][2] == rows[3].errors[5][2]
+    skipping = mp.BoundMapping(
+        mp.parse_mapping(
+            {
+                "class_field": "kind",
+                "class_map": {"tree": "0402"},
+                "unmapped": "skip",
+                **{o: {"value": "HZ-CGJ"} for o in mp.ORGANIZATION_FIELDS},
+            }
+        ),
+        ["kind"],
+    )
+    skipped = skipping.rows({"kind": ["tree", "bush"]}, [0, 1])
+    assert skipped[0].skip is None and skipped[1].skip == "class value 'bush' is not mapped"
+    assert not skipped[1].errors
+
+
 def test_polygon_class_with_repair_and_collections(tmp_path: Path) -> None:
     x, y = points_inside("330106001001", 1)[0]
     d = 0.0005
