@@ -811,7 +811,7 @@ class BoundMapping:
         others: dict[tuple[type, Any], Any] = {}  # 1, 1.0 and True apart
         out: list[Any] = []
         append = out.append
-        mapped = src.mapped
+        mapped = src.mapped if src.map or src.default is not None else _same
         remember = True
         for i in rows:
             raw = column[i]
@@ -981,29 +981,29 @@ class BoundMapping:
                     continue
                 for target, message in self.validate(klass, document):
                     problem(j, sources.get(target.removeprefix("attributes.")), target, message)
-        name_, address, source_key, identifier = (
-            texts["name"], texts["address"], texts["source_key"], texts["identifier"]
-        )  # fmt: skip
-        status, data_source, initial_date = (
-            given["status"], given["data_source"], given["initial_date"]
-        )  # fmt: skip
-        return [
-            RowValues(
-                classes[j],
-                name_[j],
-                address[j],
-                status[j],
-                data_source[j],
-                initial_date[j],
-                organizations[j],
-                attributes[j],
-                source_key[j],
-                identifier[j],
-                skips.get(j),
-                tuple(problems[j]) if j in problems else (),
+        skip: list[str | None] = [None] * k
+        for j, reason in skips.items():
+            skip[j] = reason
+        errors: list[tuple[tuple[str, str, str], ...]] = [()] * k
+        for j, listed in problems.items():
+            errors[j] = tuple(listed)
+        return list(
+            map(
+                RowValues,
+                classes,
+                texts["name"],
+                texts["address"],
+                given["status"],
+                given["data_source"],
+                given["initial_date"],
+                organizations,
+                attributes,
+                texts["source_key"],
+                texts["identifier"],
+                skip,
+                errors,
             )
-            for j in range(k)
-        ]
+        )
 
     def _text_check(self, name: str) -> Callable[[Any], Any]:
         """A value -> its text for the field ``name`` ("" when not given), or a

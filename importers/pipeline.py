@@ -375,7 +375,8 @@ def check_geometries(
     n = len(raw)
     result = GeometryCheck(np.full(n, None, dtype=object))
     errors = result.errors
-    todo = np.array([bool(k) for k in kinds], dtype=bool)
+    kind_array = np.asarray(kinds, dtype=object)
+    todo = kind_array != ""
     missing = np.asarray(shapely.is_missing(raw), dtype=bool)
     for i in np.flatnonzero(todo & missing):
         errors[int(i)] = _("the row has no geometry.")
@@ -446,11 +447,13 @@ def check_geometries(
             ) % {"reason": reason}
     idx, converted = idx[valid], converted[valid]
     type_ids = np.asarray(shapely.get_type_id(converted))
-    for j, (i, geom) in enumerate(zip(idx, converted, strict=True)):
-        kind = kinds[int(i)]
-        if int(type_ids[j]) in _KIND_TYPES[GeometryKind(kind)]:
-            result.geometries[i] = geom
-            continue
+    row_kinds = kind_array[idx]
+    fits = np.zeros(len(idx), dtype=bool)
+    for kind, types in _KIND_TYPES.items():
+        fits |= (row_kinds == kind) & np.isin(type_ids, list(types))
+    result.geometries[idx[fits]] = converted[fits]
+    for j in np.flatnonzero(~fits):  # promoted to the class's type, or refused
+        i, geom, kind = idx[j], converted[j], str(row_kinds[j])
         promoted = _promote(geom, kind)
         if isinstance(promoted, str):
             errors[int(i)] = promoted
@@ -989,14 +992,16 @@ class ImportRun:
         candidates: list[sql.Existing] = []
         if ok:
             geoms = np.array([state[i].geometry for i in ok], dtype=object)
-            ewkb = ewkb_hex(geoms)
+            ewkb: list[str] | None = None  # staged, or sent to find nearby components
+            if commit:
+                ewkb = ewkb_hex(geoms)
+                for i, hexed in zip(ok, ewkb, strict=True):
+                    state[i].ewkb = hexed
             if bool(np.all(shapely.get_type_id(geoms) == _POINT)):
                 points = geoms
             else:
                 points = shapely.point_on_surface(geoms)
             classes = [state[i].values.class_code or "" for i in ok]
-            for i, hexed in zip(ok, ewkb, strict=True):
-                state[i].ewkb = hexed
             if self.locator is None:
                 self.locator = Locator()
             communities, cells = self.locator.locate(points)
@@ -1025,6 +1030,8 @@ class ImportRun:
                     with transaction.atomic():
                         sql.batch_settings()
                         # (created inside this transaction: an error rolls it back with it)
+                        if ewkb is None:
+                            ewkb = ewkb_hex(geoms)
                         sql.begin_batch(list(zip(ok, classes, ewkb, strict=True)))
                         pending = [i for i in ok if not state[i].outcome]
                         candidates = sql.near_batch(pending, dx, dy)
