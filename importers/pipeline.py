@@ -548,7 +548,7 @@ class _PointCells:
         """Remember more points: merged into the sorted arrays (after the points already
         there with the same key), not sorted again with them."""
         keys = _cell_keys(self.cells(xy))
-        order = np.argsort(keys, kind="stable")
+        order = np.argsort(keys)
         keys = keys[order]
         at = np.searchsorted(self.keys, keys, side="right")
         self.keys = np.insert(self.keys, at, keys)
@@ -563,7 +563,7 @@ def _grid_pairs(
     ``metres``; ``cells``: the query points' grid cells."""
     lefts, rights = [], []
     # the queries in key order: the look-ups then walk ``keys`` forwards
-    order = np.argsort(_cell_keys(cells), kind="stable")
+    order = np.argsort(_cell_keys(cells))
     cells = cells[order]
     for ox in (-1, 0, 1):
         # cells (x + ox, y - 1 .. y + 1) have consecutive keys: one range per column
@@ -632,7 +632,8 @@ class FileDuplicates:
         # looked at one by one, in order (a row repeats only a kept row)
         kept_mask = np.ones(len(rows), dtype=bool)
         found: list[tuple[int, int, str, float]] = []
-        doubtful = {j for j, key in enumerate(keys) if key}.union(earlier, within)
+        doubtful = {j for j, key in enumerate(keys) if key} if any(keys) else set()
+        doubtful.update(earlier, within)
         for j in sorted(doubtful):
             key = keys[j]
             kept_mask[j] = False
