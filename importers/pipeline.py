@@ -80,7 +80,7 @@ from importers.readers import (
     crs_hint,
     open_reader,
 )
-from importers.report import RejectedWriter, Report
+from importers.report import SAMPLE_SIZE, RejectedWriter, Report
 from tiles import cache as tile_cache
 
 # Degrees added around each city's areas before a coordinate counts as implausible
@@ -662,18 +662,36 @@ class FileDuplicates:
 # --- the run ---------------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Row:
-    """Working state of one row of a batch."""
+# Outcome of a row while its batch is worked on (then counted as insert or update).
+_LIVE: Final = 0
+_ERRORED: Final = 1
+_SKIPPED: Final = 2
 
-    values: RowValues = field(default_factory=RowValues)
-    outcome: str = ""
-    geometry: Any = None
-    ewkb: str = ""  # the geometry as hex EWKB (SRID 4490), as staged
-    community: str | None = None
-    grid: str | None = None
-    target: sql.Existing | None = None
-    problems: tuple[tuple[str, str, str], ...] = ()  # field, target, message
+
+class _State:
+    """Working state of one batch, column by column: position ``i`` is row ``i`` of the
+    batch. Problems and matched components are kept only for the rows that have them."""
+
+    def __init__(self, n: int) -> None:
+        unmapped = RowValues()  # until the mapping's values come; never changed
+        self.values: list[RowValues] = [unmapped] * n
+        self.outcome = np.zeros(n, dtype=np.int8)
+        self.problems: dict[int, list[tuple[str, str, str]]] = {}  # field, target, message
+        self.geometry = np.full(n, None, dtype=object)  # converted and promoted
+        self.ewkb = np.full(n, None, dtype=object)  # hex EWKB (SRID 4490), as staged
+        self.community = np.full(n, None, dtype=object)
+        self.grid = np.full(n, None, dtype=object)
+        self.target: dict[int, sql.Existing] = {}  # the existing component a row updates
+
+    def fail(self, i: int, field_name: str, message: str, target: str = "") -> None:
+        self.outcome[i] = _ERRORED
+        self.problems.setdefault(i, []).append((field_name, target or field_name, message))
+
+    def live(self, among: np.ndarray | None = None) -> np.ndarray:
+        """The positions still live, ascending (of ``among`` when given)."""
+        if among is None:
+            return np.flatnonzero(self.outcome == _LIVE)
+        return among[self.outcome[among] == _LIVE]
 
 
 @contextlib.contextmanager
@@ -948,13 +966,8 @@ class ImportRun:
         t0 = time.perf_counter()
         n = len(batch)
         rows = batch.row_numbers
-        unmapped = RowValues()  # replaced by the mapping's values; never changed
-        state = [_Row(unmapped) for _ in range(n)]
-
-        def fail(i: int, field_name: str, message: str, target: str = "") -> None:
-            state[i].outcome = ERROR
-            state[i].problems += ((field_name, target or field_name, message),)
-
+        st = _State(n)
+        fail = st.fail
         if batch.errors:  # rows the reader could not read
             position = {int(r): i for i, r in enumerate(rows)}
             for row, (field_name, message) in batch.errors.items():
@@ -962,69 +975,72 @@ class ImportRun:
                     fail(position[row], field_name or "row", message)
         # 1. mapping
         bound = self.bound
-        todo = [i for i in range(n) if not state[i].outcome]
-        for i, values in zip(todo, bound.rows(batch.columns, todo), strict=True):
-            state[i].values = values
+        todo = st.live().tolist()
+        mapped = bound.rows(batch.columns, todo)
+        if len(todo) == n:
+            st.values = mapped
+        for i, values in zip(todo, mapped, strict=True):
+            if len(todo) < n:
+                st.values[i] = values
             if values.skip:
-                state[i].outcome = SKIP
+                st.outcome[i] = _SKIPPED
                 self.report.skipped[values.skip] += 1
-                continue
-            for field_name, target, message in values.errors:
-                fail(i, field_name, message, target)
+            elif values.errors:
+                for field_name, target, message in values.errors:
+                    fail(i, field_name, message, target)
         # 2. geometry
-        kinds = [
-            bound.kinds[s.values.class_code] if not s.outcome and s.values.class_code else ""
-            for s in state
-        ]
+        classes = np.array([v.class_code for v in st.values], dtype=object)
+        kind_of = bound.kinds
+        kinds = [kind_of[c] if c else "" for c in classes.tolist()]
+        for i in np.flatnonzero(st.outcome != _LIVE).tolist():
+            kinds[i] = ""  # failed or skipped already: left alone
         checked = check_geometries(
             batch.geometries, kinds, self.crs, self.extents, repair=self.options.repair
         )
         for i, message in checked.errors.items():
             fail(i, "geometry", message)
         for i, (was, now) in checked.repaired.items():
-            if not state[i].outcome:
+            if st.outcome[i] == _LIVE:
                 self.report.repair(int(rows[i]), was, now)
-        ok = [i for i in range(n) if not state[i].outcome]
-        for i in ok:
-            state[i].geometry = checked.geometries[i]
+        st.geometry = checked.geometries
         t1 = time.perf_counter()
-        # 3. community and grid cell, and the nearby components, in two joins
+        # 3. community and grid cell, and the nearby components
         self._staged()  # the connection is free again
         candidates: list[sql.Existing] = []
-        if ok:
-            geoms = np.array([state[i].geometry for i in ok], dtype=object)
+        ok = st.live()
+        if len(ok):
+            geoms = st.geometry[ok]
             ewkb: list[str] | None = None  # staged, or sent to find nearby components
             if commit:
                 ewkb = ewkb_hex(geoms)
-                for i, hexed in zip(ok, ewkb, strict=True):
-                    state[i].ewkb = hexed
+                st.ewkb[ok] = ewkb
             if bool(np.all(shapely.get_type_id(geoms) == _POINT)):
                 points = geoms
             else:
                 points = shapely.point_on_surface(geoms)
-            classes = [state[i].values.class_code or "" for i in ok]
             if self.locator is None:
                 self.locator = Locator()
             communities, cells = self.locator.locate(points)
-            for j, i in enumerate(ok):
-                if communities[j] is None:
+            for j, community in enumerate(communities.tolist()):
+                if community is None:
                     x, y = shapely.get_coordinates(points[j])[0]
                     fail(
-                        i,
+                        int(ok[j]),
                         "geometry",
                         _("%(point)s lies outside every community of the platform.")
                         % {"point": _fmt(x, y)},
                     )
-                else:
-                    state[i].community, state[i].grid = communities[j], cells[j]
+            st.community[ok] = communities
+            st.grid[ok] = cells
             if self.options.dedupe_metres > 0:
+                klasses = classes[ok].tolist()
                 dx, dy = _degrees(self.options.dedupe_metres, geoms)
                 xmin, ymin, _x, _y = np.nanmin(shapely.bounds(geoms), axis=0)
                 _x, _y, xmax, ymax = np.nanmax(shapely.bounds(geoms), axis=0)
                 box = (xmin - dx, ymin - dy, xmax + dx, ymax + dy)
                 # Few components around the batch (a new area, a sparse class): all of them
                 # in one query; else the batch table joined with the spatial index.
-                found = sql.in_box(sorted(set(classes)), box, NEAR_ALL_LIMIT)
+                found = sql.in_box(sorted(set(klasses)), box, NEAR_ALL_LIMIT)
                 if found is not None:
                     candidates = found
                 else:
@@ -1033,68 +1049,69 @@ class ImportRun:
                         # (created inside this transaction: an error rolls it back with it)
                         if ewkb is None:
                             ewkb = ewkb_hex(geoms)
-                        sql.begin_batch(list(zip(ok, classes, ewkb, strict=True)))
-                        pending = [i for i in ok if not state[i].outcome]
-                        candidates = sql.near_batch(pending, dx, dy)
+                        sql.begin_batch(list(zip(ok.tolist(), klasses, ewkb, strict=True)))
+                        candidates = sql.near_batch(st.live(ok).tolist(), dx, dy)
                         sql.end_batch()
-        ok = [i for i in ok if not state[i].outcome]
+        ok = st.live(ok)
         t2 = time.perf_counter()
         # 4. existing components, access, duplicates
-        if ok:
+        if len(ok):
             if self.metric is None:
-                first = np.array([state[i].geometry for i in ok[:1000]], dtype=object)
+                first = st.geometry[ok[:1000]]
                 self.metric = Metric(float(np.median(shapely.get_x(shapely.centroid(first)))))
                 self.report.source["metric_crs"] = self.metric.name
-            self._match(state, ok, rows, fail, candidates)
-            ok = [i for i in ok if not state[i].outcome]
-            self._check_access(state, ok, fail)
-            ok = [i for i in ok if not state[i].outcome]
-            self._dedupe(state, ok, rows)
+            self._match(st, ok, classes, candidates)
+            ok = st.live(ok)
+            self._check_access(st, ok, classes)
+            ok = st.live(ok)
+            self._dedupe(st, ok, classes, rows)
         t3 = time.perf_counter()
         # 5. outcomes, report, staging
-        inserts: list[tuple[Any, ...]] = []
-        updates: list[tuple[Any, ...]] = []
         outcomes: Counter[tuple[str | None, str]] = Counter()
-        for i in range(n):
-            s = state[i]
-            klass = s.values.class_code
-            if s.outcome == ERROR:
-                outcomes[klass, ERROR] += 1
-                for field_name, target, message in s.problems:
-                    self.report.error(int(rows[i]), field_name, message, target)
-                assert self.rejected is not None
-                raw = batch.geometries[i]
-                self.rejected.write(
-                    int(rows[i]),
-                    [(f, m) for f, _t, m in s.problems],
-                    "" if raw is None else shapely.to_wkt(raw, rounding_precision=-1),
-                    [batch.columns[name][i] for name in self.rejected.fields],
-                )
-                continue
-            if s.outcome == SKIP:
+        for i in np.flatnonzero(st.outcome != _LIVE).tolist():
+            klass = st.values[i].class_code
+            if st.outcome[i] == _SKIPPED:
                 outcomes[klass, SKIP] += 1
                 continue
-            s.outcome = UPDATE if s.target is not None else INSERT
-            outcomes[klass, s.outcome] += 1
-            if len(self.report.sample) < 10:
-                self._sample(int(rows[i]), s)
-            if commit:
-                record = self._record(int(rows[i]), s)
-                if s.target is not None:
-                    updates.append((*record, s.target.id, s.target.version))
-                else:
-                    county = (s.community or "")[:6]
-                    self.ranks[county, klass] += 1
-                    ordinal = self.staged[INSERT] + len(inserts)
-                    inserts.append((*record, county, ordinal, self.ranks[county, klass]))
+            outcomes[klass, ERROR] += 1
+            problems = st.problems[i]
+            for field_name, target, message in problems:
+                self.report.error(int(rows[i]), field_name, message, target)
+            assert self.rejected is not None
+            raw = batch.geometries[i]
+            self.rejected.write(
+                int(rows[i]),
+                [(f, m) for f, _t, m in problems],
+                "" if raw is None else shapely.to_wkt(raw, rounding_precision=-1),
+                [batch.columns[name][i] for name in self.rejected.fields],
+            )
+        live = st.live()
+        changed = [i for i in sorted(st.target) if st.outcome[i] == _LIVE]
+        if changed:
+            inserted = np.setdiff1d(live, np.array(changed, dtype=live.dtype), assume_unique=True)
+        else:
+            inserted = live
+        for klass, count in Counter(classes[inserted].tolist()).items():
+            outcomes[klass, INSERT] += count
+        for i in changed:
+            outcomes[st.values[i].class_code, UPDATE] += 1
+        for i in live[: max(SAMPLE_SIZE - len(self.report.sample), 0)].tolist():
+            self._sample(st, i, int(rows[i]))
         for (klass, outcome), count in outcomes.items():
             self.report.count(klass, outcome, count)
-        if updates:
-            sql.stage_updates(updates)
-        if inserts:
-            self.copying = sql.stage_inserts_behind(inserts, self.copier)
-        self.staged[INSERT] += len(inserts)
-        self.staged[UPDATE] += len(updates)
+        if commit:
+            if changed:
+                sql.stage_updates(
+                    [
+                        (*self._record(st, i, int(rows[i])), st.target[i].id, st.target[i].version)
+                        for i in changed
+                    ]
+                )
+            inserts = self._insert_records(st, inserted, rows)
+            if inserts:
+                self.copying = sql.stage_inserts_behind(inserts, self.copier)
+            self.staged[INSERT] += len(inserts)
+            self.staged[UPDATE] += len(changed)
         t4 = time.perf_counter()
         timing = self.report.timing
         timing["map_and_geometry"] += t1 - t0
@@ -1102,20 +1119,24 @@ class ImportRun:
         timing["match_access_dedupe"] += t3 - t2
         timing["stage"] += t4 - t3
 
-    def _record(self, row: int, s: _Row) -> tuple[Any, ...]:
+    def _review(self, data_source: str | None) -> tuple[str | None, str]:
+        """(needs_review, review_reason) staged for a data source."""
+        if data_source is None:
+            return None, ""
+        if data_source == DataSource.MEASURED:
+            # imports carry no GNSS accuracy: a "measured" position is kept but flagged, as
+            # the editing service does
+            return "t", _("measured position without GNSS accuracy")
+        return "f", ""
+
+    def _record(self, st: _State, i: int, row: int) -> tuple[Any, ...]:
         """A staging row (``sql.ROW_COLUMNS`` order)."""
-        v = s.values
-        review: str | None = None
-        reason = ""
-        if v.data_source is not None:
-            review = "f"
-            if v.data_source == DataSource.MEASURED:
-                # imports carry no GNSS accuracy: a "measured" position is kept but flagged,
-                # as the editing service does
-                review, reason = "t", _("measured position without GNSS accuracy")
+        v = st.values[i]
+        review, reason = self._review(v.data_source)
+        orgs = v.organizations
         return (
             row,
-            s.ewkb,
+            st.ewkb[i],
             v.class_code,
             v.name,
             v.address,
@@ -1123,35 +1144,88 @@ class ImportRun:
             v.data_source,
             v.initial_date.isoformat() if v.initial_date else None,
             self.attributes_json(v.attributes) if v.attributes else None,
-            v.organizations["competent_department"],
-            v.organizations["owner"],
-            v.organizations["maintainer"],
-            s.community,
-            s.grid,
+            orgs["competent_department"],
+            orgs["owner"],
+            orgs["maintainer"],
+            st.community[i],
+            st.grid[i],
             review,
             reason,
             v.source_key,
         )
 
-    def _sample(self, row: int, s: _Row) -> None:
-        v = s.values
+    def _insert_records(
+        self, st: _State, positions: np.ndarray, rows: np.ndarray
+    ) -> list[tuple[Any, ...]]:
+        """Staging rows of new components (``sql.INSERT_COLUMNS`` order): the row's
+        record, its county, its ordinal among all insertions and its rank within its
+        county and class (serials follow the rank)."""
+        values, ranks, encode = st.values, self.ranks, self.attributes_json
+        ordinal = self.staged[INSERT]
+        out: list[tuple[Any, ...]] = []
+        append = out.append
+        at = positions.tolist()
+        for i, row, hexed, community, grid in zip(
+            at,
+            rows[positions].tolist(),
+            st.ewkb[positions].tolist(),
+            st.community[positions].tolist(),
+            st.grid[positions].tolist(),
+            strict=True,
+        ):
+            v = values[i]
+            klass = v.class_code
+            county = community[:6]
+            rank = ranks[county, klass] = ranks[county, klass] + 1
+            review, reason = self._review(v.data_source)
+            orgs = v.organizations
+            append(
+                (
+                    row,
+                    hexed,
+                    klass,
+                    v.name,
+                    v.address,
+                    v.status,
+                    v.data_source,
+                    v.initial_date.isoformat() if v.initial_date else None,
+                    encode(v.attributes) if v.attributes else None,
+                    orgs["competent_department"],
+                    orgs["owner"],
+                    orgs["maintainer"],
+                    community,
+                    grid,
+                    review,
+                    reason,
+                    v.source_key,
+                    county,
+                    ordinal,
+                    rank,
+                )
+            )
+            ordinal += 1
+        return out
+
+    def _sample(self, st: _State, i: int, row: int) -> None:
+        v = st.values[i]
+        target = st.target.get(i)
         self.sample_rows.append(row)
         self.report.add_sample(
             {
                 "type": "Feature",
-                "id": s.target.identifier if s.target is not None else None,
-                "geometry": geojson_mapping(s.geometry),
+                "id": target.identifier if target is not None else None,
+                "geometry": geojson_mapping(st.geometry[i]),
                 "properties": {
                     "row": row,
-                    "outcome": UPDATE if s.target is not None else INSERT,
+                    "outcome": UPDATE if target is not None else INSERT,
                     "class": v.class_code,
                     "name": v.name,
                     "address": v.address,
                     "status": v.status or ComponentStatus.GOOD,
                     "data_source": v.data_source or DataSource.OTHER,
                     "initial_date": v.initial_date.isoformat() if v.initial_date else None,
-                    "community": s.community,
-                    "grid_cell": s.grid,
+                    "community": st.community[i],
+                    "grid_cell": st.grid[i],
                     "competent_department": self.org_codes.get(
                         v.organizations["competent_department"]
                     ),
@@ -1166,119 +1240,79 @@ class ImportRun:
     # -- existing components ------------------------------------------------------------------
 
     def _match(
-        self,
-        state: list[_Row],
-        ok: list[int],
-        rows: np.ndarray,
-        fail: Callable[..., None],
-        candidates: list[sql.Existing],
+        self, st: _State, ok: np.ndarray, classes: np.ndarray, candidates: list[sql.Existing]
     ) -> None:
         """Find the existing component each row stands for: by identifier, by class and
         source key, or by class within the tolerance."""
-        with_id = [i for i in ok if state[i].values.identifier]
-        if with_id:
-            found = {
-                e.identifier: e
-                for e in sql.by_identifier(sorted({state[i].values.identifier for i in with_id}))
-            }
-            for i in with_id:
-                v = state[i].values
-                e = found.get(v.identifier)
-                field_name = self.mapping.identifier.field if self.mapping.identifier else None
-                field_name = field_name or "identifier"
-                if e is None or not self._can(
-                    Action.VIEW,
-                    e.class_code,
-                    e.community_id,
-                    e.owner_id,
-                    e.maintainer_id,
-                    e.currency,
-                ):
-                    fail(
-                        i,
-                        field_name,
-                        _("there is no component %(id)s.") % {"id": v.identifier},
-                        "identifier",
-                    )
-                elif e.class_code != v.class_code:
-                    fail(
-                        i,
-                        field_name,
-                        _("component %(id)s is of class %(has)s, not %(class)s.")
-                        % {"id": e.identifier, "has": e.class_code, "class": v.class_code},
-                        "identifier",
-                    )
-                elif e.currency == Currency.RETIRED:
-                    fail(
-                        i,
-                        field_name,
-                        _("component %(id)s is retired.") % {"id": e.identifier},
-                        "identifier",
-                    )
-                else:
-                    state[i].target = e
-        rest = [i for i in ok if state[i].target is None and not state[i].outcome]
-        with_key = [i for i in rest if state[i].values.source_key]
-        if with_key:
-            pairs = sorted(
-                {(state[i].values.class_code or "", state[i].values.source_key) for i in with_key}
-            )
-            by_key: dict[tuple[str, str], sql.Existing] = {}
-            for e in sql.by_source_key([c for c, _k in pairs], [k for _c, k in pairs]):
-                current = by_key.get((e.class_code, e.source_key))
-                if current is None or e.id < current.id:
-                    by_key[(e.class_code, e.source_key)] = e
-            for i in with_key:
-                v = state[i].values
-                e = by_key.get((v.class_code or "", v.source_key))
-                if e is not None:
-                    state[i].target = e
-        rest = [i for i in rest if state[i].target is None]
+        values = st.values
+        rest = ok
+        if self.mapping.identifier is not None:
+            with_id = [i for i in ok.tolist() if values[i].identifier]
+            if with_id:
+                self._match_identifiers(st, with_id)
+                rest = ok[[i not in st.target and st.outcome[i] == _LIVE for i in ok.tolist()]]
+        if self.mapping.source_key is not None and len(rest):
+            with_key = [i for i in rest.tolist() if values[i].source_key]
+            if with_key:
+                pairs = sorted(
+                    {(values[i].class_code or "", values[i].source_key) for i in with_key}
+                )
+                by_key: dict[tuple[str, str], sql.Existing] = {}
+                for e in sql.by_source_key([c for c, _k in pairs], [k for _c, k in pairs]):
+                    current = by_key.get((e.class_code, e.source_key))
+                    if current is None or e.id < current.id:
+                        by_key[(e.class_code, e.source_key)] = e
+                for i in with_key:
+                    v = values[i]
+                    keyed = by_key.get((v.class_code or "", v.source_key))
+                    if keyed is not None:
+                        st.target[i] = keyed
+                if st.target:
+                    rest = rest[[i not in st.target for i in rest.tolist()]]
         metres = self.options.dedupe_metres
-        if rest and metres > 0:
-            geoms = np.array([state[i].geometry for i in rest], dtype=object)
-            classes = [state[i].values.class_code or "" for i in rest]
-            if candidates:
-                metric = self.metric
-                assert metric is not None
-                cand = np.asarray(shapely.from_wkb([c.wkb for c in candidates]), dtype=object)
-                by_class: dict[str, list[int]] = defaultdict(list)
-                for j, c in enumerate(candidates):
-                    by_class[c.class_code].append(j)
-                for klass, members in by_class.items():
-                    local = [j for j, code in enumerate(classes) if code == klass]
-                    if not local:
-                        continue
-                    if self.bound.kinds[klass] == GeometryKind.POINT:
-                        # points: compared as coordinate arrays on a grid, no geometries
-                        near = _PointCells(metres)
-                        near.add(metric.project_xy(cand[members]), np.arange(len(members)))
-                        left, right, dist = near.pairs(metric.project_xy(geoms[local]))
-                        right = near.rows[right]
-                    else:
-                        tree_geoms = metric.project(cand[members])
-                        left, right, dist = _close_pairs(
-                            shapely.STRtree(tree_geoms),
-                            tree_geoms,
-                            metric.project(geoms[local]),
-                            metres,
-                            False,
-                        )
-                    best: dict[int, tuple[float, int]] = {}
-                    for a, b, d in zip(left, right, dist, strict=True):
-                        row_index = rest[local[int(a)]]
-                        e = candidates[members[int(b)]]
-                        if row_index not in best or (float(d), e.id) < best[row_index]:
-                            best[row_index] = (float(d), e.id)
-                    by_id = {c.id: c for c in candidates}
-                    for row_index, (_d, pk) in best.items():
-                        state[row_index].target = by_id[pk]
-        for i in ok:
-            e = state[i].target
-            if e is None or state[i].outcome:
+        if len(rest) and metres > 0 and candidates:
+            metric = self.metric
+            assert metric is not None
+            geoms = st.geometry[rest]
+            klasses = classes[rest]
+            cand = np.asarray(shapely.from_wkb([c.wkb for c in candidates]), dtype=object)
+            by_class: dict[str, list[int]] = defaultdict(list)
+            for j, c in enumerate(candidates):
+                by_class[c.class_code].append(j)
+            for klass, members in by_class.items():
+                local = np.flatnonzero(klasses == klass)
+                if not len(local):
+                    continue
+                if self.bound.kinds[klass] == GeometryKind.POINT:
+                    # points: compared as coordinate arrays on a grid, no geometries
+                    near = _PointCells(metres)
+                    near.add(metric.project_xy(cand[members]), np.arange(len(members)))
+                    left, right, dist = near.pairs(metric.project_xy(geoms[local]))
+                    right = near.rows[right]
+                else:
+                    tree_geoms = metric.project(cand[members])
+                    left, right, dist = _close_pairs(
+                        shapely.STRtree(tree_geoms),
+                        tree_geoms,
+                        metric.project(geoms[local]),
+                        metres,
+                        False,
+                    )
+                best: dict[int, tuple[float, int]] = {}
+                for a, b, d in zip(left.tolist(), right.tolist(), dist.tolist(), strict=True):
+                    i = int(rest[local[a]])
+                    e = candidates[members[b]]
+                    if i not in best or (d, e.id) < best[i]:
+                        best[i] = (d, e.id)
+                by_id = {c.id: c for c in candidates}
+                for i, (_d, pk) in best.items():
+                    st.target[i] = by_id[pk]
+        for i, e in sorted(st.target.items()):
+            if st.outcome[i] != _LIVE:
                 continue
-            if e.county_code != (state[i].community or "")[:6]:
-                fail(
+            county = (st.community[i] or "")[:6]
+            if e.county_code != county:
+                st.fail(
                     i,
                     "geometry",
                     _(
@@ -1286,8 +1320,48 @@ class ImportRun:
                         "(%(county)s): a component cannot move to another district (its "
                         "identifier contains the district); retire it and create a new one."
                     )
-                    % {"id": e.identifier, "county": (state[i].community or "")[:6]},
+                    % {"id": e.identifier, "county": county},
                 )
+
+    def _match_identifiers(self, st: _State, with_id: list[int]) -> None:
+        """Rows naming the identifier of the component they update: it must exist (and be
+        visible to the user), be of the row's class and not be retired."""
+        values = st.values
+        found = {
+            e.identifier: e
+            for e in sql.by_identifier(sorted({values[i].identifier for i in with_id}))
+        }
+        field_name = self.mapping.identifier.field if self.mapping.identifier else None
+        field_name = field_name or "identifier"
+        for i in with_id:
+            v = values[i]
+            e = found.get(v.identifier)
+            if e is None or not self._can(
+                Action.VIEW, e.class_code, e.community_id, e.owner_id, e.maintainer_id, e.currency
+            ):
+                st.fail(
+                    i,
+                    field_name,
+                    _("there is no component %(id)s.") % {"id": v.identifier},
+                    "identifier",
+                )
+            elif e.class_code != v.class_code:
+                st.fail(
+                    i,
+                    field_name,
+                    _("component %(id)s is of class %(has)s, not %(class)s.")
+                    % {"id": e.identifier, "has": e.class_code, "class": v.class_code},
+                    "identifier",
+                )
+            elif e.currency == Currency.RETIRED:
+                st.fail(
+                    i,
+                    field_name,
+                    _("component %(id)s is retired.") % {"id": e.identifier},
+                    "identifier",
+                )
+            else:
+                st.target[i] = e
 
     def _can(
         self,
@@ -1308,28 +1382,56 @@ class ImportRun:
             self.access_cache[key] = allowed
         return allowed
 
-    def _check_access(self, state: list[_Row], ok: list[int], fail: Callable[..., None]) -> None:
-        for i in ok:
-            s = state[i]
-            v = s.values
-            assert s.community is not None
-            orgs = v.organizations
-            new = (v.class_code or "", s.community, orgs["owner"], orgs["maintainer"])
-            e = s.target
-            if e is None:
-                if not self._can(Action.CREATE, *new):
-                    fail(
-                        i,
-                        "row",
-                        _("You may not create components of class %(code)s in community %(area)s.")
-                        % {"code": v.class_code, "area": s.community},
-                    )
+    def _check_access(self, st: _State, ok: np.ndarray, classes: np.ndarray) -> None:
+        """The user's right to create each new row (asked once per class, community, owner
+        and maintainer) and to change what each matched row would update."""
+        values = st.values
+        new = ok[[i not in st.target for i in ok.tolist()]] if st.target else ok
+        if len(new):
+            organizations = [values[i].organizations for i in new.tolist()]
+            by_id = {id(o): o for o in organizations}  # usually one dict for all rows
+            combos = list(
+                zip(
+                    classes[new].tolist(),
+                    st.community[new].tolist(),
+                    map(id, organizations),
+                    strict=True,
+                )
+            )
+            denied = {
+                combo
+                for combo in set(combos)
+                if not self._can(
+                    Action.CREATE,
+                    combo[0],
+                    combo[1],
+                    by_id[combo[2]]["owner"],
+                    by_id[combo[2]]["maintainer"],
+                )
+            }
+            if denied:
+                for i, combo in zip(new.tolist(), combos, strict=True):
+                    if combo in denied:
+                        st.fail(
+                            i,
+                            "row",
+                            _(
+                                "You may not create components of class %(code)s in community "
+                                "%(area)s."
+                            )
+                            % {"code": combo[0], "area": combo[1]},
+                        )
+        if self.options.on_duplicate == SKIP:
+            return  # nothing will be written to the matched components
+        for i, e in sorted(st.target.items()):
+            if st.outcome[i] != _LIVE:
                 continue
-            if self.options.on_duplicate == SKIP:
-                continue  # nothing will be written
+            v = values[i]
+            orgs = v.organizations
+            wanted = (v.class_code or "", st.community[i], orgs["owner"], orgs["maintainer"])
             current = (e.class_code, e.community_id, e.owner_id, e.maintainer_id, e.currency)
-            if not self._can(Action.CHANGE, *current) or not self._can(Action.CHANGE, *new):
-                fail(
+            if not self._can(Action.CHANGE, *current) or not self._can(Action.CHANGE, *wanted):
+                st.fail(
                     i,
                     "row",
                     _("The row would update component %(id)s, which you may not change.")
@@ -1340,7 +1442,7 @@ class ImportRun:
                 orgs["maintainer"],
                 orgs["competent_department"],
             ) and not self._can(Action.MANAGE, *current):
-                fail(
+                st.fail(
                     i,
                     "row",
                     _(
@@ -1350,15 +1452,19 @@ class ImportRun:
                     % {"id": e.identifier},
                 )
 
-    def _dedupe(self, state: list[_Row], ok: list[int], rows: np.ndarray) -> None:
+    def _dedupe(self, st: _State, ok: np.ndarray, classes: np.ndarray, rows: np.ndarray) -> None:
         assert self.metric is not None
-        groups: dict[str, list[int]] = defaultdict(list)
-        for i in ok:
-            groups[state[i].values.class_code or ""].append(i)
-        for klass, members in groups.items():
-            geoms = np.array([state[i].geometry for i in members], dtype=object)
+        klasses = classes[ok]
+        keyed = self.mapping.source_key is not None
+        for klass in dict.fromkeys(klasses.tolist()):  # in order of first appearance
+            members = ok[klasses == klass]
+            geoms = st.geometry[members]
             points = self.bound.kinds[klass] == GeometryKind.POINT
-            keys = [state[i].values.source_key for i in members]
+            keys = (
+                [st.values[i].source_key for i in members.tolist()]
+                if keyed
+                else [""] * len(members)
+            )
             found = self.duplicates.check(
                 klass,
                 rows[members],
@@ -1367,19 +1473,17 @@ class ImportRun:
                 points,
             )
             for j, first, reason, distance in found:
-                i = members[j]
-                state[i].outcome = SKIP
+                i = int(members[j])
+                st.outcome[i] = _SKIPPED
                 self.report.duplicate(
                     int(rows[i]), reason, duplicate_of_row=first, distance_m=round(distance, 3)
                 )
-        for i in ok:
-            s = state[i]
-            if s.outcome or s.target is None:
+        for i, e in sorted(st.target.items()):
+            if st.outcome[i] != _LIVE:
                 continue
-            e = s.target
             claimed = self.claimed.get(e.id)
             if claimed is not None:
-                s.outcome = SKIP
+                st.outcome[i] = _SKIPPED
                 self.report.duplicate(
                     int(rows[i]),
                     _("matches the same component %(id)s as an earlier row") % {"id": e.identifier},
@@ -1389,7 +1493,7 @@ class ImportRun:
                 continue
             self.claimed[e.id] = int(rows[i])
             if self.options.on_duplicate == SKIP:
-                s.outcome = SKIP
+                st.outcome[i] = _SKIPPED
                 self.report.duplicate(
                     int(rows[i]),
                     _("matches existing component %(id)s") % {"id": e.identifier},
