@@ -979,9 +979,10 @@ class ImportRun:
         mapped = bound.rows(batch.columns, todo)
         if len(todo) == n:
             st.values = mapped
-        for i, values in zip(todo, mapped, strict=True):
-            if len(todo) < n:
+        else:
+            for i, values in zip(todo, mapped, strict=True):
                 st.values[i] = values
+        for i, values in zip(todo, mapped, strict=True):
             if values.skip:
                 st.outcome[i] = _SKIPPED
                 self.report.skipped[values.skip] += 1
