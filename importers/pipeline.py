@@ -1159,8 +1159,9 @@ class ImportRun:
         self, st: _State, positions: np.ndarray, rows: np.ndarray
     ) -> list[tuple[Any, ...]]:
         """Staging rows of new components (``sql.INSERT_COLUMNS`` order): the row's
-        record, its county, its ordinal among all insertions and its rank within its
-        county and class (serials follow the rank)."""
+        record (as ``_record`` makes it, spelt out here: this runs once per new row), its
+        county, its ordinal among all insertions and its rank within its county and class
+        (serials follow the rank)."""
         values, ranks, encode = st.values, self.ranks, self.attributes_json
         ordinal = self.staged[INSERT]
         out: list[tuple[Any, ...]] = []
