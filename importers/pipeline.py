@@ -682,6 +682,17 @@ class _State:
         self.community = np.full(n, None, dtype=object)
         self.grid = np.full(n, None, dtype=object)
         self.target: dict[int, sql.Existing] = {}  # the existing component a row updates
+        self.points_m: np.ndarray | None = None  # metric (x, y) of the point rows
+
+    def metric_xy(self, positions: np.ndarray, metric: Metric) -> np.ndarray:
+        """The metric (x, y) of point rows (matching and deduplication both need them):
+        projected once per batch, for every row that is then live and a point."""
+        if self.points_m is None:
+            self.points_m = np.full((len(self.outcome), 2), np.nan)
+            ok = self.live()
+            at = ok[shapely.get_type_id(self.geometry[ok]) == _POINT]
+            self.points_m[at] = metric.project_xy(self.geometry[at])
+        return self.points_m[positions]
 
     def fail(self, i: int, field_name: str, message: str, target: str = "") -> None:
         self.outcome[i] = _ERRORED
@@ -1289,7 +1300,7 @@ class ImportRun:
                     # points: compared as coordinate arrays on a grid, no geometries
                     near = _PointCells(metres)
                     near.add(metric.project_xy(cand[members]), np.arange(len(members)))
-                    left, right, dist = near.pairs(metric.project_xy(geoms[local]))
+                    left, right, dist = near.pairs(st.metric_xy(rest[local], metric))
                     right = near.rows[right]
                 else:
                     tree_geoms = metric.project(cand[members])
@@ -1391,26 +1402,16 @@ class ImportRun:
         new = ok[[i not in st.target for i in ok.tolist()]] if st.target else ok
         if len(new):
             organizations = [values[i].organizations for i in new.tolist()]
-            by_id = {id(o): o for o in organizations}  # usually one dict for all rows
             combos = list(
                 zip(
                     classes[new].tolist(),
                     st.community[new].tolist(),
-                    map(id, organizations),
+                    [o["owner"] for o in organizations],
+                    [o["maintainer"] for o in organizations],
                     strict=True,
                 )
             )
-            denied = {
-                combo
-                for combo in set(combos)
-                if not self._can(
-                    Action.CREATE,
-                    combo[0],
-                    combo[1],
-                    by_id[combo[2]]["owner"],
-                    by_id[combo[2]]["maintainer"],
-                )
-            }
+            denied = {combo for combo in set(combos) if not self._can(Action.CREATE, *combo)}
             if denied:
                 for i, combo in zip(new.tolist(), combos, strict=True):
                     if combo in denied:
@@ -1460,7 +1461,6 @@ class ImportRun:
         keyed = self.mapping.source_key is not None
         for klass in dict.fromkeys(klasses.tolist()):  # in order of first appearance
             members = ok[klasses == klass]
-            geoms = st.geometry[members]
             points = self.bound.kinds[klass] == GeometryKind.POINT
             keys = (
                 [st.values[i].source_key for i in members.tolist()]
@@ -1470,7 +1470,9 @@ class ImportRun:
             found = self.duplicates.check(
                 klass,
                 rows[members],
-                self.metric.project_xy(geoms) if points else self.metric.project(geoms),
+                st.metric_xy(members, self.metric)
+                if points
+                else self.metric.project(st.geometry[members]),
                 keys,
                 points,
             )

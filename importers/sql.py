@@ -278,8 +278,10 @@ def drop_staging() -> None:
         )
 
 
-def _copy_statement(name: str, columns: Sequence[str]) -> str:
-    return f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+def _copy_statement(name: str, columns: Sequence[str], *, text_format: bool = False) -> str:
+    """COPY ... FROM STDIN, in CSV (or in PostgreSQL's text format)."""
+    statement = f"COPY {name} ({', '.join(columns)}) FROM STDIN"
+    return statement if text_format else statement + " WITH (FORMAT csv)"
 
 
 def _csv_text(rows: Iterable[Sequence[Any]]) -> str:
@@ -306,9 +308,9 @@ def _send_rows(raw: Any, name: str, columns: Sequence[str], rows: Sequence[Seque
     CSV (where an empty string becomes NULL too: the load's COALESCEs treat both alike)."""
     with raw.cursor() as cursor:
         if hasattr(cursor, "copy_expert"):  # psycopg2
-            cursor.copy_expert(_copy_statement(name, columns), io.StringIO(_csv_text(rows)))
+            _send_copy(raw, _copy_statement(name, columns), _csv_text(rows))
             return
-        with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
+        with cursor.copy(_copy_statement(name, columns, text_format=True)) as copy:
             for row in rows:
                 copy.write_row(row)
 
