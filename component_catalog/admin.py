@@ -9,7 +9,7 @@ from jsonschema import Draft202012Validator, SchemaError
 
 from component_catalog import catalog_data
 from component_catalog.models import Changeset, Component, ComponentClass
-from gis_app.admin_scoping import ScopedAdmin
+from gis_app.admin_scoping import AuditedAdmin, ScopedAdmin
 from layers.registry import ensure_component_layer
 
 
@@ -112,7 +112,7 @@ class ComponentAdmin(ScopedAdmin):
 
 
 @admin.register(Changeset)
-class ChangesetAdmin(admin.ModelAdmin):
+class ChangesetAdmin(AuditedAdmin):
     list_display = ["id", "user", "comment", "source", "created_at", "closed_at"]
     list_filter = ["source"]
     search_fields = ["comment", "user__username"]

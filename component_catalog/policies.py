@@ -13,7 +13,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from gis_app.access import AccessPolicy, Action, Grant
+from gis_app.access import AccessPolicy, Action, Grant, manages_city_settings
 from gis_app.models import OrganizationKind
 from layers.models import Layer, LayerKind
 
@@ -34,7 +34,8 @@ def _ownership_only(grant: Grant) -> bool:
 
 
 class ComponentClassPolicy(AccessPolicy):
-    """The catalog is public reading; changing it is for admins (any area)."""
+    """The catalog is public reading; it is a city-wide setting (schemas, default
+    publicity), so changing it needs a city-level grant with ``MANAGE``."""
 
     def public_q(self) -> Q:
         return Q(active=True)
@@ -43,10 +44,17 @@ class ComponentClassPolicy(AccessPolicy):
         return bool(obj.active)
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
-        return Q() if grant.allows(Action.MANAGE) else Q(pk__in=[])
+        if action == Action.VIEW:
+            return Q() if grant.allows(Action.MANAGE) else Q(pk__in=[])
+        return Q() if manages_city_settings(grant) else Q(pk__in=[])
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
-        return grant.allows(Action.MANAGE)
+        if action == Action.VIEW:
+            return grant.allows(Action.MANAGE)
+        return manages_city_settings(grant)
+
+    def applies(self, grant: Grant, action: Action) -> bool:
+        return action == Action.VIEW or manages_city_settings(grant)
 
 
 class ComponentPolicy(AccessPolicy):

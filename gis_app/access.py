@@ -55,6 +55,12 @@ class Grant:
     def covers_class(self, class_code: str | None) -> bool:
         return not self.class_codes or class_code in self.class_codes
 
+    @property
+    def city_wide(self) -> bool:
+        """A grant at city level: the only kind that may change city-wide settings (the
+        layer registry, the component catalog, raster layers)."""
+        return areacodes.level_of(self.area_code) == "city"
+
 
 class AccessPolicy:
     """How grants apply to one model. Subclasses override what differs from
@@ -73,6 +79,17 @@ class AccessPolicy:
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
         return False
+
+    def applies(self, grant: Grant, action: Action) -> bool:
+        """Can the grant do ``action`` on some row of this model at all (e.g. to offer an
+        "add" button)? Policies of city-wide settings narrow this to city-level grants."""
+        return True
+
+
+def manages_city_settings(grant: Grant) -> bool:
+    """City-wide settings (layer registry, component catalog, raster layers) are changed
+    only through a city-level grant that may manage."""
+    return grant.allows(Action.MANAGE) and grant.city_wide
 
 
 _policies: dict[type[models.Model], AccessPolicy] = {}
@@ -128,9 +145,15 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     return any(g.allows(action) and policy.in_scope(g, action, obj) for g in grants(user))
 
 
-def can_anywhere(user: Any, action: Action) -> bool:
-    """Does any of the user's grants allow ``action`` at all (e.g. to show a menu)?"""
-    return is_superuser(user) or any(g.allows(action) for g in grants(user))
+def can_anywhere(user: Any, action: Action, model: type[models.Model] | None = None) -> bool:
+    """Does any of the user's grants allow ``action`` at all (e.g. to show a menu)? With
+    ``model``, on some row of that model (its policy may narrow which grants apply)."""
+    if is_superuser(user):
+        return True
+    policy = policy_for(model) if model is not None else None
+    return any(
+        g.allows(action) and (policy is None or policy.applies(g, action)) for g in grants(user)
+    )
 
 
 def visible(user: Any, queryset: QS, action: Action = Action.VIEW) -> QS:

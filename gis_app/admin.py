@@ -3,11 +3,14 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gis_app import access
-from gis_app.admin_scoping import ScopedAdmin
+from gis_app.admin_scoping import AuditedAdmin, ScopedAdmin
 from gis_app.models import AuditEvent, Membership, Organization
+from gis_app.policies import classes_within
+from gis_app.roles import Action, Role, may_grant
 from gis_app.views import ThrottledAuthenticationForm
 
 
@@ -30,10 +33,51 @@ class OrganizationAdmin(ScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
+    """Grants: an admin gives only roles below its own, inside its own area and classes."""
+
     list_display = ["user", "organization", "role", "area", "active"]
     list_filter = ["role", "active"]
     search_fields = ["user__username", "organization__name", "area__name"]
     raw_id_fields = ["user", "organization", "area"]
+
+    def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "role" and not access.is_superuser(request.user):
+            grantable = {
+                role
+                for grant in access.grants(request.user)
+                if grant.allows(Action.MANAGE)
+                for role in Role.values
+                if may_grant(grant.role, role)
+            }
+            kwargs["choices"] = [("", "---------")] + [
+                (value, label) for value, label in Role.choices if value in grantable
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
+    def scope_errors(self, request: HttpRequest, obj: Any) -> dict[str | None, str]:
+        """Name the field that takes the membership outside the caller's grants."""
+        if self.may_write(request, obj):
+            return {}
+        managing = [g for g in access.grants(request.user) if g.allows(Action.MANAGE)]
+        covering = [g for g in managing if g.covers_area(obj.area_id)]
+        if not covering:
+            return {"area": gettext("This area is outside the areas you administer.")}
+        if not any(may_grant(g.role, obj.role) for g in covering):
+            return {"role": gettext("You may not give this role: it is not below your own.")}
+        if not any(classes_within(g, obj.class_codes) for g in covering):
+            return {"class_codes": gettext("These component classes are outside your own scope.")}
+        return super().scope_errors(request, obj)
+
+
+def audit_every_admin(site: admin.AdminSite) -> None:
+    """Admins registered by other packages (users, groups, tokens, jobs) get the platform's
+    audit of writes too; ours inherit it from ``AuditedAdmin``."""
+    for model, model_admin in list(site._registry.items()):
+        if isinstance(model_admin, AuditedAdmin):
+            continue
+        audited = type(type(model_admin).__name__, (AuditedAdmin, type(model_admin)), {})
+        site.unregister(model)
+        site.register(model, audited)
 
 
 @admin.register(AuditEvent)

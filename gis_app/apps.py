@@ -8,6 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
+        from django.contrib import admin
+
         from gis_app import policies
+        from gis_app.admin import audit_every_admin
 
         policies.register()
+        audit_every_admin(admin.site)

@@ -57,3 +57,24 @@ ROLE_AREA_LEVEL: dict[str, str | None] = {
 
 # Roles whose scope is narrowed to what their organization owns or maintains.
 ORGANIZATION_BOUND_ROLES = frozenset({Role.MAINTAINER})
+
+# Which roles a grant of each role may give (create or change memberships with). A grant
+# never gives a role above its own: the roles below it in the area hierarchy and the
+# read-only or field roles whose actions it holds itself. The auditor reads the whole
+# audit log, so only a system administrator appoints one.
+_FIELD_ROLES = {Role.RESIDENT, Role.SURVEYOR, Role.MAINTAINER, Role.PLANNER}
+GRANTABLE_ROLES: dict[str, frozenset[str]] = {
+    Role.SYSTEM_ADMIN: frozenset(Role.values),
+    Role.CITY_ADMIN: frozenset(
+        _FIELD_ROLES | {Role.COMMUNITY_WORKER, Role.STREET_ADMIN, Role.DISTRICT_ADMIN}
+    ),
+    Role.DISTRICT_ADMIN: frozenset(_FIELD_ROLES | {Role.COMMUNITY_WORKER, Role.STREET_ADMIN}),
+    Role.STREET_ADMIN: frozenset(_FIELD_ROLES | {Role.COMMUNITY_WORKER}),
+}
+
+
+def may_grant(granter_role: str, role: str) -> bool:
+    """May a grant of ``granter_role`` give ``role``? Never a role whose actions it lacks."""
+    if role not in GRANTABLE_ROLES.get(granter_role, frozenset()):
+        return False
+    return ROLE_ACTIONS.get(role, frozenset()) <= ROLE_ACTIONS.get(granter_role, frozenset())

@@ -8,12 +8,13 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from gis_app.admin_scoping import AuditedAdmin
 from importers.models import ImportJob
 from importers.policies import visible_jobs
 
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(AuditedAdmin):
     list_display = ("id", "file_name", "username", "status", "dry_run", "rows", "created_at")
     list_filter = ("status", "dry_run")
     search_fields = ("file_name", "username", "sha256")

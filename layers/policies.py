@@ -10,7 +10,7 @@ from typing import Any
 from django.db.models import Q
 
 from gis_app import areacodes
-from gis_app.access import AccessPolicy, Action, Grant
+from gis_app.access import AccessPolicy, Action, Grant, manages_city_settings
 
 
 class AdminAreaPolicy(AccessPolicy):
@@ -42,7 +42,8 @@ class GridCellPolicy(AccessPolicy):
 
 class LayerPolicy(AccessPolicy):
     """Public layers are seen by everyone. Staff see the other layers too, except component
-    layers outside their class scope; managing the registry needs ``MANAGE``."""
+    layers outside their class scope. The registry is a city-wide setting (publishing a
+    layer publishes it everywhere): changing it needs a city-level grant with ``MANAGE``."""
 
     def public_q(self) -> Q:
         return Q(is_public=True, active=True)
@@ -52,7 +53,7 @@ class LayerPolicy(AccessPolicy):
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
         if action != Action.VIEW:
-            return Q() if grant.allows(Action.MANAGE) else Q(pk__in=[])
+            return Q() if manages_city_settings(grant) else Q(pk__in=[])
         if grant.role == "resident":
             return Q(pk__in=[])
         if grant.class_codes and not grant.allows(Action.MANAGE):
@@ -61,12 +62,15 @@ class LayerPolicy(AccessPolicy):
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
         if action != Action.VIEW:
-            return grant.allows(Action.MANAGE)
+            return manages_city_settings(grant)
         if grant.role == "resident":
             return False
         if grant.class_codes and not grant.allows(Action.MANAGE) and obj.kind == "component":
             return obj.source in grant.class_codes
         return True
+
+    def applies(self, grant: Grant, action: Action) -> bool:
+        return action == Action.VIEW or manages_city_settings(grant)
 
 
 class StewardshipPolicy(AccessPolicy):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +64,8 @@ class RasterLayerAdmin(ScopedAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if change:
             return
+        if not self.may_write(request, obj):
+            raise PermissionDenied
         upload = form.cleaned_data["upload"]
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / Path(upload.name).name

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from community.parking.models import Device, Floor, Gate, ParkingLot, ParkingSpace
 from gis_app import access
-from gis_app.admin_scoping import ScopedAdmin
+from gis_app.admin_scoping import GuardedAdmin, ScopedAdmin
 from gis_app.roles import Action
 
 
@@ -41,10 +41,16 @@ class ParkingLotAdmin(ScopedAdmin):
     raw_id_fields = ["component"]
     search_fields = ["component__identifier", "component__name"]
     inlines = [FloorInline, GateInline]
+    scope_field = "component"  # a lot's area is its component's community
 
 
-class ByLotAdmin(admin.ModelAdmin):
-    """Rows of the lots the user may manage."""
+class ByLotAdmin(GuardedAdmin):
+    """Rows of the lots the user may manage; a row is written only into such a lot."""
+
+    scope_field = "lot"
+
+    def may_write(self, request: HttpRequest, obj: Any) -> bool:
+        return obj.lot_id is not None and access.can(request.user, Action.MANAGE, obj.lot)
 
     def _lots(self, request: HttpRequest) -> QuerySet[ParkingLot]:
         return access.visible(request.user, ParkingLot.objects.all(), Action.MANAGE)
