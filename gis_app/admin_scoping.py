@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from gis_app import access
+from gis_app.admin_widgets import GEOMETRY_OVERRIDES
 from gis_app.roles import Action
 
 
@@ -15,6 +16,7 @@ class ScopedAdmin(admin.ModelAdmin):
     """A ModelAdmin whose rows and permissions come from ``gis_app.access``."""
 
     change_action = Action.MANAGE
+    formfield_overrides = GEOMETRY_OVERRIDES  # the map widget from local files, no CDN
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return access.visible(request.user, super().get_queryset(request))

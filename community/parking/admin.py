@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from community.parking.models import Device, Floor, Gate, ParkingLot, ParkingSpace
 from gis_app import access
 from gis_app.admin_scoping import ScopedAdmin
+from gis_app.admin_widgets import GEOMETRY_OVERRIDES
 from gis_app.roles import Action
 
 
@@ -45,6 +46,8 @@ class ParkingLotAdmin(ScopedAdmin):
 
 class ByLotAdmin(admin.ModelAdmin):
     """Rows of the lots the user may manage."""
+
+    formfield_overrides = GEOMETRY_OVERRIDES  # the map widget from local files, no CDN
 
     def _lots(self, request: HttpRequest) -> QuerySet[ParkingLot]:
         return access.visible(request.user, ParkingLot.objects.all(), Action.MANAGE)
