@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.gis.db import models as gis_models
 from django.contrib.gis.forms.widgets import BaseGeometryWidget
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geometry import json_regex
 from django.contrib.gis.geos import GEOSGeometry
 from django.urls import reverse
@@ -75,7 +76,12 @@ class LeafletGeometryWidget(BaseGeometryWidget):
         return value.json if value else ""
 
     def deserialize(self, value: Any) -> GEOSGeometry | None:
-        geom = super().deserialize(value)
+        """The geometry of the posted text, or None (the field then says the value is
+        not a geometry). GeoDjango's own lets GDAL's error on malformed GeoJSON escape."""
+        try:
+            geom = super().deserialize(value)
+        except GDALException:
+            return None
         # GeoJSON carries no SRID (GDAL says 4326): its lon/lat are the map's.
         if geom is not None and isinstance(value, str) and json_regex.match(value):
             geom.srid = self.map_srid
@@ -83,6 +89,8 @@ class LeafletGeometryWidget(BaseGeometryWidget):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
+        if isinstance(value, str) and not context["serialized"]:
+            context["serialized"] = value  # refused text stays, for the user to correct
         config = {
             "geomType": context["geom_type"],
             "basemapsUrl": reverse("map_ui:basemaps"),
