@@ -13,9 +13,12 @@ The policy:
   styles (``<div style=...>`` in markup, folium's sizing ``<style>`` of a map element,
   the ``<style>`` block of drf-spectacular's Swagger page). Styles cannot run code; the
   risk left is CSS-based page restyling, which ``img-src`` limits further;
-* ``img-src``/``connect-src``: the platform itself, ``data:``/``blob:`` (Leaflet's and
-  Swagger UI's icons, photos being uploaded) and the hosts of the online basemaps, taken
-  from ``MAP_OSM_TILE_URL``, ``MAP_TIANDITU_TILE_URL`` and ``MAP_AMAP_TILE_URL``;
+* ``img-src``: the platform itself, ``data:``/``blob:`` (Leaflet's and Swagger UI's icons,
+  photos being uploaded) and the hosts of the online basemaps, taken from
+  ``MAP_OSM_TILE_URL``, ``MAP_TIANDITU_TILE_URL`` and ``MAP_AMAP_TILE_URL`` (Leaflet loads
+  raster tiles as images);
+* ``connect-src 'self'``: scripts fetch only the platform's own API, tiles and basemap
+  list (the survey's service worker caches same-origin answers only);
 * ``object-src 'none'``, ``base-uri 'self'``, ``form-action 'self'``,
   ``frame-ancestors 'none'`` (no framing: clickjacking).
 
@@ -79,7 +82,7 @@ def policy() -> str:
         ("script-src", ["'self'"]),
         ("style-src", ["'self'", "'unsafe-inline'"]),
         ("img-src", ["'self'", "data:", "blob:", *tiles]),
-        ("connect-src", ["'self'", *tiles]),
+        ("connect-src", ["'self'"]),
         ("font-src", ["'self'", "data:"]),
         ("worker-src", ["'self'"]),
         ("manifest-src", ["'self'"]),

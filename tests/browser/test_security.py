@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -23,7 +24,15 @@ from django.contrib.gis.db.models import GeometryField
 
 from community.parking.models import ParkingSpace
 from layers.models import AdminArea
-from tests.browser.conftest import TIMEOUT_MS, RequestWatcher, db_access, shot, wait_for_map
+from tests.browser.conftest import (
+    TIMEOUT_MS,
+    RequestWatcher,
+    choose_layer,
+    db_access,
+    open_layer_switcher,
+    shot,
+    wait_for_map,
+)
 from tests.parking_support import event, make_lot, remove_lot, send
 
 PAYLOAD = '<img src=x onerror="window.__xss=1">'
@@ -412,3 +421,59 @@ def test_the_admin_widget_saves_a_drawn_polygon_and_shows_it_again(
     assert page.locator("path.leaflet-interactive").count() >= 1
     shot(page, "security-admin-widget")
     assert page.js_errors == [] and csp_violations(page) == []
+
+
+# A 1 x 1 transparent PNG: the "online" tiles, answered by Playwright, never the network.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABpfZFQAAAAABJRU5ErkJggg=="
+)
+
+
+def test_the_configured_online_basemaps_are_allowed(browser: Any, live_url: str) -> None:
+    """The policy lets the page draw the online basemaps of the settings (their hosts come
+    from MAP_OSM_TILE_URL and MAP_AMAP_TILE_URL); their tiles are answered here, so
+    nothing goes out."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, extra_http_headers={"Accept-Language": "en"}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    context.add_init_script(WATCH_CSP)
+    served: list[str] = []
+    leaving: list[str] = []
+
+    def answer(route: Any) -> None:
+        served.append(route.request.url)
+        route.fulfill(status=200, content_type="image/png", body=PNG)
+
+    def refuse(route: Any) -> None:
+        leaving.append(route.request.url)
+        route.abort()
+
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1[:/])"), refuse)
+    context.route(
+        re.compile(r"^https://(tile\.openstreetmap\.org|webrd0\d\.is\.autonavi\.com)/"), answer
+    )
+    try:
+        page = context.new_page()
+        page.console_csp = []
+        page.on(
+            "console",
+            lambda msg: (
+                page.console_csp.append(msg.text) if "Content Security Policy" in msg.text else None
+            ),
+        )
+        page.goto(live_url + "/map/")
+        wait_for_map(page)
+        for label, host in (("OpenStreetMap", "tile.openstreetmap.org"), ("Amap", "autonavi")):
+            open_layer_switcher(page)
+            choose_layer(page, label)
+            page.wait_for_function(
+                "(host) => [...document.querySelectorAll('img.leaflet-tile-loaded')]"
+                ".some(img => img.src.includes(host))",
+                arg=host,
+            )
+            assert any(host in url for url in served)
+        assert csp_violations(page) == []
+        assert leaving == []
+    finally:
+        context.close()
