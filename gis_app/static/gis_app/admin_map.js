@@ -154,12 +154,15 @@
       .catch(function () {});
   };
 
+  var translated = false;
+
   function start() {
     var boxes = document.querySelectorAll(".sc-geometry-widget");
-    if (!boxes.length) return;
-    translateDraw(JSON.parse(boxes[0].getAttribute("data-config")).strings);
     boxes.forEach(function (box) {
-      if (box.getAttribute("data-ready")) return;
+      // Skip started widgets and the hidden template row of an inline formset.
+      if (box.getAttribute("data-ready") || box.getAttribute("data-for").indexOf("__prefix__") >= 0) return;
+      if (!translated) translateDraw(JSON.parse(box.getAttribute("data-config")).strings);
+      translated = true;
       var widget = new Widget(box);
       box.scGeometry = widget;
       widget.start();
@@ -168,4 +171,5 @@
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
+  document.addEventListener("formset:added", start); // a row added to an inline formset
 })();
