@@ -27,6 +27,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from gis_app import access, audit
+from gis_app.admin_widgets import GEOMETRY_OVERRIDES
 from gis_app.models import AuditResult
 from gis_app.roles import Action
 
@@ -85,6 +86,7 @@ class GuardedAdmin(AuditedAdmin):
 
     # The form field an out-of-scope error is shown on (None: at the top of the form).
     scope_field: str | None = None
+    formfield_overrides = GEOMETRY_OVERRIDES  # the map widget from local files, no CDN
 
     def may_write(self, request: HttpRequest, obj: Any) -> bool:
         raise NotImplementedError

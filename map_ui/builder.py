@@ -3,9 +3,11 @@ files, with the map module (``map_ui/static/map_ui/map.js``) that adds basemaps,
 switcher from the layer registry, legend, metric scale, locate-me and the GCJ-02 display
 shift for Amap.
 
-Pages render a map with :func:`render_map` and place its three parts in their template:
-``head`` (styles and scripts), ``html`` (the map element) and ``script`` (the code that
-creates the map, run after the element exists)."""
+Pages render a map with :func:`render_map` and place its two parts in their template:
+``head`` (styles and script files) and ``html`` (the map element). The page carries no
+inline script (its Content-Security-Policy forbids it): the map element holds Leaflet's
+options in a ``data-sc-map`` attribute and the page's configuration in a JSON data block
+next to it, and ``map_ui/static/map_ui/boot.js`` creates the map from them."""
 
 from __future__ import annotations
 
@@ -21,7 +23,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from folium.elements import JSCSSMixin
-from folium.plugins import LocateControl
 from folium.template import Template
 
 from map_ui import strings, vendor
@@ -38,26 +39,12 @@ class PlatformMap(folium.Map):
         """
         {% macro header(this, kwargs) %}
             <style>#{{ this.get_name() }} { position: relative; width: 100%; height: 100%; }</style>
-            <script>
-                L_NO_TOUCH = {{ this.global_switches.no_touch|tojson }};
-                L_DISABLE_3D = {{ this.global_switches.disable_3d|tojson }};
-            </script>
         {% endmacro %}
 
         {% macro html(this, kwargs) %}
             <div class="folium-map sc-map" id={{ this.get_name()|tojson }}
-                 role="application" aria-label="{{ this.label|e }}"></div>
-        {% endmacro %}
-
-        {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.map(
-                {{ this.get_name()|tojson }},
-                {
-                    center: {{ this.location|tojson }},
-                    crs: L.CRS.{{ this.crs }},
-                    ...{{ this.options|tojavascript }}
-                }
-            );
+                 role="application" aria-label="{{ this.label|e }}"
+                 data-sc-map='{{ this.boot_options()|tojson }}'></div>
         {% endmacro %}
         """
     )
@@ -67,15 +54,36 @@ class PlatformMap(folium.Map):
         self.label = label
         self.default_js = [("leaflet", vendor.url("leaflet.js"))]
         self.default_css = [("leaflet_css", vendor.url("leaflet.css"))]
+        self.locate: dict[str, Any] | None = None
+
+    def boot_options(self) -> dict[str, Any]:
+        """What boot.js creates the map from (Jinja's ``tojson`` escapes it for the
+        single-quoted attribute: no ', <, > or & survive)."""
+        options = {camelize(k): v for k, v in self.options.items()}
+        return {
+            "center": list(self.location),
+            "crs": self.crs,
+            "options": options,
+            "locate": self.locate,
+            "config": f"{self.get_name()}-config",
+        }
+
+
+def camelize(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
 
 
 class PlatformControls(JSCSSMixin, MacroElement):
-    """Starts the map module on the folium map with the page's configuration."""
+    """The map module's files and the page's configuration (a JSON data block, not run),
+    from which boot.js starts the map module."""
 
     _template = Template(
         """
-        {% macro script(this, kwargs) %}
-            window.SCMap.init({{ this._parent.get_name() }}, {{ this.config|tojson }});
+        {% macro html(this, kwargs) %}
+            <script type="application/json" id={{ (this._parent.get_name() ~ "-config")|tojson }}>
+                {{- this.config|tojson -}}
+            </script>
         {% endmacro %}
         """
     )
@@ -88,6 +96,7 @@ class PlatformControls(JSCSSMixin, MacroElement):
             ("vectorgrid", vendor.url("vectorgrid.js")),
             ("chinacoords", static("map_ui/chinacoords.js")),
             ("scmap", static("map_ui/map.js")),
+            ("scboot", static("map_ui/boot.js")),
             *[(f"page_js_{i}", path) for i, path in enumerate(page_js)],
         ]
         self.default_css = [
@@ -96,20 +105,30 @@ class PlatformControls(JSCSSMixin, MacroElement):
         ]
 
 
-def locate_control() -> LocateControl:
-    """leaflet.locatecontrol from the local static files, labelled in the user's language."""
-    control = LocateControl(
-        position="bottomright",
-        fly_to=False,
-        show_popup=False,
-        set_view="untilPanOrZoom",
-        keep_current_zoom_level=False,
-        locate_options={"enableHighAccuracy": True, "maxZoom": 17},
-        strings={"title": _("Show my location")},
-    )
-    control.default_js = [("locate_js", vendor.url("locate.js"))]
-    control.default_css = [("locate_css", vendor.url("locate.css"))]
-    return control
+class LocateFiles(JSCSSMixin, MacroElement):
+    """leaflet.locatecontrol's files from the local static files (boot.js adds the
+    control with :func:`locate_options`)."""
+
+    _template = Template("")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "LocateFiles"
+        self.default_js = [("locate_js", vendor.url("locate.js"))]
+        self.default_css = [("locate_css", vendor.url("locate.css"))]
+
+
+def locate_options() -> dict[str, Any]:
+    """Options of L.control.locate, labelled in the user's language."""
+    return {
+        "position": "bottomright",
+        "flyTo": False,
+        "showPopup": False,
+        "setView": "untilPanOrZoom",
+        "keepCurrentZoomLevel": False,
+        "locateOptions": {"enableHighAccuracy": True, "maxZoom": 17},
+        "strings": {"title": _("Show my location")},
+    }
 
 
 @dataclass
@@ -132,7 +151,6 @@ class MapOptions:
 class RenderedMap:
     head: SafeString
     html: SafeString
-    script: SafeString
     name: str  # the JavaScript variable holding the Leaflet map
 
 
@@ -173,7 +191,8 @@ def build_map(options: MapOptions) -> PlatformMap:
     )
     PlatformControls(map_config(options), options.page_js, options.page_css).add_to(fmap)
     if options.locate:
-        locate_control().add_to(fmap)
+        fmap.locate = locate_options()
+        LocateFiles().add_to(fmap)
     return fmap
 
 
@@ -183,10 +202,12 @@ def render_map(options: MapOptions) -> RenderedMap:
     figure = fmap.get_root()
     assert isinstance(figure, Figure)
     figure.render()
-    # folium renders trusted templates with escaped JSON: the parts are safe HTML/JS.
+    # folium renders trusted templates with escaped JSON: the parts are safe HTML.
+    script = figure.script.render().strip()
+    if script:  # pragma: no cover - an element that emits code would need 'unsafe-inline'
+        raise AssertionError(f"the map emitted inline script: {script[:80]!r}")
     return RenderedMap(
         head=mark_safe(figure.header.render()),  # noqa: S308
         html=mark_safe(figure.html.render()),  # noqa: S308
-        script=mark_safe(figure.script.render()),  # noqa: S308
         name=fmap.get_name(),
     )

@@ -50,7 +50,15 @@ SHELL_VENDOR = [
     "locate.js",
     "locate.css",
 ]
-SHELL_STATIC = ["gis_app/base.css", "map_ui/map.css", "map_ui/map.js", "map_ui/chinacoords.js"]
+SHELL_STATIC = [
+    "gis_app/base.css",
+    "gis_app/safe_html.js",
+    "gis_app/site.js",
+    "map_ui/map.css",
+    "map_ui/map.js",
+    "map_ui/boot.js",
+    "map_ui/chinacoords.js",
+]
 
 
 def _owner_labels() -> list[tuple[str, str]]:

@@ -30,13 +30,17 @@ def test_map_pages_reference_only_their_own_origin(api_as: Any, path: str, user:
     response = client.get(path, HTTP_HOST="127.0.0.1")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "leaflet" in html and "L.map(" in html
+    assert "leaflet" in html and "data-sc-map=" in html  # boot.js creates the map
     outside = [u for u in absolute_urls(html) if not u.startswith("http://127.0.0.1/")]
     assert outside == [], f"{path} names other origins: {outside}"
     refs = set(REF_RE.findall(html))
     scripts = {r for r in refs if r.endswith(".js")}
     styles = {r for r in refs if r.endswith(".css")}
-    assert {"/static/vendor/leaflet/leaflet.js", "/static/map_ui/map.js"} <= scripts
+    assert {
+        "/static/vendor/leaflet/leaflet.js",
+        "/static/map_ui/map.js",
+        "/static/map_ui/boot.js",
+    } <= scripts
     assert "/static/vendor/leaflet/leaflet.css" in styles
     for ref in sorted(scripts | styles):
         served = client.get(ref)

@@ -25,7 +25,10 @@ from tests.conftest import REPO
 URL = "/survey/"
 TEMPLATE = REPO / "survey" / "templates" / "survey" / "editor.html"
 NMEA_JS = REPO / "survey" / "static" / "survey" / "nmea.js"
-CONFIG_RE = re.compile(r"SCMap\.init\(\w+, (\{.*?\})\);\n", re.DOTALL)
+# The map's configuration: the JSON data block boot.js starts the common map with.
+CONFIG_RE = re.compile(
+    r'<script type="application/json" id="map_\w+-config">(\{.*?\})</script>', re.DOTALL
+)
 REF_RE = re.compile(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", re.IGNORECASE)
 
 

@@ -13,7 +13,9 @@ runs only the middleware that acts on such a request, the same classes Django wo
 * ``LocaleMiddleware`` (the request's language: error texts, ``Content-Language``, Vary),
 * ``CommonMiddleware`` (host validation, ``Content-Length``),
 * ``CsrfViewMiddleware`` (checks no GET, but replaces a malformed CSRF cookie),
-* ``XFrameOptionsMiddleware``.
+* ``XFrameOptionsMiddleware``,
+* ``gis_app.csp.ContentSecurityPolicyMiddleware`` (a tile is no document and gets no
+  policy, but an HTML error page would).
 
 The others add nothing to an anonymous GET of a tile: no session cookie means no session
 (the tile views vary on ``Cookie`` themselves), authentication gives ``AnonymousUser``
@@ -58,6 +60,7 @@ from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
+from gis_app.csp import ContentSecurityPolicyMiddleware
 from tiles import views
 
 # The stack the fast path stands in for (gis_app.settings.MIDDLEWARE).
@@ -71,6 +74,7 @@ EXPECTED_MIDDLEWARE: Final = (
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gis_app.csp.ContentSecurityPolicyMiddleware",
 )
 # tiles/urls.py under /tiles/ (slug and int converters); tests check both agree.
 TILE_PATH: Final = re.compile(
@@ -103,6 +107,7 @@ class TileFastPath:
         self.common = CommonMiddleware(_unused)
         self.csrf = CsrfViewMiddleware(_unused)
         self.xframe = XFrameOptionsMiddleware(_unused)
+        self.csp = ContentSecurityPolicyMiddleware(_unused)
 
     def route(
         self, environ: dict[str, Any]
@@ -165,7 +170,7 @@ class TileFastPath:
         request.user = AnonymousUser()
         response: Any = self.respond(view, request, kwargs)
         # Django's order of process_response (the reverse of MIDDLEWARE).
-        for after in (self.xframe, self.csrf, self.common, self.locale, self.security):
+        for after in (self.csp, self.xframe, self.csrf, self.common, self.locale, self.security):
             response = after.process_response(request, response)
         response._resource_closers.append(request.close)
         if response.status_code >= 400:

@@ -74,6 +74,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gis_app.csp.ContentSecurityPolicyMiddleware",  # keep last (tiles/fastpath.py copies it)
 ]
 
 ROOT_URLCONF = "gis_app.urls"

@@ -113,7 +113,7 @@ def test_the_parking_layer_colours_lots_by_free_spaces(
     show_place(page, lon, lat, 18)
     tooltip = page.evaluate(
         "(id) => SCParking.markers.find(m => m.options.parkingLot === id).getTooltip()"
-        ".getContent()",
+        ".getContent().textContent",
         parking_lots["free"].identifier,
     )
     assert tooltip.endswith("28 of 33 free")

@@ -53,13 +53,13 @@ def test_a_creation_whose_answer_was_lost_is_stored_once(
             break
         page.wait_for_timeout(100)
     assert lost and lost[0].startswith("new-")
-    page.wait_for_function("document.querySelector('#sv-pending').textContent === '1'")
+    page.wait_for_function("() => document.querySelector('#sv-pending').textContent === '1'")
     with db_access(django_db_blocker):
         assert Component.objects.filter(name=NAME).count() == 1  # made, answer lost
     shot(page, "survey-retry-1-pending-375")
 
     page.evaluate("window.dispatchEvent(new Event('online'))")  # the signal is back
-    page.wait_for_function("document.querySelector('#sv-pending').textContent === '0'")
+    page.wait_for_function("() => document.querySelector('#sv-pending').textContent === '0'")
     shot(page, "survey-retry-2-synced-375")
     with db_access(django_db_blocker):
         made = list(Component.objects.filter(name=NAME))

@@ -134,7 +134,7 @@
       var mine = f.id === self.highlight;
       var polygon = L.polygon(ring, mine ? MINE : f.properties.occupied ? TAKEN : SPACE);
       polygon.options.spaceCode = f.id;
-      polygon.bindTooltip(mine ? self.t.yourSpace + " · " + f.id : f.id, { permanent: mine, direction: "top" });
+      polygon.bindTooltip(SCHtml.content(mine ? self.t.yourSpace + " · " + f.id : f.id), { permanent: mine, direction: "top" });
       self.layer.addLayer(polygon);
       if (mine) polygon.bringToFront();
       bounds = bounds.concat(ring);

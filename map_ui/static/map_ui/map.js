@@ -137,20 +137,20 @@
         trackLoading(ctl, grid);
         group.addLayer(grid);
       });
-      group.options.attribution = basemap.attribution;
+      group.options.attribution = SCHtml.escape(basemap.attribution);
       group.getAttribution = function () {
-        return basemap.attribution;
+        return SCHtml.escape(basemap.attribution);
       };
       return group;
     }
     var raster = L.layerGroup();
     basemap.tiles.forEach(function (tpl) {
-      var opts = { maxZoom: 22, maxNativeZoom: basemap.max_zoom, attribution: basemap.attribution };
+      var opts = { maxZoom: 22, maxNativeZoom: basemap.max_zoom, attribution: SCHtml.escape(basemap.attribution) };
       if (basemap.subdomains) opts.subdomains = basemap.subdomains;
       raster.addLayer(trackLoading(ctl, L.tileLayer(tpl, opts)));
     });
     raster.getAttribution = function () {
-      return basemap.attribution;
+      return SCHtml.escape(basemap.attribution);
     };
     return raster;
   }
@@ -166,12 +166,6 @@
       ctl.featurePopup(layer, e.layer && e.layer.properties, e.latlng);
     });
     return grid;
-  }
-
-  function escapeHtml(value) {
-    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
   }
 
   function Controller(map, config) {
@@ -229,11 +223,11 @@
     var self = this;
     var map = this.map;
     this.basemaps = basemaps;
-    var baseChoices = {};
+    var baseChoices = [];
     basemaps.forEach(function (b) {
       var layer = basemapLayer(self, b);
       self.basemapLayers[b.id] = layer;
-      baseChoices[escapeHtml(b.name)] = layer;
+      baseChoices.push([layer, b.name]);
     });
     var basemapCodes = {};
     basemaps.forEach(function (b) {
@@ -241,7 +235,7 @@
         basemapCodes[p.code] = true;
       });
     });
-    var overlayChoices = {};
+    var overlayChoices = [];
     layers
       .filter(function (l) {
         return l.active && !basemapCodes[l.code] && l.kind !== "raster";
@@ -249,10 +243,8 @@
       .forEach(function (l) {
         var layer = overlayLayer(self, l);
         self.overlays[l.code] = { meta: l, layer: layer };
-        overlayChoices[
-          '<span class="sc-swatch" style="background:' + escapeHtml(pathStyle(l.style, l.geometry_kind, l.code).fillColor || pathStyle(l.style, l.geometry_kind, l.code).color) + '"></span>' +
-            escapeHtml(layerName(self, l))
-        ] = layer;
+        var st = pathStyle(l.style, l.geometry_kind, l.code);
+        overlayChoices.push([layer, layerName(self, l), st.fillColor || st.color]);
       });
     var initial = basemaps.filter(function (b) {
       return b.default;
@@ -267,9 +259,15 @@
       self._updateLegend();
     });
     if (this.config.layerSwitcher !== false) {
-      this.layerControl = L.control
-        .layers(baseChoices, overlayChoices, { collapsed: true, position: "topright" })
-        .addTo(map);
+      // Leaflet's layer switcher takes its labels as HTML: escaped by SCHtml.html.
+      var control = (this.layerControl = L.control.layers({}, {}, { collapsed: true, position: "topright" }));
+      baseChoices.forEach(function (choice) {
+        control.addBaseLayer(choice[0], SCHtml.html`${choice[1]}`);
+      });
+      overlayChoices.forEach(function (choice) {
+        control.addOverlay(choice[0], SCHtml.html`<span class="sc-swatch" style="background:${choice[2]}"></span>${choice[1]}`);
+      });
+      control.addTo(map);
       var toggle = this.layerControl.getContainer().querySelector(".leaflet-control-layers-toggle");
       if (toggle) {
         toggle.setAttribute("title", text(this, "layers"));
@@ -406,17 +404,24 @@
 
   Controller.prototype.featurePopup = function (layer, props, latlng) {
     if (!props) return;
-    var html = "<strong>" + escapeHtml(props.name || layerName(this, layer)) + "</strong>";
+    var h = SCHtml.el;
+    var body;
     if (props.count && !props.identifier) {
-      html = escapeHtml(text(this, "clusterCount").replace("%(count)s", props.count));
+      body = h("span", null, text(this, "clusterCount").replace("%(count)s", props.count));
     } else {
-      html += "<br>" + escapeHtml(layerName(this, layer));
-      if (props.status) html += "<br>" + escapeHtml(text(this, "status_" + props.status));
-      if (props.identifier && layer.kind === "component") {
-        html += '<br><a href="/facilities/' + encodeURIComponent(props.identifier) + '/">' + escapeHtml(text(this, "openFacility")) + "</a>";
-      }
+      body = h(
+        "span",
+        null,
+        h("strong", null, props.name || layerName(this, layer)),
+        h("br"),
+        layerName(this, layer),
+        props.status ? [h("br"), text(this, "status_" + props.status)] : null,
+        props.identifier && layer.kind === "component"
+          ? [h("br"), h("a", { href: "/facilities/" + encodeURIComponent(props.identifier) + "/" }, text(this, "openFacility"))]
+          : null
+      );
     }
-    L.popup().setLatLng(latlng).setContent(html).openOn(this.map);
+    L.popup().setLatLng(latlng).setContent(SCHtml.content(body)).openOn(this.map);
   };
 
   Controller.prototype._addStatusElements = function () {
@@ -487,27 +492,33 @@
     var body = this._legendBody;
     if (!body) return;
     var self = this;
+    var h = SCHtml.el;
     var rows = [];
     if (this.activeBasemap) {
-      rows.push('<p class="sc-legend-base">' + escapeHtml(text(this, "basemap")) + ": " + escapeHtml(this.activeBasemap.name) + "</p>");
-      if (this.crsMode === GCJ02) rows.push('<p class="sc-legend-note">' + escapeHtml(text(this, "shifted")) + "</p>");
+      rows.push(h("p", { class: "sc-legend-base" }, text(this, "basemap") + ": " + this.activeBasemap.name));
+      if (this.crsMode === GCJ02) rows.push(h("p", { class: "sc-legend-note" }, text(this, "shifted")));
     }
     var shown = Object.keys(this.overlays).filter(function (code) {
       return self.map.hasLayer(self.overlays[code].layer);
     });
-    if (!shown.length) rows.push("<p>" + escapeHtml(text(this, "noOverlays")) + "</p>");
+    if (!shown.length) rows.push(h("p", null, text(this, "noOverlays")));
     else {
-      rows.push("<ul>");
-      shown.forEach(function (code) {
-        var meta = self.overlays[code].meta;
-        var st = pathStyle(meta.style, meta.geometry_kind, meta.code);
-        rows.push(
-          '<li data-layer="' + escapeHtml(code) + '"><span class="sc-swatch sc-swatch-' + escapeHtml(meta.geometry_kind) + '" style="background:' + escapeHtml(st.fillColor || st.color) + ";border-color:" + escapeHtml(st.color) + '"></span>' + escapeHtml(layerName(self, meta)) + "</li>"
-        );
-      });
-      rows.push("</ul>");
+      rows.push(
+        h(
+          "ul",
+          null,
+          shown.map(function (code) {
+            var meta = self.overlays[code].meta;
+            var st = pathStyle(meta.style, meta.geometry_kind, meta.code);
+            var swatch = h("span", { class: "sc-swatch sc-swatch-" + meta.geometry_kind });
+            swatch.style.background = st.fillColor || st.color;
+            swatch.style.borderColor = st.color;
+            return h("li", { "data-layer": code }, swatch, layerName(self, meta));
+          })
+        )
+      );
     }
-    body.innerHTML = rows.join("");
+    SCHtml.fill(body, rows);
   };
 
   global.SCMap = {
@@ -525,6 +536,5 @@
       if (ctl && ctl.activeBasemap) fn(ctl);
       else onReady.push(fn);
     },
-    escapeHtml: escapeHtml,
   };
 })(window);

@@ -44,30 +44,27 @@
     return fmt(this.t.free, { free: lot.free.total, capacity: lot.capacity.total });
   };
 
+  /* The popup of a lot: a DOM element (SCHtml), never an HTML string. */
   Parking.prototype.popup = function (lot) {
-    var esc = SCMap.escapeHtml;
+    var h = SCHtml.el;
     var href = this.cfg.facilityUrl.replace("{id}", encodeURIComponent(lot.id));
-    var rows = [
-      "<dt>" + esc(this.t["status_" + lot.status] || lot.status) + "</dt><dd>" + esc(this.freeText(lot)) + "</dd>",
-    ];
-    if (lot.capacity.charging) rows.push("<dt></dt><dd>" + esc(fmt(this.t.charging, { count: lot.free.charging })) + "</dd>");
-    if (lot.capacity.accessible) rows.push("<dt></dt><dd>" + esc(fmt(this.t.accessible, { count: lot.free.accessible })) + "</dd>");
+    var rows = [h("dt", null, this.t["status_" + lot.status] || lot.status), h("dd", null, this.freeText(lot))];
+    if (lot.capacity.charging) rows.push(h("dt"), h("dd", null, fmt(this.t.charging, { count: lot.free.charging })));
+    if (lot.capacity.accessible) rows.push(h("dt"), h("dd", null, fmt(this.t.accessible, { count: lot.free.accessible })));
     var updated = lot.last_update ? new Date(lot.last_update).toLocaleTimeString() : "";
-    return (
-      '<div class="parking-popup"><a href="' + esc(href) + '"><strong>' + esc(lot.name) + "</strong></a>" +
-      "<dl>" + rows.join("") + "</dl>" +
-      (updated ? '<small>' + esc(fmt(this.t.updated, { time: updated })) + "</small>" : "") +
-      "</div>"
+    return h(
+      "div",
+      { class: "parking-popup" },
+      h("a", { href: href }, h("strong", null, lot.name)),
+      h("dl", null, rows),
+      updated ? h("small", null, fmt(this.t.updated, { time: updated })) : null
     );
   };
 
   Parking.prototype.start = function () {
     var self = this;
     if (this.ctl.layerControl) {
-      this.ctl.layerControl.addOverlay(
-        this.group,
-        '<span class="sc-swatch" style="background:' + COLOURS.spaces_available + '"></span>' + SCMap.escapeHtml(this.t.layer)
-      );
+      this.ctl.layerControl.addOverlay(this.group, SCHtml.html`<span class="sc-swatch" style="background:${COLOURS.spaces_available}"></span>${this.t.layer}`);
     }
     this.map.on("overlayadd", function (e) {
       if (e.layer === self.group) self.load();
@@ -121,8 +118,8 @@
       var c = lot.location.coordinates;
       var marker = L.circleMarker([0, 0], style(lot, false));
       marker.options.parkingLot = lot.id;
-      marker.bindTooltip(lot.name + " · " + self.freeText(lot));
-      marker.bindPopup(self.popup(lot));
+      marker.bindTooltip(SCHtml.content(lot.name + " · " + self.freeText(lot)));
+      marker.bindPopup(SCHtml.content(self.popup(lot)));
       self.group.addLayer(marker);
       self.ctl.manage(marker, L.latLng(c[1], c[0]));
       self.markers.push(marker);
@@ -160,10 +157,9 @@
 
   Parking.prototype.showResults = function (finder, features) {
     var self = this;
-    var esc = SCMap.escapeHtml;
+    var h = SCHtml.el;
     finder.clearMarkers();
-    var list = finder.el.results;
-    list.innerHTML = "";
+    var list = SCHtml.fill(finder.el.results);
     var bounds = [this.ctl.toDisplay(finder.origin.latlng)];
     features.forEach(function (f, i) {
       var p = f.properties;
@@ -175,23 +171,28 @@
       var kinds = [];
       if (p.capacity.charging) kinds.push(fmt(self.t.charging, { count: p.free.charging }));
       if (p.capacity.accessible) kinds.push(fmt(self.t.accessible, { count: p.free.accessible }));
-      li.innerHTML = [
-        '<a class="result-link" href="' + esc(href) + '">',
-        '<span class="result-name">' + esc(p.name) + "</span>",
-        '<span class="result-distance">' + esc(finder.direction(p)) + "</span>",
-        '<span class="result-meta">',
-        '<span class="parking-free status-' + esc(p.status) + '">' + esc(self.freeText(p)) + "</span>",
-        kinds.length ? "<span>" + esc(kinds.join(" · ")) + "</span>" : "",
-        p.opening_hours ? "<span>" + esc(finder.hours(p)) + "</span>" : "",
-        "</span>",
-        p.address ? '<span class="result-address">' + esc(p.address) + "</span>" : "",
-        "</a>",
-      ].join("");
+      SCHtml.fill(
+        li,
+        h(
+          "a",
+          { class: "result-link", href: href },
+          h("span", { class: "result-name" }, p.name),
+          h("span", { class: "result-distance" }, finder.direction(p)),
+          h(
+            "span",
+            { class: "result-meta" },
+            h("span", { class: "parking-free status-" + p.status }, self.freeText(p)),
+            kinds.length ? h("span", null, kinds.join(" · ")) : null,
+            p.opening_hours ? h("span", null, finder.hours(p)) : null
+          ),
+          p.address ? h("span", { class: "result-address" }, p.address) : null
+        )
+      );
       list.appendChild(li);
       var c = f.geometry.coordinates;
       var marker = L.circleMarker([0, 0], style(p, i === 0)).addTo(finder.map);
       self.ctl.manage(marker, L.latLng(c[1], c[0]));
-      marker.bindPopup(self.popup(p));
+      marker.bindPopup(SCHtml.content(self.popup(p)));
       finder.markers.push(marker);
       bounds.push(marker.getLatLng());
     });

@@ -76,7 +76,7 @@
     this.origin = { latlng: L.latLng(latlng), kind: kind };
     if (!this.originMarker) {
       this.originMarker = L.circleMarker([0, 0], ORIGIN_STYLE).addTo(this.map);
-      this.originMarker.bindTooltip(this.t.yourPoint);
+      this.originMarker.bindTooltip(SCHtml.content(this.t.yourPoint));
       this.ctl.manage(this.originMarker, this.origin.latlng);
     } else {
       this.ctl.move(this.originMarker, this.origin.latlng);
@@ -224,10 +224,9 @@
 
   Finder.prototype.show = function (features, withDistance) {
     var self = this;
-    var esc = SCMap.escapeHtml;
+    var h = SCHtml.el;
     this.clearMarkers();
-    var list = this.el.results;
-    list.innerHTML = "";
+    var list = SCHtml.fill(this.el.results);
     var bounds = [];
     if (withDistance && this.origin) bounds.push(this.ctl.toDisplay(this.origin.latlng));
     features.forEach(function (f, i) {
@@ -238,24 +237,32 @@
       var li = document.createElement("li");
       li.className = "result";
       li.setAttribute("data-id", p.identifier);
-      var parts = [
-        '<a class="result-link" href="' + esc(href) + '">',
-        '<span class="result-name">' + esc(name) + "</span>",
-        withDistance ? '<span class="result-distance">' + esc(self.direction(p)) + "</span>" : "",
-        '<span class="result-meta">',
-        '<span class="badge status-' + esc(p.status) + '">' + esc(self.t["status_" + p.status] || p.status) + "</span>",
-        self.hours(attrs) ? "<span>" + esc(self.hours(attrs)) + "</span>" : "",
-        self.access(attrs) ? '<span class="result-access">' + esc(self.access(attrs)) + "</span>" : "",
-        "</span>",
-        p.address ? '<span class="result-address">' + esc(p.address) + "</span>" : "",
-        "</a>",
-      ];
-      li.innerHTML = parts.join("");
+      SCHtml.fill(
+        li,
+        h(
+          "a",
+          { class: "result-link", href: href },
+          h("span", { class: "result-name" }, name),
+          withDistance ? h("span", { class: "result-distance" }, self.direction(p)) : null,
+          h(
+            "span",
+            { class: "result-meta" },
+            h("span", { class: "badge status-" + p.status }, self.t["status_" + p.status] || p.status),
+            self.hours(attrs) ? h("span", null, self.hours(attrs)) : null,
+            self.access(attrs) ? h("span", { class: "result-access" }, self.access(attrs)) : null
+          ),
+          p.address ? h("span", { class: "result-address" }, p.address) : null
+        )
+      );
       list.appendChild(li);
       var at = anchor(f);
       var marker = L.circleMarker([0, 0], i === 0 && withDistance ? FIRST_STYLE : RESULT_STYLE).addTo(self.map);
       self.ctl.manage(marker, at);
-      marker.bindPopup('<strong>' + esc(name) + "</strong><br>" + esc(withDistance ? self.direction(p) : p.class_name) + '<br><a href="' + esc(href) + '">' + esc(self.t.details) + "</a>");
+      marker.bindPopup(
+        SCHtml.content(
+          h("span", null, h("strong", null, name), h("br"), withDistance ? self.direction(p) : p.class_name, h("br"), h("a", { href: href }, self.t.details))
+        )
+      );
       self.markers.push(marker);
       bounds.push(marker.getLatLng());
     });

@@ -256,7 +256,7 @@
         };
       },
       onEachFeature: function (feature, layer) {
-        layer.bindTooltip(feature.properties.name + ": " + show(feature.properties[metric], column.kind), { sticky: true });
+        layer.bindTooltip(SCHtml.content(feature.properties.name + ": " + show(feature.properties[metric], column.kind)), { sticky: true });
         layer.on("click", function () {
           select(feature.id, false);
         });
