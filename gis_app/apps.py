@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform core")
 
     def ready(self) -> None:
-        from gis_app import policies
+        from gis_app import db_roles, policies  # noqa: F401 (db_roles: the check core.W001)
 
         policies.register()
