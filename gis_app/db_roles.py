@@ -57,6 +57,8 @@ def as_owner(alias: str = "default") -> Iterator[None]:
     if alias != "default" or owner is None or saved == owner:
         yield
         return
+    if connection.in_atomic_block:
+        raise RuntimeError("as_owner() would end the open transaction")
     connection.close()
     connection.settings_dict.update(owner)
     _swapped[alias] = saved
