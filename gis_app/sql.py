@@ -21,7 +21,7 @@ READ_ONLY: Final = ("django_migrations",)
 # EXECUTE (their migrations revoke it from PUBLIC). Then the same as default privileges, so
 # that what later migrations and the owner's functions create is usable at once, and the
 # revocations that keep the append-only tables append-only whatever was granted before.
-_GRANTS: Final = """
+GRANTS: Final = """
 WITH owned AS (
     SELECT c.oid, c.relname, c.relkind,
            c.relname = ANY(%(append_only)s::text[])
@@ -33,33 +33,33 @@ WITH owned AS (
       AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
 )
 SELECT step, statement FROM (
-    SELECT 1 AS step, format('GRANT USAGE ON SCHEMA public TO %%I', %(role)s) AS statement
+    SELECT 1 AS step, format('GRANT USAGE ON SCHEMA public TO %%I', %(role)s::text) AS statement
     UNION ALL
     SELECT 2, CASE
         WHEN relkind = 'S' THEN format('GRANT USAGE, SELECT ON SEQUENCE %%I TO %%I',
-                                       relname, %(role)s)
-        WHEN append THEN format('GRANT SELECT, INSERT ON %%I TO %%I', relname, %(role)s)
-        WHEN readonly THEN format('GRANT SELECT ON %%I TO %%I', relname, %(role)s)
-        ELSE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %%I TO %%I', relname, %(role)s)
+                                       relname, %(role)s::text)
+        WHEN append THEN format('GRANT SELECT, INSERT ON %%I TO %%I', relname, %(role)s::text)
+        WHEN readonly THEN format('GRANT SELECT ON %%I TO %%I', relname, %(role)s::text)
+        ELSE format('GRANT SELECT, INSERT, UPDATE, DELETE ON %%I TO %%I', relname, %(role)s::text)
     END FROM owned
     UNION ALL
     SELECT 3, format('REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON %%I FROM %%I',
-                     relname, %(role)s)
+                     relname, %(role)s::text)
     FROM owned WHERE (append OR readonly) AND relkind <> 'S'
     UNION ALL
-    SELECT 3, format('REVOKE INSERT ON %%I FROM %%I', relname, %(role)s)
+    SELECT 3, format('REVOKE INSERT ON %%I FROM %%I', relname, %(role)s::text)
     FROM owned WHERE readonly
     UNION ALL
-    SELECT 4, format('GRANT EXECUTE ON FUNCTION %%s TO %%I', p.oid::regprocedure, %(role)s)
+    SELECT 4, format('GRANT EXECUTE ON FUNCTION %%s TO %%I', p.oid::regprocedure, %(role)s::text)
     FROM pg_proc p
     WHERE p.proowner = current_user::regrole AND p.prosecdef
       AND p.pronamespace = 'public'::regnamespace
     UNION ALL
     SELECT 5, format('ALTER DEFAULT PRIVILEGES IN SCHEMA public '
-                     'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %%I', %(role)s)
+                     'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %%I', %(role)s::text)
     UNION ALL
     SELECT 5, format('ALTER DEFAULT PRIVILEGES IN SCHEMA public '
-                     'GRANT USAGE, SELECT ON SEQUENCES TO %%I', %(role)s)
+                     'GRANT USAGE, SELECT ON SEQUENCES TO %%I', %(role)s::text)
 ) s ORDER BY step
 """
 
@@ -78,7 +78,7 @@ def grant_statements(connection: BaseDatabaseWrapper, role: str) -> list[str]:
         )
         if not all(present for (present,) in cursor.fetchall()):
             return []  # not migrated far enough yet
-        cursor.execute(_GRANTS, params)
+        cursor.execute(GRANTS, params)
         return [statement for _step, statement in cursor.fetchall()]
 
 

@@ -211,3 +211,45 @@ def test_check_warns_when_the_application_connects_as_the_owner():
     output = manage_check(owner)
     assert "core.W001" in output
     assert "audit log" in output and "DATABASE_OWNER_URL" in output
+
+
+def test_migrate_takes_back_whatever_was_granted_on_the_audit_log():
+    """A DBA's broad GRANT (or default privileges) on the audit log does not survive: the
+    migration core 0003 revokes changes from every grantee but the owner, and the grants
+    ``manage.py migrate`` makes after each run leave the application SELECT and INSERT."""
+    import importlib
+
+    from gis_app import sql as role_sql
+
+    owner = getattr(settings, "DATABASE_OWNER", None)
+    if not owner:
+        pytest.skip("no database owner configured (DATABASE_URL only)")
+    app = connection.settings_dict["USER"]
+    seal = importlib.import_module("gis_app.migrations.0003_auditevent_revoke_changes")
+    rights = (
+        "SELECT has_table_privilege(%(r)s, 'core_auditevent', 'UPDATE'), "
+        "has_table_privilege(%(r)s, 'core_auditevent', 'DELETE'), "
+        "has_table_privilege(%(r)s, 'core_auditevent', 'TRUNCATE'), "
+        "has_table_privilege(%(r)s, 'core_auditevent', 'INSERT'), "
+        "has_table_privilege(%(r)s, 'core_auditevent', 'SELECT')"
+    )
+    broad = sql.SQL("GRANT ALL ON core_auditevent TO PUBLIC, {}").format(sql.Identifier(app))
+    with connect(owner) as conn:
+        try:
+            conn.execute(broad)
+            assert conn.execute(rights, {"r": app}).fetchone() == (True,) * 5
+            conn.execute(seal.FORWARD)
+            assert conn.execute(rights, {"r": app}).fetchone()[:3] == (False,) * 3
+            conn.execute(broad)
+            params = {
+                "role": app,
+                "append_only": list(role_sql.APPEND_ONLY),
+                "read_only": list(role_sql.READ_ONLY),
+            }
+            for _step, statement in conn.execute(role_sql.GRANTS, params).fetchall():
+                conn.execute(statement)
+            # PUBLIC's broad grant is the DBA's to take back; the application's own is not
+            conn.execute("REVOKE ALL ON core_auditevent FROM PUBLIC")
+            assert conn.execute(rights, {"r": app}).fetchone() == (False, False, False, True, True)
+        finally:
+            conn.rollback()
