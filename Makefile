@@ -50,6 +50,8 @@ db: setup
 	@if [ -z "$${DATABASE_URL:-}" ]; then scripts/local_pg.sh start; fi
 	@$(MANAGE) check_database
 
+# `migrate` connects as the database owner and grants the application's role (README:
+# Database roles); everything else runs as the application's role, which owns nothing.
 migrate: db
 	@$(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) parking_partitions -v 0 >/dev/null

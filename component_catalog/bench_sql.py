@@ -18,6 +18,8 @@ from typing import Any
 
 from django.db import connection
 
+from gis_app import db_roles
+
 MARKER = "generated"
 
 # Attribute document per class, as a SQL expression over ``r`` (random numbers u1..u7 in
@@ -279,8 +281,9 @@ def delete_generated() -> list[tuple[str, str, int, int]]:
 
 
 def vacuum_analyze() -> None:
-    """Outside a transaction only."""
-    with connection.cursor() as cursor:
+    """Outside a transaction only. As the database owner (when one is configured): the
+    application's role owns no table, so it may not vacuum one."""
+    with db_roles.as_owner(), connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE component_catalog_component")
 
 
@@ -292,5 +295,7 @@ def check_constraints_per_statement() -> None:
 
 
 def analyze() -> None:
+    """Through the owner's function (migration core 0004): the application's role may not
+    analyse a table it does not own."""
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE component_catalog_component")
+        cursor.execute("SELECT analyze_table('component_catalog_component')")

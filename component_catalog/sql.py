@@ -252,17 +252,6 @@ $function$"""
 BULK_CREATION_HISTORY_FUNCTION: Final = "\n".join(line.rstrip() for line in _FUNCTION.split("\n"))
 
 
-def install_bulk_creation_history(table: str) -> None:
-    """Have ``table`` (a partition loaded in bulk; a constant name, never input) write out
-    the creation entry of a row at version 1 before its first change or its deletion."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"CREATE TRIGGER component_bulk_creation_history AFTER UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW WHEN (OLD.version = 1) "
-            "EXECUTE FUNCTION component_bulk_creation_history()"
-        )
-
-
 _IMPLICIT_CREATIONS = f"""
 {creation_entries_sql(f"component_catalog_component c {_BULK_JOIN}", _BULK_WHO)}
 WHERE c.identifier = ANY(%s::text[]) AND c.version = 1

@@ -10,7 +10,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib import admin
 
-        from gis_app import policies
+        from gis_app import db_roles, policies  # noqa: F401 (db_roles: the check core.W001)
         from gis_app.admin import audit_every_admin
 
         policies.register()

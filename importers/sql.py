@@ -34,7 +34,6 @@ from component_catalog.sql import (
     SNAPSHOT,
     SNAPSHOT_JOINS,
     creation_entries_sql,
-    install_bulk_creation_history,
 )
 
 COMPONENT: Final = "component_catalog_component"
@@ -205,22 +204,14 @@ def near_batch(ordinals: Sequence[int], dx: float, dy: float) -> list[Existing]:
     return _existing(_NEAR_SQL, [dx, dy, list(ordinals)])
 
 
-_PLANNED_TABLES: Final = (COMPONENT, "layers_adminarea", "layers_gridcell")
-
-
 def ensure_statistics() -> None:
     """ANALYZE the tables the checks join with if they were never analysed (a new database,
     before autovacuum's first pass): without statistics the planner takes the components
-    table for a handful of rows and compares every row of a batch with every component."""
+    table for a handful of rows and compares every row of a batch with every component.
+    Through the owner's function (migration importers 0002): the application's role owns
+    no table and so may not analyse one."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT relname FROM pg_class WHERE relname = ANY(%s) AND relkind IN ('r', 'p') "
-            "AND reltuples < 0 AND relnamespace = 'public'::regnamespace",
-            [list(_PLANNED_TABLES)],
-        )
-        for (name,) in cursor.fetchall():
-            if name in _PLANNED_TABLES:  # (a name from the constant list only)
-                cursor.execute(f"ANALYZE {name}")
+        cursor.execute("SELECT component_import_ensure_statistics()")
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -470,19 +461,17 @@ def _insert_as_partition(
     and validates the foreign keys with one query each, instead of maintaining 18 indexes
     and firing 8 foreign-key triggers per row. Inside the import's transaction: a rollback
     leaves no table behind. Timing: ``load_insert``, ``load_history`` (with the foreign-key
-    checks and the new table's statistics), ``load_attach``."""
+    checks), ``load_attach`` (with the new table's statistics)."""
     if staged > PARTITION_SPAN:
         raise ValueError(f"at most {PARTITION_SPAN} rows per import")
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT nextval('{COMPONENT}_bulk_seq')")
+        # The table, its trigger and later its attachment are the owner's work, done by
+        # narrow functions (migration importers 0002): the application's role owns nothing.
+        cursor.execute("SELECT component_import_partition_create()")
         number = int(cursor.fetchone()[0])
         first = PARTITION_FIRST_ID + number * PARTITION_SPAN
         # a table name from an integer the database gave: nothing from the input
         table = f"{COMPONENT}_import_{number}"
-        cursor.execute(
-            f"CREATE TABLE {table} (LIKE {COMPONENT} INCLUDING DEFAULTS INCLUDING GENERATED "
-            "INCLUDING CONSTRAINTS)"
-        )
         _check_geometry_kinds()
         cursor.execute(
             f"""
@@ -506,20 +495,13 @@ def _insert_as_partition(
             "%(first_id)s, %(last_id)s)",
             {**params, "first_id": first, "last_id": first + inserted - 1},
         )
-        install_bulk_creation_history(table)
-        # The deferred foreign-key checks and the statistics now, before the attach:
-        # attaching locks the tables the foreign keys point to (organizations, users,
-        # areas) against writes until COMMIT, which should follow at once.
+        # The deferred foreign-key checks now, before the attach: attaching locks the
+        # tables the foreign keys point to (organizations, users, areas) against writes
+        # until COMMIT, which should follow at once.
         check_deferred_constraints()
-        cursor.execute(f"ANALYZE {table}")
         clock.mark("load_history")
-        cursor.execute(
-            f"ALTER TABLE {table} ADD CONSTRAINT {table}_ids "
-            f"CHECK (id >= {first} AND id < {first + PARTITION_SPAN}); "
-            "SET LOCAL maintenance_work_mem = '256MB'; "
-            f"ALTER TABLE {COMPONENT} ATTACH PARTITION {table} "
-            f"FOR VALUES FROM ({first}) TO ({first + PARTITION_SPAN})"
-        )
+        # statistics, the ids' bounds, then the attach (which builds the indexes)
+        cursor.execute("SELECT component_import_partition_attach(%s)", [number])
         clock.mark("load_attach")
         cursor.execute(
             f"SELECT source_row, identifier FROM {table} "  # noqa: S608

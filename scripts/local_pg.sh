@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL/PostGIS cluster under .local/pg.
-#   scripts/local_pg.sh start   initialise (first time), start, create role/database/PostGIS
+#   scripts/local_pg.sh start   initialise (first time), start, create roles/database/PostGIS
+# Two roles (README: Database roles): the owner (LOCAL_PG_USER, owns the database and
+# runs the migrations) and the application's (LOCAL_PG_APP_USER, owns nothing; the web and
+# worker processes connect as it; `manage.py migrate` grants it its privileges). An
+# existing cluster is brought up to this on the next start; running it twice is harmless.
 #   scripts/local_pg.sh stop
 #   scripts/local_pg.sh status
 # PostgreSQL refuses to run as root, so when run as root the server runs as `postgres`.
@@ -12,6 +16,8 @@ PORT=${LOCAL_PG_PORT:-5433}
 DB_NAME=${LOCAL_PG_DB:-gis}
 DB_USER=${LOCAL_PG_USER:-gis}
 DB_PASSWORD=${LOCAL_PG_PASSWORD:-gis-local}
+APP_USER=${LOCAL_PG_APP_USER:-gis_app}
+APP_PASSWORD=${LOCAL_PG_APP_PASSWORD:-gis-app-local}
 DATA="$PGDIR/data"
 RUN="$PGDIR/run"
 LOG="$PGDIR/server.log"
@@ -89,18 +95,36 @@ start() {
 }
 
 ensure_database() {
-  # Idempotent: role, database, PostGIS in the database and in template1 (so test
-  # databases created by the non-superuser role get PostGIS too).
-  psql_super -d postgres <<SQL
-SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', '$DB_USER', '$DB_PASSWORD')
-WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_USER') \gexec
-SELECT format('CREATE DATABASE %I OWNER %I', '$DB_NAME', '$DB_USER')
-WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = '$DB_NAME') \gexec
+  # Idempotent: roles, database, PostGIS in the database and in template1 (so test
+  # databases created by the owner role get PostGIS too). psql's variables quote the names
+  # and passwords (:'v' a literal, :"v" an identifier).
+  [ "$APP_USER" != "$DB_USER" ] || die "LOCAL_PG_APP_USER must differ from LOCAL_PG_USER (the owner)."
+  psql_super -d postgres -v owner="$DB_USER" -v owner_pw="$DB_PASSWORD" \
+    -v app="$APP_USER" -v app_pw="$APP_PASSWORD" -v db="$DB_NAME" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN CREATEDB PASSWORD %L', :'owner', :'owner_pw')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'owner') \gexec
+SELECT format('CREATE ROLE %I LOGIN PASSWORD %L', :'app', :'app_pw')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app') \gexec
+-- the application's role: no superuser, no databases, no roles, whatever it was before
+SELECT format('ALTER ROLE %I NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS', :'app')
+\gexec
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'owner')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
+SELECT format('ALTER DATABASE %I OWNER TO %I', :'db', :'owner')
+FROM pg_database WHERE datname = :'db' AND datdba <> to_regrole(:'owner') \gexec
 SQL
   local db
   for db in template1 "$DB_NAME"; do
     psql_super -d "$db" -c "SET client_min_messages = warning" -c "CREATE EXTENSION IF NOT EXISTS postgis"
   done
+  # In the database: nothing the application's role owns (an earlier set-up may have made
+  # it the owner of tables; the owner takes them over), no creating in schema public.
+  psql_super -d "$DB_NAME" -v owner="$DB_USER" -v app="$APP_USER" <<'SQL'
+SELECT format('REASSIGN OWNED BY %I TO %I', :'app', :'owner')
+WHERE EXISTS (SELECT 1 FROM pg_class WHERE relowner = to_regrole(:'app'))
+   OR EXISTS (SELECT 1 FROM pg_proc WHERE proowner = to_regrole(:'app')) \gexec
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+SQL
 }
 
 stop() {

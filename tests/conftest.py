@@ -21,14 +21,18 @@ def django_db_setup(request: Any, django_test_environment: Any, django_db_blocke
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
+    from gis_app import db_roles
     from layers import demo
 
     with django_db_blocker.unblock():
-        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+        # Created and migrated by the owner; every test then connects as the application's
+        # role (which owns nothing), so the whole suite shows that role suffices.
+        with db_roles.as_owner():
+            config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
         assert connection.settings_dict["NAME"].startswith("test_"), "not the test database"
         demo.load()
     yield
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), db_roles.as_owner():
         teardown_databases(config, verbosity=0)
 
 

@@ -36,14 +36,14 @@ def test_application_role_is_not_superuser():
     ],
 )
 def test_update_or_delete_of_an_audit_row_fails(event, sql):
-    with pytest.raises(DatabaseError, match="append-only"):
+    with pytest.raises(DatabaseError, match="append-only|permission denied"):
         run_sql(sql, [event.pk])
     event.refresh_from_db()
     assert event.action == "test.event"
 
 
 def test_truncate_fails(event):
-    with pytest.raises(DatabaseError, match="append-only"):
+    with pytest.raises(DatabaseError, match="append-only|permission denied"):
         run_sql("TRUNCATE core_auditevent")
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 

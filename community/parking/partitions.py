@@ -1,7 +1,8 @@
 """Monthly partitions of the passage-event table (DESIGN.md section 13): created ahead by
-migration 0001 and ``manage.py parking_partitions`` (run by ``make`` and by the MQTT
-worker at start). Events outside every monthly partition land in the default partition
-and move into their month's partition when it is created."""
+migration 0002 and ``manage.py parking_partitions`` (run by ``make`` and by the MQTT
+worker at start), through the database owner's function that migration installs (the
+application's role owns no table). Events outside every monthly partition land in the
+default partition and move into their month's partition when it is created."""
 
 from __future__ import annotations
 

@@ -217,30 +217,12 @@ def existing_partitions() -> set[str]:
 
 
 def create_partition(month: dt.date) -> None:
-    """The partition of one month (bounds in the platform's time zone). Rows of that month
-    that landed in the default partition move into it, in the same transaction."""
-    name = partition_name(month)
-    start = f"{month:%Y-%m-%d} 00:00:00+08"
-    end = f"{next_month(month):%Y-%m-%d} 00:00:00+08"
-    default = f"{EVENT_TABLE}_default"
+    """The partition of one month (bounds at midnight in the platform's time zone); rows of
+    that month that landed in the default partition move into it, in the same transaction.
+    Through the owner's function (migration 0002): the application's role owns no table,
+    so it may neither create nor attach one."""
     with connection.cursor() as cursor:
-        # Identifiers are built from a date (digits only); bounds are bound parameters.
-        cursor.execute(
-            f"CREATE TABLE {name} (LIKE {EVENT_TABLE} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"
-        )
-        cursor.execute(
-            f"INSERT INTO {name} SELECT * FROM {default} "  # noqa: S608
-            "WHERE occurred_at >= %s AND occurred_at < %s",
-            [start, end],
-        )
-        cursor.execute(
-            f"DELETE FROM {default} WHERE occurred_at >= %s AND occurred_at < %s",  # noqa: S608
-            [start, end],
-        )
-        cursor.execute(
-            f"ALTER TABLE {EVENT_TABLE} ATTACH PARTITION {name} "
-            f"FOR VALUES FROM ('{start}') TO ('{end}')"
-        )
+        cursor.execute("SELECT parking_passageevent_create_partition(%s)", [month])
 
 
 # --- guidance ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Settings, all from environment variables (see README: Configuration).
 
-Production needs DJANGO_SECRET_KEY, DJANGO_DEBUG=0, DJANGO_ALLOWED_HOSTS and DATABASE_URL.
-Without DATABASE_URL the project-local cluster started by `make demo` is used.
+Production needs DJANGO_SECRET_KEY, DJANGO_DEBUG=0, DJANGO_ALLOWED_HOSTS and DATABASE_URL
+(the application's role), plus DATABASE_OWNER_URL for the migration step (README: Database
+roles). Without DATABASE_URL the project-local cluster started by `make demo` is used.
 """
 
 import os
@@ -98,28 +99,63 @@ TEMPLATES = [
 ]
 
 
-def database_from_env() -> dict[str, Any]:
-    """DATABASE_URL if given, else the project-local cluster of scripts/local_pg.sh."""
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        url = "postgis://{user}:{password}@127.0.0.1:{port}/{name}".format(
-            user=os.environ.get("LOCAL_PG_USER", "gis"),
-            password=os.environ.get("LOCAL_PG_PASSWORD", "gis-local"),
-            port=os.environ.get("LOCAL_PG_PORT", "5433"),
-            name=os.environ.get("LOCAL_PG_DB", "gis"),
-        )
+def _parse_database_url(name: str, url: str) -> dict[str, Any]:
     if url.split(":", 1)[0] not in {"postgis", "postgres", "postgresql", "pgsql"}:
         raise ImproperlyConfigured(
-            "DATABASE_URL must point at PostgreSQL with PostGIS (postgis://user:pass@host:port/db)"
+            f"{name} must point at PostgreSQL with PostGIS (postgis://user:pass@host:port/db)"
         )
     config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    config["ENGINE"] = "django.contrib.gis.db.backends.postgis"
-    config.setdefault("OPTIONS", {})["connect_timeout"] = 5
-    config["OPTIONS"]["application_name"] = "gis_app"
     return dict(config)
 
 
+def _local_url(user: str, password: str) -> str:
+    return "postgis://{user}:{password}@127.0.0.1:{port}/{name}".format(
+        user=user,
+        password=password,
+        port=os.environ.get("LOCAL_PG_PORT", "5433"),
+        name=os.environ.get("LOCAL_PG_DB", "gis"),
+    )
+
+
+def database_from_env() -> dict[str, Any]:
+    """The connection of the web and worker processes: DATABASE_URL if given, else the
+    application's role (which owns nothing) in the project-local cluster of
+    scripts/local_pg.sh."""
+    url = os.environ.get("DATABASE_URL") or _local_url(
+        os.environ.get("LOCAL_PG_APP_USER", "gis_app"),
+        os.environ.get("LOCAL_PG_APP_PASSWORD", "gis-app-local"),
+    )
+    config = _parse_database_url("DATABASE_URL", url)
+    config["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+    config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    config["OPTIONS"]["application_name"] = "gis_app"
+    return config
+
+
+def database_owner_from_env(app: dict[str, Any]) -> dict[str, Any] | None:
+    """The credentials that ``migrate`` (and the test database's creation) use instead of
+    the application's: DATABASE_OWNER_URL (or MIGRATE_DATABASE_URL), else the owner role of
+    the project-local cluster when DATABASE_URL is unset, else None: one role does both,
+    as before (``manage.py check`` then warns, see gis_app/db_roles.py)."""
+    url = os.environ.get("DATABASE_OWNER_URL") or os.environ.get("MIGRATE_DATABASE_URL")
+    if not url and os.environ.get("DATABASE_URL"):
+        return None
+    url = url or _local_url(
+        os.environ.get("LOCAL_PG_USER", "gis"), os.environ.get("LOCAL_PG_PASSWORD", "gis-local")
+    )
+    owner = _parse_database_url("DATABASE_OWNER_URL", url)
+    if owner["NAME"] != app["NAME"]:
+        raise ImproperlyConfigured(
+            f"DATABASE_OWNER_URL names the database {owner['NAME']!r} but DATABASE_URL "
+            f"names {app['NAME']!r}: both must name the same database"
+        )
+    return {key: owner[key] for key in ("USER", "PASSWORD", "HOST", "PORT")}
+
+
 DATABASES = {"default": database_from_env()}
+# Who owns the schema and runs migrations (gis_app.db_roles.as_owner); give it to the
+# migration step only, never to the web and worker processes.
+DATABASE_OWNER = database_owner_from_env(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -32,9 +32,8 @@ CREATE TABLE parking_passageevent_default PARTITION OF parking_passageevent DEFA
 
 
 def create_partitions(apps, schema_editor):
-    from community.parking import partitions
-
-    partitions.ensure()
+    """Nothing any more: migration 0002 creates the partitions, through the owner's
+    function it installs first (the statements this ran live on in that function)."""
 
 
 class Migration(migrations.Migration):

@@ -13,6 +13,8 @@ import psycopg2
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from gis_app import db_roles
+
 EXIT_STATUS = 2
 MIN_POSTGIS_MAJOR = 3
 FIX_HINT = (
@@ -37,14 +39,17 @@ def driver_reason(exc: BaseException) -> str:
     return text.replace("FATAL: ", "").strip() or f"{exc.__class__.__name__}."
 
 
-def classify_connect_error(exc: psycopg2.Error, db: dict[str, Any]) -> str:
-    """Turn a connection failure into a message naming the target and the likely fix."""
+def classify_connect_error(
+    exc: psycopg2.Error, db: dict[str, Any], variable: str = "DATABASE_URL"
+) -> str:
+    """Turn a connection failure into a message naming the target and the likely fix
+    (``variable``: the setting that holds these credentials)."""
     target = describe_target(db)
     reason = driver_reason(exc)
     if re.search(r'authentication failed|role ".*" does not exist|no pg_hba\.conf entry', reason):
         return (
             f"authentication as user {db.get('USER')!r} failed for the database at {target}: "
-            f"{reason} Check the user name and password in DATABASE_URL, or unset "
+            f"{reason} Check the user name and password in {variable}, or unset "
             "DATABASE_URL and run `make demo` to use the project-local cluster."
         )
     if re.search(r'database ".*" does not exist', reason):
@@ -87,7 +92,8 @@ def ensure_postgis(cursor: Any, target: str) -> str:
 
 
 class Command(BaseCommand):
-    """Connect with psycopg2 using settings.DATABASES["default"] and report on it."""
+    """Connect with psycopg2 as the owner (if configured) and as the application's role
+    (settings.DATABASES["default"]) and report on it."""
 
     help = "Check that the configured database is reachable and has PostGIS 3 or newer."
 
@@ -95,7 +101,28 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
 
     def handle(self, *args: Any, **options: Any) -> None:
-        db = settings.DATABASES["default"]
+        app = settings.DATABASES["default"]
+        owner = db_roles.owner_credentials()
+        target = describe_target(app)
+        if owner:
+            # The owner first: it may create PostGIS; then the application's role logs in.
+            self.check_one({**app, **owner}, "DATABASE_OWNER_URL")
+        pg_version, postgis_version = self.check_one(app, "DATABASE_URL")
+        major = re.match(r"\d+", postgis_version)
+        if major is None or int(major.group()) < MIN_POSTGIS_MAJOR:
+            raise CommandError(
+                f"the database at {target} has PostGIS {postgis_version}; this project needs "
+                f"PostGIS {MIN_POSTGIS_MAJOR} or newer. Upgrade it (Debian package "
+                "postgresql-15-postgis-3, then `ALTER EXTENSION postgis UPDATE;` as a "
+                "superuser).",
+                returncode=EXIT_STATUS,
+            )
+        self.stdout.write(
+            f"database ok: PostgreSQL {pg_version}, PostGIS {postgis_version} ({target})"
+        )
+
+    def check_one(self, db: dict[str, Any], variable: str) -> tuple[str, str]:
+        """Connect with ``db``'s credentials; (server version, PostGIS version)."""
         target = describe_target(db)
         opts = db.get("OPTIONS", {})
         try:
@@ -109,7 +136,9 @@ class Command(BaseCommand):
                 application_name="check_database",
             )
         except psycopg2.Error as exc:
-            raise CommandError(classify_connect_error(exc, db), returncode=EXIT_STATUS) from None
+            raise CommandError(
+                classify_connect_error(exc, db, variable), returncode=EXIT_STATUS
+            ) from None
         try:
             conn.autocommit = True
             with conn.cursor() as cursor:
@@ -123,15 +152,4 @@ class Command(BaseCommand):
             ) from None
         finally:
             conn.close()
-        major = re.match(r"\d+", postgis_version)
-        if major is None or int(major.group()) < MIN_POSTGIS_MAJOR:
-            raise CommandError(
-                f"the database at {target} has PostGIS {postgis_version}; this project needs "
-                f"PostGIS {MIN_POSTGIS_MAJOR} or newer. Upgrade it (Debian package "
-                "postgresql-15-postgis-3, then `ALTER EXTENSION postgis UPDATE;` as a "
-                "superuser).",
-                returncode=EXIT_STATUS,
-            )
-        self.stdout.write(
-            f"database ok: PostgreSQL {pg_version}, PostGIS {postgis_version} ({target})"
-        )
+        return pg_version, postgis_version
