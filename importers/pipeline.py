@@ -62,6 +62,7 @@ from component_catalog.models import (
     DataSource,
     GeometryKind,
 )
+from component_catalog.policies import Row, WriteRefusal, WriteRules
 from gis_app import access, audit, coords
 from gis_app.errors import DomainError, InvalidInput
 from gis_app.models import AuditResult
@@ -849,6 +850,9 @@ class ImportRun:
         self.duplicates = FileDuplicates(options.dedupe_metres)
         self.claimed: dict[int, int] = {}  # existing component id -> row that updates it
         self.access_cache: dict[tuple[Any, ...], bool] = {}
+        self.write_rules = WriteRules(user)
+        # rows the write rule refused, by action and the field at fault
+        self.denied: Counter[tuple[str, str]] = Counter()
         self.org_codes: dict[int, str] = {}
         self.staged = {INSERT: 0, UPDATE: 0}
         self.ranks: Counter[tuple[str, str | None]] = Counter()  # insertions per county, class
@@ -905,6 +909,7 @@ class ImportRun:
                     self.progress(done, info.count, "validate")
             self._staged()
             self.rejected.close()
+            self._audit_denied(job)
             self.report.timing["validate"] = time.perf_counter() - started
             totals = self.report.totals
             if self.rejected.count:
@@ -1395,35 +1400,40 @@ class ImportRun:
             self.access_cache[key] = allowed
         return allowed
 
+    def _source_of(self, target: str) -> str:
+        """The source field a refused target came from (the target itself when the
+        mapping gives a fixed value)."""
+        if target == "class":
+            return self.mapping.class_field or target
+        source = getattr(self.mapping, target, None)
+        return (source.field if source is not None else None) or target
+
+    def _refuse(self, st: _State, i: int, action: str, refusal: WriteRefusal) -> None:
+        target = refusal.field.removeprefix("properties.")
+        st.fail(i, self._source_of(target), refusal.message, target)
+        self.denied[action, refusal.field] += 1
+
     def _check_access(self, st: _State, ok: np.ndarray, classes: np.ndarray) -> None:
-        """The user's right to create each new row (asked once per class, community, owner
-        and maintainer) and to change what each matched row would update."""
+        """The user's right to create each new row and to change what each matched row
+        would update: the one write rule of the component policy (``WriteRules``, which
+        answers once per distinct class, community and organizations)."""
         values = st.values
+        rules = self.write_rules
         new = ok[[i not in st.target for i in ok.tolist()]] if st.target else ok
-        if len(new):
-            organizations = [values[i].organizations for i in new.tolist()]
-            combos = list(
-                zip(
-                    classes[new].tolist(),
-                    st.community[new].tolist(),
-                    [o["owner"] for o in organizations],
-                    [o["maintainer"] for o in organizations],
-                    strict=True,
-                )
+        for i, klass, community in zip(
+            new.tolist(), classes[new].tolist(), st.community[new].tolist(), strict=True
+        ):
+            orgs = values[i].organizations
+            wanted = Row(
+                klass,
+                community,
+                orgs["competent_department"],
+                orgs["owner"],
+                orgs["maintainer"],
             )
-            denied = {combo for combo in set(combos) if not self._can(Action.CREATE, *combo)}
-            if denied:
-                for i, combo in zip(new.tolist(), combos, strict=True):
-                    if combo in denied:
-                        st.fail(
-                            i,
-                            "row",
-                            _(
-                                "You may not create components of class %(code)s in community "
-                                "%(area)s."
-                            )
-                            % {"code": combo[0], "area": combo[1]},
-                        )
+            refusal = rules.refusal(Action.CREATE, wanted)
+            if refusal is not None:
+                self._refuse(st, i, "create", refusal)
         if self.options.on_duplicate == SKIP:
             return  # nothing will be written to the matched components
         for i, e in sorted(st.target.items()):
@@ -1431,29 +1441,56 @@ class ImportRun:
                 continue
             v = values[i]
             orgs = v.organizations
-            wanted = (v.class_code or "", st.community[i], orgs["owner"], orgs["maintainer"])
             current = (e.class_code, e.community_id, e.owner_id, e.maintainer_id, e.currency)
-            if not self._can(Action.CHANGE, *current) or not self._can(Action.CHANGE, *wanted):
+            if not self._can(Action.CHANGE, *current):
                 st.fail(
                     i,
                     "row",
                     _("The row would update component %(id)s, which you may not change.")
                     % {"id": e.identifier},
                 )
-            elif (e.owner_id, e.maintainer_id, e.competent_department_id) != (
+                self.denied["update", "row"] += 1
+                continue
+            before = Row(
+                e.class_code,
+                e.community_id,
+                e.competent_department_id,
+                e.owner_id,
+                e.maintainer_id,
+                e.currency,
+            )
+            wanted = Row(
+                v.class_code or "",
+                st.community[i],
+                orgs["competent_department"],
                 orgs["owner"],
                 orgs["maintainer"],
-                orgs["competent_department"],
-            ) and not self._can(Action.MANAGE, *current):
-                st.fail(
-                    i,
-                    "row",
-                    _(
-                        "The row would change the competent department, owner or maintainer "
-                        "of component %(id)s, which needs an administrator of its area."
-                    )
-                    % {"id": e.identifier},
-                )
+                e.currency,
+            )
+            refusal = rules.refusal(Action.CHANGE, wanted, before)
+            if refusal is not None:
+                self._refuse(st, i, "update", refusal)
+
+    def _audit_denied(self, job: ImportJob) -> None:
+        """One denied audit event per run for the rows the write rule refused (as the API
+        records each refused create or update)."""
+        for action in ("create", "update"):
+            fields = {f: n for (a, f), n in self.denied.items() if a == action}
+            if not fields:
+                continue
+            audit.record(
+                f"component.{action}",
+                actor=self.user,
+                obj=job,
+                result=AuditResult.DENIED,
+                address=self.options.address,
+                detail={
+                    "reason": "permission_denied",
+                    "rows": sum(fields.values()),
+                    "fields": fields,
+                    "dry_run": self.options.dry_run,
+                },
+            )
 
     def _dedupe(self, st: _State, ok: np.ndarray, classes: np.ndarray, rows: np.ndarray) -> None:
         assert self.metric is not None
