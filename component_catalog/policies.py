@@ -184,7 +184,10 @@ class WriteRules:
         if not grant.covers_area(new.community):
             return WriteRefusal(
                 "geometry",
-                _("The place of this component (community %(area)s) is outside your area.")
+                _(
+                    "You may not create or change components in community %(area)s: it is "
+                    "outside your area."
+                )
                 % {"area": new.community or "-"},
             )
         admin = grant.allows(Action.MANAGE)

@@ -63,7 +63,7 @@ from component_catalog.models import (
     GeometryKind,
 )
 from component_catalog.policies import Row, WriteRefusal, WriteRules
-from gis_app import access, audit, coords
+from gis_app import access, audit, coords, geometry_input
 from gis_app.errors import DomainError, InvalidInput
 from gis_app.models import AuditResult
 from gis_app.roles import Action
@@ -461,6 +461,39 @@ def check_geometries(
         else:
             result.geometries[i] = promoted
     return result
+
+
+def check_sizes(
+    geometries: np.ndarray,
+    classes: np.ndarray,
+    limits: dict[str, tuple[float | None, int | None]],
+) -> dict[int, str]:
+    """Rows whose (converted, checked) geometry has more vertices or a larger geodesic area
+    than its class allows (``ComponentClass.max_vertices``, ``max_area_m2``): position ->
+    message. Vertices are counted for every row at once; the geodesic area is measured only
+    for polygons whose planar area in degrees could come near the limit."""
+    errors: dict[int, str] = {}
+    rows = np.flatnonzero(~np.asarray(shapely.is_missing(geometries), dtype=bool))
+    if not len(rows):
+        return errors
+    geoms = geometries[rows]
+    klasses = classes[rows]
+    vertices = np.asarray(shapely.get_num_coordinates(geoms))
+    # degrees² to m² (an upper bound: the cosine of the lowest latitude of the row)
+    lowest = np.abs(np.asarray(shapely.bounds(geoms))[:, [1, 3]]).min(axis=1)
+    rough = np.asarray(shapely.area(geoms)) * (111_320.0**2) * np.cos(np.radians(lowest))
+    for j, klass in enumerate(klasses.tolist()):
+        max_area, max_vertices = limits.get(klass, (None, None))
+        if max_vertices is not None and vertices[j] > max_vertices:
+            errors[int(rows[j])] = (
+                geometry_input.size_problem(geoms[j], max_area_m2=None, max_vertices=max_vertices)
+                or ""
+            )
+        elif max_area is not None and rough[j] > 0.9 * max_area:
+            problem = geometry_input.size_problem(geoms[j], max_area_m2=max_area, max_vertices=None)
+            if problem is not None:
+                errors[int(rows[j])] = problem
+    return errors
 
 
 # --- metric index (deduplication) ----------------------------------------------------------
@@ -1016,6 +1049,8 @@ class ImportRun:
         )
         for i, message in checked.errors.items():
             fail(i, "geometry", message)
+        for i, message in check_sizes(checked.geometries, classes, bound.limits).items():
+            fail(i, "geometry", _("the geometry is too large: %(reason)s") % {"reason": message})
         for i, (was, now) in checked.repaired.items():
             if st.outcome[i] == _LIVE:
                 self.report.repair(int(rows[i]), was, now)

@@ -92,7 +92,7 @@ def test_batch_create_is_refused_alike(water: Api, field: str) -> None:
 def test_allowed_creations_still_pass(water: Api) -> None:
     assert water.create(manhole(at=inside(shift=0.00009))).status_code == 201
     # a government body's staff may name other government bodies ...
-    toilet = {
+    toilet: dict[str, Any] = {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": inside("330106001001", 2)},
         "properties": {
