@@ -128,9 +128,10 @@ class Row:
 @dataclass(frozen=True)
 class WriteRefusal:
     """Why a write is refused: the field at fault (``geometry`` for the area,
-    ``properties.class``, ``properties.owner`` ...) and a message for the user."""
+    ``properties.class``, ``properties.owner`` ...; None when the user may not write
+    components at all) and a message for the user."""
 
-    field: str
+    field: str | None
     message: str
 
 
@@ -238,13 +239,13 @@ class WriteRules:
         if key in self._cache:
             return self._cache[key]
         order = {
+            "": -1,
             "geometry": 0,
             **{f"properties.{name}": 1 + n for n, name in enumerate(ORGANIZATION_FIELDS)},
             "properties.class": 1 + len(ORGANIZATION_FIELDS),
         }
         found: WriteRefusal | None = WriteRefusal(
-            "geometry",
-            _("You may not create or change components."),
+            None, _("You may not create or change components.")
         )
         best = -1
         for grant in access.grants(self.user):
@@ -254,7 +255,7 @@ class WriteRules:
             if refusal is None:
                 found = None
                 break
-            rank = order[refusal.field]
+            rank = order[refusal.field or ""]
             if rank > best:
                 best, found = rank, refusal
         self._cache[key] = found

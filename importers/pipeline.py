@@ -1444,9 +1444,9 @@ class ImportRun:
         return (source.field if source is not None else None) or target
 
     def _refuse(self, st: _State, i: int, action: str, refusal: WriteRefusal) -> None:
-        target = refusal.field.removeprefix("properties.")
+        target = (refusal.field or "row").removeprefix("properties.")
         st.fail(i, self._source_of(target), refusal.message, target)
-        self.denied[action, refusal.field] += 1
+        self.denied[action, refusal.field or "row"] += 1
 
     def _check_access(self, st: _State, ok: np.ndarray, classes: np.ndarray) -> None:
         """The user's right to create each new row and to change what each matched row
