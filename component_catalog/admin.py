@@ -24,6 +24,8 @@ class ComponentClassForm(forms.ModelForm):
             "geometry_kind",
             "attribute_schema",
             "accuracy_threshold_m",
+            "max_area_m2",
+            "max_vertices",
             "default_public",
             "active",
         ]

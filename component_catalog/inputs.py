@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shapely
+from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
@@ -26,11 +27,12 @@ from component_catalog.models import (
     GeometryKind,
     GnssFix,
 )
-from gis_app import coords, schema_messages
+from gis_app import coords, geometry_input, schema_messages
 from gis_app.errors import InvalidInput
 from gis_app.models import Organization
 
 ORGANIZATION_FIELDS = ("competent_department", "owner", "maintainer")
+CLOCK_SKEW = dt.timedelta(minutes=5)
 REQUIRED_ON_CREATE = ("class", *ORGANIZATION_FIELDS)
 # Properties a client may send; anything else is refused (a typo must not vanish silently).
 KNOWN_PROPERTIES = {
@@ -46,7 +48,7 @@ KNOWN_PROPERTIES = {
     "notes",
     "version",
     *ORGANIZATION_FIELDS,
-    # read-only properties clients echo back from GET are ignored, not refused:
+    # read-only properties clients echo back from GET (READ_ONLY below):
     "identifier",
     "class_name",
     "currency",
@@ -61,6 +63,8 @@ KNOWN_PROPERTIES = {
     "maintainer_name",
     "county_code",
 }
+# read-only properties clients echo back from GET: accepted when equal to the stored value
+# (see ``services``), refused when they differ
 READ_ONLY = KNOWN_PROPERTIES - {
     "class",
     "name",
@@ -96,6 +100,7 @@ class ComponentInput:
     organizations: dict[str, Organization] = field(default_factory=dict)
     gnss: Gnss | None = None
     version: int | None = None
+    read_only: dict[str, Any] = field(default_factory=dict)  # read-only properties given
 
 
 def _require_object(value: Any, name: str) -> dict[str, Any]:
@@ -114,6 +119,7 @@ def _finite(value: float, name: str) -> None:
 def parse_geometry(value: Any, crs: str) -> shapely.Geometry:
     """GeoJSON geometry in ``crs`` -> a valid 2D shapely geometry in CGCS2000 (lon/lat)."""
     obj = _require_object(value, "geometry")
+    geometry_input.check_structure(obj, "geometry")
     try:
         geom = shape(obj)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
@@ -200,6 +206,15 @@ def check_geometry_kind(geom: shapely.Geometry, klass: ComponentClass) -> None:
         )
 
 
+def check_geometry(geom: shapely.Geometry, klass: ComponentClass) -> None:
+    """The geometry suits the class: its kind, and the class's maximum area and vertex
+    count (``ComponentClass.max_area_m2``, ``max_vertices``)."""
+    check_geometry_kind(geom, klass)
+    geometry_input.check_size(
+        geom, max_area_m2=klass.max_area_m2, max_vertices=klass.max_vertices, field="geometry"
+    )
+
+
 def validate_attributes(value: Any, klass: ComponentClass) -> dict[str, Any]:
     attrs = _require_object(value, "properties.attributes")
     validator = Draft202012Validator(klass.attribute_schema or {"type": "object"})
@@ -243,6 +258,23 @@ def _text(props: dict[str, Any], name: str, limit: int) -> str:
     return value.strip()
 
 
+def latest_date() -> dt.date:
+    """The latest date a survey may carry: today in the platform's zone (Asia/Shanghai),
+    with a few minutes of grace for a device clock running ahead at midnight."""
+    return timezone.localdate(timezone.now() + CLOCK_SKEW)
+
+
+def check_not_future(value: dt.date, field_name: str) -> None:
+    """Dates of surveys and changes are facts of the past: a future date would game the
+    timeliness figures."""
+    if value > latest_date():
+        raise InvalidInput(
+            _("%(field)s %(date)s is in the future; today is %(today)s (China Standard Time).")
+            % {"field": field_name, "date": value.isoformat(), "today": timezone.localdate()},
+            field=field_name,
+        )
+
+
 def _date(props: dict[str, Any], name: str) -> dt.date:
     value = props[name]
     parsed = parse_date(value) if isinstance(value, str) else None
@@ -251,6 +283,7 @@ def _date(props: dict[str, Any], name: str) -> dt.date:
             _("properties.%(name)s must be a date like 2024-05-31.") % {"name": name},
             field=f"properties.{name}",
         )
+    check_not_future(parsed, f"properties.{name}")
     return parsed
 
 
@@ -354,7 +387,7 @@ def parse_feature(
     if feature.get("geometry") is not None:
         result.geometry = parse_geometry(feature["geometry"], crs)
         if result.component_class is not None:
-            check_geometry_kind(result.geometry, result.component_class)
+            check_geometry(result.geometry, result.component_class)
     for name in ORGANIZATION_FIELDS:
         if props.get(name) not in (None, ""):
             result.organizations[name] = _organization(props, name, lookups)
@@ -380,4 +413,5 @@ def parse_feature(
         result.gnss = parse_gnss(props["gnss"])
     if props.get("version") is not None:
         result.version = parse_version(props["version"])
+    result.read_only = {name: props[name] for name in sorted(READ_ONLY & set(props))}
     return result

@@ -10,12 +10,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db.models import F, Q
 from django.db.models.functions import Cast, Concat, Left, LPad
 from django.utils.translation import gettext_lazy as _
 
+from gis_app.geometry_input import MAX_POSITIONS
 from layers.models import SRID
+
+# Size limits of a component's geometry unless its class says otherwise: an area a
+# component (a square, a car park, a green patch) does not exceed, and enough vertices for
+# a detailed outline.
+DEFAULT_MAX_AREA_M2 = 1_000_000.0  # 1 km²
+DEFAULT_MAX_VERTICES = 5_000
 
 
 class GeometryKind(models.TextChoices):
@@ -74,6 +81,20 @@ class ComponentClass(models.Model):
         help_text=_(
             "Whether the class's map layer starts public; the layer registry decides after."
         ),
+    )
+    max_area_m2 = models.FloatField(
+        _("maximum area (m²)"),
+        default=DEFAULT_MAX_AREA_M2,
+        validators=[MinValueValidator(1.0)],
+        help_text=_(
+            "A polygon of this class with a larger (geodesic) area is refused: API, imports."
+        ),
+    )
+    max_vertices = models.PositiveIntegerField(
+        _("maximum vertices"),
+        default=DEFAULT_MAX_VERTICES,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_POSITIONS)],
+        help_text=_("A line or polygon of this class with more vertices is refused."),
     )
     is_local = models.BooleanField(_("local extension"), default=False)
     active = models.BooleanField(_("active"), default=True)

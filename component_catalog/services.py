@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from component_catalog import inputs, representation, sql
+from component_catalog import inputs, policies, representation, sql
 from component_catalog.inputs import ComponentInput
 from component_catalog.models import (
     Changeset,
@@ -226,35 +226,93 @@ class Prepared:
     component: Component
     version: int | None = None  # the version the client started from (updates)
     before: dict[str, Any] | None = None
-    ownership_changed: bool = False
+    stamp_change_date: bool = False  # an update without a change date: today's, if effective
 
 
 def _prepare_create(ctx: EditContext, data: ComponentInput, index: int = -1) -> Prepared:
     assert data.component_class is not None and data.geometry is not None
     today = timezone.localdate()
     component = Component(component_class=data.component_class, attributes={})
-    component.initial_date = today
-    component.change_date = today
+    component.change_date = data.fields.get("change_date") or today
+    component.initial_date = component.change_date  # not given: the date it was recorded
     _apply(component, data, merge_attributes=False)
+    _check_dates(component)
     inputs.validate_attributes(component.attributes, data.component_class)
     _review(component)
     return Prepared(index, component)
 
 
-def _check_create_allowed(ctx: EditContext, prepared: Prepared) -> None:
+def _check_dates(component: Component) -> None:
+    if component.initial_date > component.change_date:
+        raise InvalidInput(
+            _("properties.change_date %(change)s is before properties.initial_date %(initial)s.")
+            % {"change": component.change_date, "initial": component.initial_date},
+            field="properties.change_date",
+        )
+
+
+def _check_read_only(current: Component, data: ComponentInput) -> None:
+    """Read-only properties a client echoes from GET are accepted when they equal the
+    stored values; a different value would be silently ignored, so it is refused."""
+    if not data.read_only:
+        return
+    stored = representation.properties(current)
+    stored["county_code"] = current.county_code
+    stored["created_at"] = current.created_at.isoformat() if current.created_at else None
+    differing = [name for name, value in data.read_only.items() if value != stored.get(name)]
+    if differing:
+        raise InvalidInput(
+            _(
+                "%(fields)s cannot be changed: read-only, set by the platform. Leave them out "
+                "or send the values it gave."
+            )
+            % {"fields": ", ".join(f"properties.{name}" for name in differing)},
+            field=f"properties.{differing[0]}",
+            fields=[f"properties.{name}" for name in differing],
+        )
+
+
+def _settle(prepared: Prepared) -> bool:
+    """After the new state is complete (placed): whether it differs from the stored one. An
+    edit that changes nothing writes nothing (no version, no history); one that does
+    stamps today's change date unless the client gave one."""
+    changes = representation.diff(prepared.before, representation.snapshot(prepared.component))
+    if not changes:
+        return False
+    if prepared.stamp_change_date:
+        prepared.component.change_date = timezone.localdate()
+    return True
+
+
+def _refuse_write(
+    ctx: EditContext,
+    rules: policies.WriteRules,
+    action: Action,
+    new: Component,
+    current: Component | None = None,
+) -> None:
+    """Ask the one write rule (``policies.WriteRules``) about this row; an audited 403
+    naming the field at fault if it says no."""
+    refusal = rules.refusal(
+        action, policies.Row.of(new), policies.Row.of(current) if current is not None else None
+    )
+    if refusal is None:
+        return
+    raise _deny(
+        ctx,
+        "create" if current is None else "update",
+        PermissionDenied(refusal.message, field=refusal.field),
+        current.identifier if current is not None else "",
+        field=refusal.field,
+        klass=new.component_class_id,
+        community=new.community_id,
+    )
+
+
+def _check_create_allowed(ctx: EditContext, prepared: Prepared, rules: policies.WriteRules) -> None:
     component = prepared.component
     component.county_code = component.community_id[:6]
-    if not access.can(ctx.user, Action.CREATE, component):
-        raise _deny(
-            ctx,
-            "create",
-            PermissionDenied(
-                _("You may not create components of class %(code)s in community %(area)s.")
-                % {"code": component.component_class_id, "area": component.community_id}
-            ),
-            klass=component.component_class_id,
-            community=component.community_id,
-        )
+    _refuse_write(ctx, rules, Action.CREATE, component)
 
 
 def _prepare_update(
@@ -284,22 +342,21 @@ def _prepare_update(
         # PUT replaces: properties not given go back to their defaults.
         new.name = new.address = new.notes = ""
         new.attributes = {}
-    _apply(new, data, merge_attributes=partial)
-    new.change_date = data.fields.get("change_date") or timezone.localdate()
+    _check_read_only(current, data)
+    _apply(new, data, merge_attributes=partial)  # change_date: stamped by ``_settle``
+    _check_dates(new)
     inputs.validate_attributes(new.attributes, current.component_class)
     if data.geometry is not None:
-        inputs.check_geometry_kind(data.geometry, current.component_class)
+        inputs.check_geometry(data.geometry, current.component_class)
         _review(new)
     elif "data_source" in data.fields or data.gnss is not None:
         _review(new)
-    ownership = any(
-        getattr(new, f"{name}_id") != getattr(current, f"{name}_id")
-        for name in inputs.ORGANIZATION_FIELDS
-    )
-    return Prepared(index, new, data.version, before, ownership)
+    return Prepared(index, new, data.version, before, "change_date" not in data.fields)
 
 
-def _check_update_allowed(ctx: EditContext, current: Component, prepared: Prepared) -> None:
+def _check_update_allowed(
+    ctx: EditContext, current: Component, prepared: Prepared, rules: policies.WriteRules
+) -> None:
     new = prepared.component
     if new.community_id[:6] != current.county_code:
         raise InvalidInput(
@@ -309,26 +366,7 @@ def _check_update_allowed(ctx: EditContext, current: Component, prepared: Prepar
             ),
             field="geometry",
         )
-    if prepared.ownership_changed and not access.can(ctx.user, Action.MANAGE, current):
-        raise _deny(
-            ctx,
-            "update",
-            PermissionDenied(
-                _(
-                    "Changing the competent department, owner or maintainer needs an "
-                    "administrator of this area."
-                )
-            ),
-            current.identifier,
-            field="ownership",
-        )
-    if not access.can(ctx.user, Action.CHANGE, new):
-        raise _deny(
-            ctx,
-            "update",
-            PermissionDenied(_("After this change the component would be outside your scope.")),
-            current.identifier,
-        )
+    _refuse_write(ctx, rules, Action.CHANGE, new, current)
 
 
 # --- writing -----------------------------------------------------------------------------
@@ -392,7 +430,7 @@ def create_component(ctx: EditContext, data: ComponentInput) -> Component:
     """Create one component; its identifier is assigned in the same transaction."""
     prepared = _prepare_create(ctx, data)
     _place([(-1, prepared.component, data.geometry)])
-    _check_create_allowed(ctx, prepared)
+    _check_create_allowed(ctx, prepared, policies.WriteRules(ctx.user))
     with transaction.atomic():
         changeset = _changeset(ctx)
         ComponentHistory.objects.bulk_create(_insert(ctx, changeset, [prepared]))
@@ -457,7 +495,11 @@ def update_component(
     prepared = _prepare_update(ctx, current, data, partial=partial)
     if data.geometry is not None:
         _place([(-1, prepared.component, data.geometry)])
-    _check_update_allowed(ctx, current, prepared)
+    _check_update_allowed(ctx, current, prepared, policies.WriteRules(ctx.user))
+    if not _settle(prepared):
+        if current.version != data.version:
+            raise _stale(current)
+        return current  # nothing to change: the same object, same version, no history
     with transaction.atomic():
         changeset = _changeset(ctx)
         locked = _lock([identifier])[identifier]
@@ -635,19 +677,21 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
             component.community_id = community  # type: ignore[assignment]  # checked above
             component.grid_cell_id = grid
     if not errors:
+        rules = policies.WriteRules(ctx.user)
         for p in creations:
             try:
-                _check_create_allowed(ctx, p)
+                _check_create_allowed(ctx, p, rules)
             except DomainError as exc:
                 errors.append(BatchItemError(p.index + 1, exc.field, str(exc.message), exc.code))
         for p in updates:
             try:
-                _check_update_allowed(ctx, currents[p.component.identifier], p)
+                _check_update_allowed(ctx, currents[p.component.identifier], p, rules)
             except DomainError as exc:
                 errors.append(BatchItemError(p.index + 1, exc.field, str(exc.message), exc.code))
     if errors:
         errors.sort(key=lambda e: e.item)
         raise BatchInvalid(errors)
+    effective = {p.index: _settle(p) for p in updates}
     with transaction.atomic():
         changeset = _changeset(ctx)
         history = _insert(ctx, changeset, creations) if creations else []
@@ -655,6 +699,10 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
         touched: defaultdict[str, list[Any]] = defaultdict(list)
         for p in updates:
             old = locked[p.component.identifier]
+            if not effective[p.index]:  # changes nothing: only its version is checked
+                if old.version != p.version:
+                    raise _stale(old, p.index)
+                continue
             history.append(_write_update(ctx, changeset, old, p))
             touched[old.component_class_id] += [old.geometry, p.component.geometry]
         for p in creations:
@@ -668,7 +716,7 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
             address=ctx.address,
             object_type="component_catalog.changeset",
             object_id=str(changeset.pk),
-            detail={"created": len(creations), "updated": len(updates)},
+            detail={"created": len(creations), "updated": sum(effective.values())},
         )
     order = {p.index: p.component.identifier for p in creations + updates}
     identifiers = [order[i] for i in sorted(order)]

@@ -51,9 +51,11 @@ from typing import Any, Final, cast
 
 import fastjsonschema
 import yaml
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 
+from component_catalog.inputs import latest_date
 from component_catalog.models import ComponentClass, ComponentStatus, DataSource, GeometryKind
 from gis_app import schema_messages
 from gis_app.errors import InvalidInput
@@ -507,6 +509,18 @@ def to_date(value: Any, fmt: str | None = None) -> dt.date:
     raise ValueProblem(_("%(v)s is not a date (%(fmt)s)") % {"v": _show(value), "fmt": expected})
 
 
+def to_past_date(value: Any, fmt: str | None = None) -> dt.date:
+    """``to_date``, refusing a date after today (Asia/Shanghai, with the API's grace for a
+    clock running ahead): the date a component was built or surveyed is in the past."""
+    parsed = to_date(value, fmt)
+    if parsed > latest_date():
+        raise ValueProblem(
+            _("%(v)s is in the future; today is %(today)s (China Standard Time)")
+            % {"v": parsed.isoformat(), "today": timezone.localdate().isoformat()}
+        )
+    return parsed
+
+
 def _schema_type(spec: dict[str, Any]) -> str:
     if "enum" in spec:
         return "enum"
@@ -682,6 +696,10 @@ class BoundMapping:
                 )
         self.classes: dict[str, ComponentClass] = found
         self.kinds = {code: GeometryKind(k.geometry_kind) for code, k in found.items()}
+        # size limits of each class's geometries: (maximum area in m², maximum vertices)
+        self.limits: dict[str, tuple[float | None, int | None]] = {
+            code: (k.max_area_m2, k.max_vertices) for code, k in found.items()
+        }
         self.validators = {
             code: Draft202012Validator(k.attribute_schema or {"type": "object"})
             for code, k in found.items()
@@ -908,7 +926,7 @@ class BoundMapping:
                 continue
             if name == "initial_date":
                 fmt = src.format
-                compute = partial(self._checked, ("date", fmt), to_date, fmt)
+                compute = partial(self._checked, ("date", fmt), to_past_date, fmt)
             else:
                 compute = partial(self._checked, (name,), self._choice, name)
             for j, result in zip(live, self._per_value(src, columns, rows, compute), strict=True):

@@ -62,7 +62,8 @@ from component_catalog.models import (
     DataSource,
     GeometryKind,
 )
-from gis_app import access, audit, coords
+from component_catalog.policies import Row, WriteRefusal, WriteRules
+from gis_app import access, audit, coords, geometry_input
 from gis_app.errors import DomainError, InvalidInput
 from gis_app.models import AuditResult
 from gis_app.roles import Action
@@ -462,6 +463,39 @@ def check_geometries(
     return result
 
 
+def check_sizes(
+    geometries: np.ndarray,
+    classes: np.ndarray,
+    limits: dict[str, tuple[float | None, int | None]],
+) -> dict[int, str]:
+    """Rows whose (converted, checked) geometry has more vertices or a larger geodesic area
+    than its class allows (``ComponentClass.max_vertices``, ``max_area_m2``): position ->
+    message. Vertices are counted for every row at once; the geodesic area is measured only
+    for polygons whose planar area in degrees could come near the limit."""
+    errors: dict[int, str] = {}
+    rows = np.flatnonzero(~np.asarray(shapely.is_missing(geometries), dtype=bool))
+    if not len(rows):
+        return errors
+    geoms = geometries[rows]
+    klasses = classes[rows]
+    vertices = np.asarray(shapely.get_num_coordinates(geoms))
+    # degrees² to m² (an upper bound: the cosine of the lowest latitude of the row)
+    lowest = np.abs(np.asarray(shapely.bounds(geoms))[:, [1, 3]]).min(axis=1)
+    rough = np.asarray(shapely.area(geoms)) * (111_320.0**2) * np.cos(np.radians(lowest))
+    for j, klass in enumerate(klasses.tolist()):
+        max_area, max_vertices = limits.get(klass, (None, None))
+        if max_vertices is not None and vertices[j] > max_vertices:
+            errors[int(rows[j])] = (
+                geometry_input.size_problem(geoms[j], max_area_m2=None, max_vertices=max_vertices)
+                or ""
+            )
+        elif max_area is not None and rough[j] > 0.9 * max_area:
+            problem = geometry_input.size_problem(geoms[j], max_area_m2=max_area, max_vertices=None)
+            if problem is not None:
+                errors[int(rows[j])] = problem
+    return errors
+
+
 # --- metric index (deduplication) ----------------------------------------------------------
 
 
@@ -849,6 +883,9 @@ class ImportRun:
         self.duplicates = FileDuplicates(options.dedupe_metres)
         self.claimed: dict[int, int] = {}  # existing component id -> row that updates it
         self.access_cache: dict[tuple[Any, ...], bool] = {}
+        self.write_rules = WriteRules(user)
+        # rows the write rule refused, by action and the field at fault
+        self.denied: Counter[tuple[str, str]] = Counter()
         self.org_codes: dict[int, str] = {}
         self.staged = {INSERT: 0, UPDATE: 0}
         self.ranks: Counter[tuple[str, str | None]] = Counter()  # insertions per county, class
@@ -905,6 +942,7 @@ class ImportRun:
                     self.progress(done, info.count, "validate")
             self._staged()
             self.rejected.close()
+            self._audit_denied(job)
             self.report.timing["validate"] = time.perf_counter() - started
             totals = self.report.totals
             if self.rejected.count:
@@ -1011,6 +1049,8 @@ class ImportRun:
         )
         for i, message in checked.errors.items():
             fail(i, "geometry", message)
+        for i, message in check_sizes(checked.geometries, classes, bound.limits).items():
+            fail(i, "geometry", _("the geometry is too large: %(reason)s") % {"reason": message})
         for i, (was, now) in checked.repaired.items():
             if st.outcome[i] == _LIVE:
                 self.report.repair(int(rows[i]), was, now)
@@ -1395,35 +1435,40 @@ class ImportRun:
             self.access_cache[key] = allowed
         return allowed
 
+    def _source_of(self, target: str) -> str:
+        """The source field a refused target came from (the target itself when the
+        mapping gives a fixed value)."""
+        if target == "class":
+            return self.mapping.class_field or target
+        source = getattr(self.mapping, target, None)
+        return (source.field if source is not None else None) or target
+
+    def _refuse(self, st: _State, i: int, action: str, refusal: WriteRefusal) -> None:
+        target = (refusal.field or "row").removeprefix("properties.")
+        st.fail(i, self._source_of(target), refusal.message, target)
+        self.denied[action, refusal.field or "row"] += 1
+
     def _check_access(self, st: _State, ok: np.ndarray, classes: np.ndarray) -> None:
-        """The user's right to create each new row (asked once per class, community, owner
-        and maintainer) and to change what each matched row would update."""
+        """The user's right to create each new row and to change what each matched row
+        would update: the one write rule of the component policy (``WriteRules``, which
+        answers once per distinct class, community and organizations)."""
         values = st.values
+        rules = self.write_rules
         new = ok[[i not in st.target for i in ok.tolist()]] if st.target else ok
-        if len(new):
-            organizations = [values[i].organizations for i in new.tolist()]
-            combos = list(
-                zip(
-                    classes[new].tolist(),
-                    st.community[new].tolist(),
-                    [o["owner"] for o in organizations],
-                    [o["maintainer"] for o in organizations],
-                    strict=True,
-                )
+        for i, klass, community in zip(
+            new.tolist(), classes[new].tolist(), st.community[new].tolist(), strict=True
+        ):
+            orgs = values[i].organizations
+            wanted = Row(
+                klass,
+                community,
+                orgs["competent_department"],
+                orgs["owner"],
+                orgs["maintainer"],
             )
-            denied = {combo for combo in set(combos) if not self._can(Action.CREATE, *combo)}
-            if denied:
-                for i, combo in zip(new.tolist(), combos, strict=True):
-                    if combo in denied:
-                        st.fail(
-                            i,
-                            "row",
-                            _(
-                                "You may not create components of class %(code)s in community "
-                                "%(area)s."
-                            )
-                            % {"code": combo[0], "area": combo[1]},
-                        )
+            refusal = rules.refusal(Action.CREATE, wanted)
+            if refusal is not None:
+                self._refuse(st, i, "create", refusal)
         if self.options.on_duplicate == SKIP:
             return  # nothing will be written to the matched components
         for i, e in sorted(st.target.items()):
@@ -1431,29 +1476,56 @@ class ImportRun:
                 continue
             v = values[i]
             orgs = v.organizations
-            wanted = (v.class_code or "", st.community[i], orgs["owner"], orgs["maintainer"])
             current = (e.class_code, e.community_id, e.owner_id, e.maintainer_id, e.currency)
-            if not self._can(Action.CHANGE, *current) or not self._can(Action.CHANGE, *wanted):
+            if not self._can(Action.CHANGE, *current):
                 st.fail(
                     i,
                     "row",
                     _("The row would update component %(id)s, which you may not change.")
                     % {"id": e.identifier},
                 )
-            elif (e.owner_id, e.maintainer_id, e.competent_department_id) != (
+                self.denied["update", "row"] += 1
+                continue
+            before = Row(
+                e.class_code,
+                e.community_id,
+                e.competent_department_id,
+                e.owner_id,
+                e.maintainer_id,
+                e.currency,
+            )
+            wanted = Row(
+                v.class_code or "",
+                st.community[i],
+                orgs["competent_department"],
                 orgs["owner"],
                 orgs["maintainer"],
-                orgs["competent_department"],
-            ) and not self._can(Action.MANAGE, *current):
-                st.fail(
-                    i,
-                    "row",
-                    _(
-                        "The row would change the competent department, owner or maintainer "
-                        "of component %(id)s, which needs an administrator of its area."
-                    )
-                    % {"id": e.identifier},
-                )
+                e.currency,
+            )
+            refusal = rules.refusal(Action.CHANGE, wanted, before)
+            if refusal is not None:
+                self._refuse(st, i, "update", refusal)
+
+    def _audit_denied(self, job: ImportJob) -> None:
+        """One denied audit event per run for the rows the write rule refused (as the API
+        records each refused create or update)."""
+        for action in ("create", "update"):
+            fields = {f: n for (a, f), n in self.denied.items() if a == action}
+            if not fields:
+                continue
+            audit.record(
+                f"component.{action}",
+                actor=self.user,
+                obj=job,
+                result=AuditResult.DENIED,
+                address=self.options.address,
+                detail={
+                    "reason": "permission_denied",
+                    "rows": sum(fields.values()),
+                    "fields": fields,
+                    "dry_run": self.options.dry_run,
+                },
+            )
 
     def _dedupe(self, st: _State, ok: np.ndarray, classes: np.ndarray, rows: np.ndarray) -> None:
         assert self.metric is not None

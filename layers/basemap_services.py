@@ -30,7 +30,7 @@ from jsonschema import Draft202012Validator
 from shapely.geometry import mapping, shape
 from shapely.validation import explain_validity
 
-from gis_app import access, audit, coords
+from gis_app import access, audit, coords, geometry_input
 from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from gis_app.models import AuditResult
 from gis_app.roles import Action
@@ -92,6 +92,17 @@ GEOJSON_TYPES = {
     "MULTIPOLYGON": "MultiPolygon",
 }
 READ_ONLY = {"id", "key", "community", "layer", "created_at", "updated_at"}
+BUILDING = "building"
+# Size limits of base-layer geometries (geodesic area, vertices), by kind: a building is
+# under 1 km²; a lake or a park may be large (West Lake is 6.4 km², Xixi wetland 11.5), but
+# not a district; lines may be long and detailed.
+SIZE_LIMITS: dict[str, tuple[float | None, int]] = {
+    BUILDING: (1_000_000.0, 5_000),
+    BaseFeatureKind.ROAD: (None, 20_000),
+    BaseFeatureKind.RIVER: (None, 20_000),
+    BaseFeatureKind.WATER: (20_000_000.0, 20_000),
+    BaseFeatureKind.GREEN: (20_000_000.0, 20_000),
+}
 TILE_LAYERS_OF_BUILDINGS = [BUILDINGS_LAYER, BUILDING_DETAILS_LAYER]
 BUILDING_PROPERTIES = {"name", "address", *DETAIL_FIELDS, "version", *READ_ONLY}
 FEATURE_PROPERTIES = {"kind", "name", "attributes", "version", *READ_ONLY}
@@ -116,6 +127,7 @@ class BuildingInput:
     geometry: shapely.Geometry | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
+    read_only: dict[str, Any] = field(default_factory=dict)  # read-only properties given
 
 
 @dataclass
@@ -124,6 +136,7 @@ class FeatureInput:
     geometry: shapely.Geometry | None = None
     fields: dict[str, Any] = field(default_factory=dict)
     version: int | None = None
+    read_only: dict[str, Any] = field(default_factory=dict)
 
 
 def _object(value: Any, name: str) -> dict[str, Any]:
@@ -149,6 +162,7 @@ def parse_geometry(value: Any, crs: str, allowed: tuple[str, ...], what: str) ->
     """GeoJSON geometry in ``crs`` -> a valid 2D shapely geometry in CGCS2000 of one of the
     ``allowed`` types (PostGIS names). Errors name the field ``geometry``."""
     obj = _object(value, "geometry")
+    geometry_input.check_structure(obj, "geometry")
     try:
         geom = shape(obj)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
@@ -183,6 +197,13 @@ def parse_geometry(value: Any, crs: str, allowed: tuple[str, ...], what: str) ->
     if geom.geom_type in ("LineString", "MultiLineString") and geom.length == 0:
         raise InvalidInput(_("geometry: a line needs a length."), field="geometry")
     return geom
+
+
+def check_size(geom: shapely.Geometry, kind: str) -> None:
+    """The geometry is not larger nor more detailed than a ``kind`` (``building`` or a
+    base-feature kind) may be (``SIZE_LIMITS``)."""
+    max_area, max_vertices = SIZE_LIMITS[kind]
+    geometry_input.check_size(geom, max_area_m2=max_area, max_vertices=max_vertices)
 
 
 def _text(props: dict[str, Any], name: str, limit: int) -> str:
@@ -238,6 +259,7 @@ def parse_building(feature: Any, *, crs: str, creating: bool) -> BuildingInput:
         result.geometry = parse_geometry(
             body["geometry"], crs, POLYGON_TYPES, _("a building footprint")
         )
+        check_size(result.geometry, BUILDING)
     elif creating:
         raise InvalidInput(_("geometry is required."), field="geometry")
     fields = result.fields
@@ -263,6 +285,7 @@ def parse_building(feature: Any, *, crs: str, creating: bool) -> BuildingInput:
         fields["use"] = props["use"]
     if props.get("version") is not None:
         result.version = parse_version(props["version"])
+    result.read_only = {name: props[name] for name in sorted(READ_ONLY & set(props))}
     return result
 
 
@@ -313,6 +336,8 @@ def parse_base_feature(feature: Any, *, crs: str, creating: bool) -> FeatureInpu
         if kind is not None:
             allowed, what = _kind_geometry(kind)
         result.geometry = parse_geometry(body["geometry"], crs, allowed, what)
+        if kind is not None:
+            check_size(result.geometry, kind)
     elif creating:
         raise InvalidInput(_("geometry is required."), field="geometry")
     if "name" in props:
@@ -325,6 +350,7 @@ def parse_base_feature(feature: Any, *, crs: str, creating: bool) -> FeatureInpu
             validate_attributes(attrs, kind)
     if props.get("version") is not None:
         result.version = parse_version(props["version"])
+    result.read_only = {name: props[name] for name in sorted(READ_ONLY & set(props))}
     return result
 
 
@@ -475,6 +501,31 @@ def _history(
     )
 
 
+def _check_read_only(given: dict[str, Any], stored: dict[str, Any]) -> None:
+    """Read-only properties echoed from GET must equal the stored values (``stored``: the
+    object's feature properties plus ``id`` and ``key``); a different value is refused."""
+    differing = [name for name, value in given.items() if value != stored.get(name)]
+    if differing:
+        raise InvalidInput(
+            _(
+                "%(fields)s cannot be changed: read-only, set by the platform. Leave them out "
+                "or send the values it gave."
+            )
+            % {"fields": ", ".join(f"properties.{name}" for name in differing)},
+            field=f"properties.{differing[0]}",
+            fields=[f"properties.{name}" for name in differing],
+        )
+
+
+def _read_only_of(feature: dict[str, Any], key: str, created_at: Any) -> dict[str, Any]:
+    return {
+        **feature["properties"],
+        "id": feature["id"],
+        "key": key,
+        "created_at": created_at.isoformat() if created_at else None,
+    }
+
+
 def _require_version(version: int | None) -> int:
     if version is None:
         raise InvalidInput(
@@ -596,6 +647,14 @@ def update_building(ctx: EditContext, pk: int, data: BuildingInput) -> Building:
     if not access.can(ctx.user, Action.CHANGE, current):
         raise _deny(ctx, "building.update", PermissionDenied(), BUILDING_TYPE, str(pk))
     version = _require_version(data.version)
+    details = DetailAccess.for_user(ctx.user).covers(current)
+    _check_read_only(
+        data.read_only,
+        {
+            "layer": BUILDINGS_LAYER,
+            **_read_only_of(building_feature(current, details), current.key, current.created_at),
+        },
+    )
     new = copy.copy(current)
     for name, value in data.fields.items():
         setattr(new, name, value)
@@ -629,11 +688,13 @@ def update_building(ctx: EditContext, pk: int, data: BuildingInput) -> Building:
         if locked.version != version:
             raise _building_stale(locked, ctx.user)
         before = building_snapshot(locked)
+        changes = diff(before, building_snapshot(new))
+        if not changes:  # an edit that changes nothing writes nothing
+            return locked
         new.version = locked.version + 1
         new.updated_by = _actor(ctx)
         new.save()
         tile_cache.invalidate_geometries(TILE_LAYERS_OF_BUILDINGS, [locked.geometry, new.geometry])
-        changes = diff(before, building_snapshot(new))
         _history(ctx, BUILDINGS_LAYER, key, new.version, BaseHistoryAction.UPDATE, changes, comment)
         audit.record(
             "building.update",
@@ -724,7 +785,11 @@ def update_base_feature(ctx: EditContext, pk: int, data: FeatureInput) -> BaseFe
         )
     if data.geometry is not None:
         check_geometry_type(data.geometry, *_kind_geometry(current.kind))
+        check_size(data.geometry, current.kind)
     version = _require_version(data.version)
+    _check_read_only(
+        data.read_only, _read_only_of(base_feature(current), current.key, current.created_at)
+    )
     new = copy.copy(current)
     for name, value in data.fields.items():
         if name == "attributes":
@@ -759,11 +824,13 @@ def update_base_feature(ctx: EditContext, pk: int, data: FeatureInput) -> BaseFe
                 current=base_feature(locked),
             )
         before = feature_snapshot(locked)
+        changes = diff(before, feature_snapshot(new))
+        if not changes:  # an edit that changes nothing writes nothing
+            return locked
         new.version = locked.version + 1
         new.updated_by = _actor(ctx)
         new.save()
         tile_cache.invalidate_geometries([LAYER_OF_KIND[new.kind]], [locked.geometry, new.geometry])
-        changes = diff(before, feature_snapshot(new))
         _history(
             ctx,
             LAYER_OF_KIND[new.kind],

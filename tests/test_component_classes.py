@@ -37,6 +37,8 @@ def test_admin_adds_a_local_extension_class_that_surveyors_can_use():
             "attribute_schema": '{"type": "object", "additionalProperties": false, '
             '"properties": {"power_kw": {"type": "number", "minimum": 1, "maximum": 400}}}',
             "accuracy_threshold_m": "1.0",
+            "max_area_m2": "1000000",
+            "max_vertices": "5000",
             "default_public": "on",
             "active": "on",
         },

@@ -430,7 +430,12 @@ def test_community_worker_cannot_change_ownership(gas_cover):
     assert response.status_code == 403
     assert "administrator" in response.json()["detail"] or "管理员" in response.json()["detail"]
     assert Component.objects.get(identifier=ident).maintainer.code == "XH-JD-001"
-    assert denials(ident).filter(action="component.update", detail__field="ownership").exists()
+    assert response.json()["field"] == "properties.maintainer"
+    assert (
+        denials(ident)
+        .filter(action="component.update", detail__field="properties.maintainer")
+        .exists()
+    )
     # ... while the street admin of that area may
     admin = Api("street_admin")
     ok = admin.patch(
