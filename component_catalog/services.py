@@ -119,12 +119,15 @@ def _changeset(ctx: EditContext) -> Changeset:
 
 
 def open_changeset(user: Any, comment: str, source: str = "api") -> Changeset:
+    """Open a changeset for edits to come: only for users who may edit something."""
+    access.require_any(user, *access.EDIT_ACTIONS)
     if not comment.strip():
         raise InvalidInput(_("A changeset comment is required."), field="comment")
     return Changeset.objects.create(user=user, comment=comment.strip()[:500], source=source)
 
 
 def close_changeset(user: Any, changeset_id: int) -> Changeset:
+    access.require_any(user, *access.EDIT_ACTIONS)
     found = Changeset.objects.filter(pk=changeset_id, user=user).first()
     if found is None:
         raise NotFound()

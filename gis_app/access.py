@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 
 from gis_app import areacodes
-from gis_app.errors import NotFound
+from gis_app.errors import NotAuthenticated, NotFound, PermissionDenied
 from gis_app.roles import ORGANIZATION_BOUND_ROLES, ROLE_ACTIONS, Action
 
 M = TypeVar("M", bound=models.Model)
@@ -155,3 +155,18 @@ def get_visible(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:
         return visible(user, queryset).get(**lookup)
     except ObjectDoesNotExist:
         raise NotFound() from None
+
+
+# Actions that change data (a role with none of them only reads).
+EDIT_ACTIONS = (Action.CREATE, Action.CHANGE, Action.RETIRE, Action.DELETE)
+
+
+def require_any(user: Any, *actions: Action) -> None:
+    """Refuse (``NotAuthenticated`` 401, ``PermissionDenied`` 403) a caller none of whose
+    grants allows any of ``actions`` anywhere. Write endpoints ask this before reading the
+    body, so read-only roles are refused whatever they send; the service then checks
+    each object with ``can``."""
+    if user is None or not user.is_authenticated:
+        raise NotAuthenticated()
+    if not any(can_anywhere(user, action) for action in actions or EDIT_ACTIONS):
+        raise PermissionDenied()

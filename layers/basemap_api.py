@@ -35,10 +35,10 @@ from gis_app.api_common import (
     body_object,
     crs_of,
     if_match_version,
-    require_login,
 )
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput
+from gis_app.roles import Action
 from layers import basemap_services as services
 from layers.basemap_models import BaseFeature, BaseFeatureKind, Building, BuildingUse
 from layers.basemap_policies import DetailAccess
@@ -175,7 +175,7 @@ class BuildingsView(APIView):
         parameters=[CRS],
     )
     def post(self, request: Request) -> Response:
-        require_login(request)
+        access.require_any(request.user, Action.CREATE)
         body = body_object(request)
         data = services.parse_building(body, crs=crs_of(request), creating=True)
         building = services.create_building(edit_context(request, body), data)
@@ -206,7 +206,7 @@ class BuildingView(APIView):
         parameters=[CRS, IF_MATCH],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        require_login(request)
+        access.require_any(request.user, Action.CHANGE)
         body = body_object(request)
         data = services.parse_building(body, crs=crs_of(request), creating=False)
         data.version = version_of(request, body)
@@ -262,7 +262,7 @@ class BaseFeaturesView(APIView):
         parameters=[CRS],
     )
     def post(self, request: Request) -> Response:
-        require_login(request)
+        access.require_any(request.user, Action.CREATE)
         body = body_object(request)
         data = services.parse_base_feature(body, crs=crs_of(request), creating=True)
         feature = services.create_base_feature(edit_context(request, body), data)
@@ -288,7 +288,7 @@ class BaseFeatureView(APIView):
         parameters=[CRS, IF_MATCH],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        require_login(request)
+        access.require_any(request.user, Action.CHANGE)
         body = body_object(request)
         data = services.parse_base_feature(body, crs=crs_of(request), creating=False)
         data.version = version_of(request, body)
