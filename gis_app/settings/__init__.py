@@ -187,8 +187,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Failed-login throttle: at most LOGIN_MAX_FAILURES failures per account or per source
-# address within LOGIN_FAILURE_WINDOW seconds.
+# Failed-login throttle (gis_app/auth.py): at most LOGIN_MAX_FAILURES failures per account
+# and source address together, and 4x that per source address, within LOGIN_FAILURE_WINDOW
+# seconds.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 15 * 60))
 
