@@ -679,17 +679,17 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
     return [found[i] for i in identifiers]
 
 
-def history_of(user: Any, identifier: str) -> list[ComponentHistory]:
-    """The history of a component the user may see (404 otherwise)."""
-    get_visible_component(user, identifier)
+def history_of(user: Any, identifier: str) -> tuple[Component, list[ComponentHistory]]:
+    """A component the user may see (404 otherwise) and its history, oldest first."""
+    component = get_visible_component(user, identifier)
     stored = list(
         ComponentHistory.objects.filter(identifier=identifier)
         .select_related("changeset")
         .order_by("version")
     )
     if stored and stored[0].version == 1:
-        return stored
-    return _implicit_creations([identifier]) + stored
+        return component, stored
+    return component, _implicit_creations([identifier]) + stored
 
 
 def _implicit_creations(identifiers: list[str]) -> list[ComponentHistory]:

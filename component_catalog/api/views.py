@@ -28,6 +28,7 @@ from gis_app.api_common import (
     crs_of,
 )
 from gis_app.errors import InvalidInput, NotFound
+from gis_app.history import EditorView
 from gis_app.roles import Action
 
 
@@ -204,8 +205,9 @@ class ComponentViewSet(viewsets.ViewSet):
     @extend_schema(responses={200: HistorySerializer(many=True)})
     @action(detail=True, methods=["get"])
     def history(self, request: Request, identifier: str) -> Response:
-        rows = services.history_of(request.user, identifier)
-        return Response(HistorySerializer(rows, many=True).data)
+        component, rows = services.history_of(request.user, identifier)
+        editors = EditorView(request.user, component, (row.actor_id for row in rows))
+        return Response(HistorySerializer(rows, many=True, context={"editors": editors}).data)
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
