@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.db import connection
 
+from gis_app.models import Membership
 from tests.conftest import REPO
 
 PASSWORD = "plain-http-pass-2024"  # noqa: S105
@@ -121,14 +122,20 @@ def test_a_404_lists_no_url_patterns(demo_server):
     assert api.status_code == 404 and api.json()["error"] == "not_found"
 
 
-def test_pages_static_files_admin_styles_and_swagger_ui_load(demo_server):
-    for path in ["/", "/admin/login/", "/api/docs/"]:
-        page = get(demo_server + path)
+def assert_pages_load(browser: Any, server: str, paths: list[str]) -> None:
+    """Each page answers 200 and every static file it names loads."""
+    for path in paths:
+        page = browser.get(server + path, timeout=30)
         assert page.status_code == 200, path
         assets = local_urls(page.text, "/static/")
         assert assets, path
         for asset in assets:
-            assert get(demo_server + asset).status_code == 200, asset
+            assert browser.get(server + asset, timeout=30).status_code == 200, asset
+
+
+def test_pages_static_files_admin_styles_and_swagger_ui_load(demo_server):
+    public = ["/", "/map/", "/parking/find/", "/accounts/login/", "/admin/login/", "/api/docs/"]
+    assert_pages_load(requests.Session(), demo_server, public)
     admin = local_urls(get(f"{demo_server}/admin/login/").text, "/static/admin/")
     assert any(a.endswith(".css") for a in admin)
     assert get(f"{demo_server}/api/schema/").status_code == 200
@@ -143,9 +150,15 @@ def plain_http_user(django_db_blocker: Any) -> Iterator[str]:
         user = get_user_model().objects.create(
             username="plain_http_visitor", password=hasher.encode(PASSWORD, hasher.salt())
         )
+        admin = Membership.objects.filter(user__username="district_admin").first()
+        assert admin is not None
+        Membership.objects.create(
+            user=user, organization=admin.organization, role=admin.role, area=admin.area
+        )
         try:
             yield user.username
         finally:
+            Membership.objects.filter(user=user).delete()
             user.delete()
 
 
@@ -165,3 +178,5 @@ def test_logging_in_works_over_plain_http(demo_server, plain_http_user):
     assert "sessionid" in browser.cookies
     assert "Secure" not in response.headers["Set-Cookie"]
     assert plain_http_user in browser.get(f"{demo_server}/", timeout=30).text
+    # the staff pages and their scripts, with debug off
+    assert_pages_load(browser, demo_server, ["/survey/", "/reports/", "/imports/", "/map/"])
