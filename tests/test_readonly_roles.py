@@ -241,3 +241,7 @@ def test_read_only_roles_are_refused_by_every_write_endpoint(objects, username):
     wrong = {k: v for k, v in answers.items() if v[:2] not in refused}
     assert not wrong, wrong
     assert state() == before
+    # the attempts are on record
+    assert AuditEvent.objects.filter(
+        action="changeset.open", actor_username=username, result="denied"
+    ).exists()

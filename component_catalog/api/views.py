@@ -27,9 +27,18 @@ from gis_app.api_common import (
     body_object,
     crs_of,
 )
+from gis_app.audit import source_address
 from gis_app.errors import InvalidInput, NotFound
 from gis_app.history import EditorView
 from gis_app.roles import Action
+
+
+def require(request: Request, audit_as: str, *actions: Action) -> None:
+    """Logged in, with a grant that allows one of ``actions`` somewhere (else 401/403,
+    the refusal audited as ``audit_as``); asked before the body is read."""
+    access.require_any(
+        request.user, *actions, audit_as=audit_as, address=source_address(request._request)
+    )
 
 
 def feature_response(component: Component, status: int = http.HTTP_200_OK) -> Response:
@@ -144,7 +153,7 @@ class ComponentViewSet(viewsets.ViewSet):
         ],
     )
     def create(self, request: Request) -> Response:
-        access.require_any(request.user, Action.CREATE)
+        require(request, "component.create", Action.CREATE)
         body = body_object(request)
         data = inputs.parse_feature(body, crs=crs_of(request), creating=True)
         ctx = p.edit_context(request, body)
@@ -164,7 +173,7 @@ class ComponentViewSet(viewsets.ViewSet):
         return response
 
     def _update(self, request: Request, identifier: str, partial: bool) -> Response:
-        access.require_any(request.user, Action.CHANGE)
+        require(request, "component.update", Action.CHANGE)
         body = body_object(request)
         data = inputs.parse_feature(body, crs=crs_of(request), creating=False, partial=partial)
         data.version = p.version_of(request, body)
@@ -184,7 +193,7 @@ class ComponentViewSet(viewsets.ViewSet):
     @extend_schema(request=OpenApiTypes.OBJECT, responses={204: None})
     def destroy(self, request: Request, identifier: str) -> Response:
         """Hard delete (district and city admins only; audited). Others retire."""
-        access.require_any(request.user, Action.DELETE)
+        require(request, "component.delete", Action.DELETE)
         body = request.data if isinstance(request.data, dict) else {}
         services.delete_component(
             p.edit_context(request, body), identifier, p.version_of(request, body)
@@ -195,7 +204,7 @@ class ComponentViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, identifier: str) -> Response:
         """Retire (作废) the component: kept with its history, gone from maps and lists."""
-        access.require_any(request.user, Action.RETIRE)
+        require(request, "component.retire", Action.RETIRE)
         body = body_object(request)
         component = services.retire_component(
             p.edit_context(request, body), identifier, p.version_of(request, body)
@@ -217,7 +226,7 @@ class ComponentViewSet(viewsets.ViewSet):
     @action(detail=False, methods=["post"])
     def batch(self, request: Request) -> Response:
         """Create and update up to 1,000 features in one all-or-nothing changeset."""
-        access.require_any(request.user, Action.CREATE, Action.CHANGE)
+        require(request, "component.batch", Action.CREATE, Action.CHANGE)
         body = body_object(request)
         components = services.batch(
             p.edit_context(request, body), body.get("features"), crs=crs_of(request)
@@ -266,7 +275,7 @@ class ComponentPhotosView(APIView):
         responses={201: OpenApiTypes.OBJECT},
     )
     def post(self, request: Request, identifier: str) -> Response:
-        access.require_any(request.user, Action.CHANGE)
+        require(request, "component.photo", Action.CHANGE)
         photo = photos.add_photo(
             p.edit_context(request),
             identifier,
@@ -338,7 +347,7 @@ class ChangesetView(APIView):
 
     @extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
     def post(self, request: Request) -> Response:
-        access.require_any(request.user, *access.EDIT_ACTIONS)
+        require(request, "changeset.open", *access.EDIT_ACTIONS)
         body = body_object(request)
         changeset = services.open_changeset(request.user, str(body.get("comment") or ""))
         return Response(
@@ -349,6 +358,6 @@ class ChangesetView(APIView):
 class ChangesetCloseView(APIView):
     @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT})
     def post(self, request: Request, pk: int) -> Response:
-        access.require_any(request.user, *access.EDIT_ACTIONS)
+        require(request, "changeset.close", *access.EDIT_ACTIONS)
         changeset: Changeset = services.close_changeset(request.user, pk)
         return Response({"id": changeset.pk, "closed_at": changeset.closed_at})
