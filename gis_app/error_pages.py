@@ -49,7 +49,7 @@ TITLES = {
 
 
 def wants_json(request: HttpRequest) -> bool:
-    return request.path.startswith(MACHINE_PREFIXES)
+    return request.path_info.startswith(MACHINE_PREFIXES)
 
 
 def respond(
