@@ -1,6 +1,8 @@
 # Smart-community GIS platform. The two commands a new user needs:
 #   make demo   set up everything, load the demo data, serve http://127.0.0.1:$(PORT)
 #   make test   set up everything, run the quality gates and the whole test suite
+# `make demo` and `make serve` run with debug off (scripts/local_env.sh demo); `make dev`
+# serves the same data with Django's debug pages and auto-reload, for developers.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
@@ -14,12 +16,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMPS := .local/stamps
 MANAGE := $(PY) manage.py
+# The servers' environment (debug off or on, local secrets kept under .local/).
+DEMO_ENV = server_env=$$(scripts/local_env.sh demo); eval "$$server_env"
+DEV_ENV = server_env=$$(scripts/local_env.sh dev); eval "$$server_env"
+GUNICORN = $(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
 
-.PHONY: help demo test serve setup db migrate mqtt lint typecheck bench stop-db stop-mqtt clean-local
+.PHONY: help demo dev test serve setup db migrate mqtt lint typecheck bench stop-db stop-mqtt clean-local
 
 help:
 	@echo "make demo   - install what is missing, start PostGIS, load demo data, serve on :$(PORT)"
 	@echo "make test   - the same set-up, then lint, checks and the whole test suite"
+	@echo "make dev    - like demo, with debug pages and auto-reload (developers only)"
 	@echo "make bench  - benchmarks (results for docs/PERFORMANCE.md)"
 	@echo "make stop-db - stop the project-local PostgreSQL cluster"
 	@echo "make stop-mqtt - stop the project-local Mosquitto broker"
@@ -63,15 +70,26 @@ mqtt: setup
 	@if [ -z "$${PARKING_MQTT_HOST:-}" ]; then scripts/local_mqtt.sh start; fi
 
 demo: migrate mqtt
-	@$(MANAGE) load_demo
+	@$(DEMO_ENV); $(MANAGE) load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/  (demo accounts: see README; Ctrl-C stops)"
-	@$(MANAGE) procrastinate worker --queues imports >.local/worker.log 2>&1 & worker=$$!; \
+	@$(DEMO_ENV); \
+		$(MANAGE) procrastinate worker --queues imports >.local/worker.log 2>&1 & worker=$$!; \
 		$(MANAGE) parking_mqtt_worker >.local/parking-worker.log 2>&1 & parking=$$!; \
 		trap 'kill $$worker $$parking 2>/dev/null' EXIT INT TERM; \
-		$(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
+		$(GUNICORN)
 
 serve: migrate
-	@exec $(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -
+	@$(DEMO_ENV); exec $(GUNICORN)
+
+# Debug pages (tracebacks, settings, URL lists): for a developer's own machine only.
+dev: migrate mqtt
+	@$(DEV_ENV); $(MANAGE) load_demo
+	@echo "Serving http://127.0.0.1:$(PORT)/ with DEBUG on (developers only; Ctrl-C stops)"
+	@$(DEV_ENV); \
+		$(MANAGE) procrastinate worker --queues imports >.local/worker.log 2>&1 & worker=$$!; \
+		$(MANAGE) parking_mqtt_worker >.local/parking-worker.log 2>&1 & parking=$$!; \
+		trap 'kill $$worker $$parking 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: setup
 	@$(VENV)/bin/ruff check .

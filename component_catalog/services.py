@@ -119,12 +119,15 @@ def _changeset(ctx: EditContext) -> Changeset:
 
 
 def open_changeset(user: Any, comment: str, source: str = "api") -> Changeset:
+    """Open a changeset for edits to come: only for users who may edit something."""
+    access.require_any(user, *access.EDIT_ACTIONS)
     if not comment.strip():
         raise InvalidInput(_("A changeset comment is required."), field="comment")
     return Changeset.objects.create(user=user, comment=comment.strip()[:500], source=source)
 
 
 def close_changeset(user: Any, changeset_id: int) -> Changeset:
+    access.require_any(user, *access.EDIT_ACTIONS)
     found = Changeset.objects.filter(pk=changeset_id, user=user).first()
     if found is None:
         raise NotFound()
@@ -724,17 +727,17 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
     return [found[i] for i in identifiers]
 
 
-def history_of(user: Any, identifier: str) -> list[ComponentHistory]:
-    """The history of a component the user may see (404 otherwise)."""
-    get_visible_component(user, identifier)
+def history_of(user: Any, identifier: str) -> tuple[Component, list[ComponentHistory]]:
+    """A component the user may see (404 otherwise) and its history, oldest first."""
+    component = get_visible_component(user, identifier)
     stored = list(
         ComponentHistory.objects.filter(identifier=identifier)
         .select_related("changeset")
         .order_by("version")
     )
     if stored and stored[0].version == 1:
-        return stored
-    return _implicit_creations([identifier]) + stored
+        return component, stored
+    return component, _implicit_creations([identifier]) + stored
 
 
 def _implicit_creations(identifiers: list[str]) -> list[ComponentHistory]:

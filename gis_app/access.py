@@ -21,7 +21,7 @@ from django.db import models
 from django.db.models import Q
 
 from gis_app import areacodes
-from gis_app.errors import NotFound
+from gis_app.errors import NotAuthenticated, NotFound, PermissionDenied
 from gis_app.roles import ORGANIZATION_BOUND_ROLES, ROLE_ACTIONS, Action
 
 M = TypeVar("M", bound=models.Model)
@@ -178,3 +178,33 @@ def get_visible(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:
         return visible(user, queryset).get(**lookup)
     except ObjectDoesNotExist:
         raise NotFound() from None
+
+
+# Actions that change data (a role with none of them only reads).
+EDIT_ACTIONS = (Action.CREATE, Action.CHANGE, Action.RETIRE, Action.DELETE)
+
+
+def require_any(
+    user: Any, *actions: Action, audit_as: str = "", address: str | None = None
+) -> None:
+    """Refuse (``NotAuthenticated`` 401, ``PermissionDenied`` 403) a caller none of whose
+    grants allows any of ``actions`` anywhere. Write endpoints ask this before reading the
+    body, so read-only roles are refused whatever they send; the service then checks
+    each object with ``can``. A refusal of a logged-in user is audited as ``audit_as``."""
+    if user is None or not user.is_authenticated:
+        raise NotAuthenticated()
+    wanted = actions or EDIT_ACTIONS
+    if any(can_anywhere(user, action) for action in wanted):
+        return
+    if audit_as:
+        from gis_app import audit
+        from gis_app.models import AuditResult
+
+        audit.record(
+            audit_as,
+            actor=user,
+            result=AuditResult.DENIED,
+            address=address,
+            detail={"reason": "permission_denied", "needs": [str(a) for a in wanted]},
+        )
+    raise PermissionDenied()

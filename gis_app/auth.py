@@ -1,4 +1,11 @@
-"""Login with a failed-attempt throttle, shared by the token API and the session login."""
+"""Login with a failed-attempt throttle, shared by the token API and the session login.
+
+Failures count per account *and* source address together (a stranger guessing a staff
+member's password locks out only themselves, never the staff member at their own desk), and
+per source address across all accounts with a larger cap (one address guessing many
+accounts). The check, the password evaluation and the record of its outcome run under one
+lock per source address, so parallel guesses cannot evaluate more passwords than the limit.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +15,55 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from rest_framework import status
 
-from gis_app import audit
-from gis_app.errors import AuthenticationFailed, Throttled
+from gis_app import audit, sql
+from gis_app.errors import AuthenticationFailed, DomainError, Throttled
 from gis_app.models import AuditEvent, AuditResult
 
 LOGIN_ACTION = "auth.login"
+# Addresses are shared (NAT, a community office): an address gets this many times the
+# per-account limit across all accounts.
+ADDRESS_FACTOR = 4
+
+
+class InvalidCredentials(DomainError):
+    """A wrong user name or password: 401 (the credentials sent were refused), with the
+    stable code and message of ``AuthenticationFailed``."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = AuthenticationFailed.code
+    default_message = AuthenticationFailed.default_message
+
+
+def _recent_failures() -> QuerySet[AuditEvent]:
+    window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
+    return AuditEvent.objects.filter(
+        action=LOGIN_ACTION,
+        result=AuditResult.DENIED,
+        time__gte=timezone.now() - window,
+        detail__reason="bad_credentials",
+    )
 
 
 def _retry_after(username: str, address: str | None) -> int:
     """Seconds until another attempt is allowed; 0 when not throttled. The failures
     counted are the audit log's own records of wrong passwords in the window."""
+    failures = _recent_failures()
+    limit = settings.LOGIN_MAX_FAILURES
+    account = failures.filter(detail__username=username)
+    if address:
+        checks = [
+            (account.filter(source_address=address), limit),
+            (failures.filter(source_address=address), limit * ADDRESS_FACTOR),
+        ]
+    else:  # no address known (not over HTTP): the account alone
+        checks = [(account.filter(source_address__isnull=True), limit)]
     window = timedelta(seconds=settings.LOGIN_FAILURE_WINDOW)
     now = timezone.now()
-    failures = AuditEvent.objects.filter(
-        action=LOGIN_ACTION,
-        result=AuditResult.DENIED,
-        time__gte=now - window,
-        detail__reason="bad_credentials",
-    )
-    limit = settings.LOGIN_MAX_FAILURES
-    checks = [(failures.filter(detail__username=username.lower()), limit)]
-    if address:
-        # Addresses are shared (NAT, a community office): allow them more attempts.
-        checks.append((failures.filter(source_address=address), limit * 4))
     retry = 0
     for rows, cap in checks:
         times = list(rows.order_by("-time").values_list("time", flat=True)[:cap])
@@ -44,34 +75,38 @@ def _retry_after(username: str, address: str | None) -> int:
 def login(
     username: str, password: str, *, address: str | None, channel: str, request: Any = None
 ) -> Any:
-    """Check credentials; return the user or raise ``AuthenticationFailed``/``Throttled``.
+    """Check credentials; return the user or raise ``InvalidCredentials``/``Throttled``.
     Every attempt is audited; throttled attempts do not even check the password."""
-    username = (username or "").strip()
-    retry = _retry_after(username, address)
-    if retry:
-        audit.record(
-            LOGIN_ACTION,
-            result=AuditResult.DENIED,
-            address=address,
-            detail={"username": username.lower(), "channel": channel, "reason": "throttled"},
-        )
-        raise Throttled(retry)
-    user = authenticate(request, username=username, password=password)
-    if user is None:
-        # Recorded (and committed) before raising: the failure must survive the error,
-        # it is what the throttle counts.
-        audit.record(
-            LOGIN_ACTION,
-            result=AuditResult.DENIED,
-            address=address,
-            detail={"username": username.lower(), "channel": channel, "reason": "bad_credentials"},
-        )
-        raise AuthenticationFailed()
-    audit.record(
-        LOGIN_ACTION,
-        actor=user,
-        obj=user,
-        address=address,
-        detail={"username": username.lower(), "channel": channel},
-    )
+    name = (username or "").strip()
+    key = name.lower()
+    detail = {"username": key, "channel": channel}
+    error: DomainError | None = None
+    with transaction.atomic():
+        # One attempt at a time per address (per account when there is none): the next
+        # one sees this one's recorded failure.
+        sql.lock_for_transaction(LOGIN_ACTION, address or f"account:{key}")
+        retry = _retry_after(key, address)
+        if retry:
+            audit.record(
+                LOGIN_ACTION,
+                result=AuditResult.DENIED,
+                address=address,
+                detail={**detail, "reason": "throttled"},
+            )
+            error = Throttled(retry)
+        else:
+            user = authenticate(request, username=name, password=password)
+            if user is None:
+                audit.record(
+                    LOGIN_ACTION,
+                    result=AuditResult.DENIED,
+                    address=address,
+                    detail={**detail, "reason": "bad_credentials"},
+                )
+                error = InvalidCredentials()
+            else:
+                audit.record(LOGIN_ACTION, actor=user, obj=user, address=address, detail=detail)
+    # Raised after the commit: the failure must survive the error, it is what is counted.
+    if error is not None:
+        raise error
     return user

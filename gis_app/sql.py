@@ -1,5 +1,6 @@
-"""SQL of the two database roles (see ``gis_app.db_roles``): the privileges the owner
-gives the application's role, and what the application's role may do at all.
+"""Hand-written SQL of the core, with bound parameters only: the two database roles (see
+``gis_app.db_roles``: the privileges the owner gives the application's role, and what the
+application's role may do at all) and advisory locks.
 
 Role names are bound parameters; the server quotes them (``format('%I')``) into the
 statements it hands back, which are then run as they are."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Final
 
+from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 # Tables the application may only read and append to (their partitions too).
@@ -110,3 +112,13 @@ def excess_privileges(connection: BaseDatabaseWrapper) -> tuple[str, bool, int, 
         cursor.execute(_EXCESS)
         role, superuser, owned, create = cursor.fetchone()
     return str(role), bool(superuser), int(owned), bool(create)
+
+
+def lock_for_transaction(namespace: str, key: str) -> None:
+    """Wait for, then hold until the current transaction ends, PostgreSQL's advisory lock on
+    ``namespace:key``: work under the same key is serialized across processes and
+    connections. Call inside ``transaction.atomic()``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"{namespace}:{key}"]
+        )

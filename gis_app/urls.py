@@ -35,3 +35,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
+
+# Errors outside DRF's own handling: JSON under /api/, a plain translated page elsewhere.
+handler400 = "gis_app.error_pages.bad_request"
+handler403 = "gis_app.error_pages.permission_denied"
+handler404 = "gis_app.error_pages.page_not_found"
+handler500 = "gis_app.error_pages.server_error"

@@ -1,6 +1,7 @@
 """Pages and endpoints of the core: health check, login/logout (the home page is the
 residents' map, in map_ui)."""
 
+import logging
 from typing import Any
 
 from django import forms
@@ -14,26 +15,32 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from gis_app import auth
+from gis_app import access, auth
 from gis_app.audit import source_address
-from gis_app.errors import AuthenticationFailed, Throttled
+from gis_app.errors import Throttled
+from gis_app.roles import Action
+
+logger = logging.getLogger(__name__)
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Database reachability and the PostGIS version, for load balancers and humans."""
+    """Is the database reachable: ``{"status": "ok"}`` or a 503, for load balancers. The
+    PostgreSQL and PostGIS versions (which help an attacker pick an exploit) only for
+    administrators (a grant that may manage, logged in by session); the error's text
+    for nobody (it names hosts and ports; the server's log has it)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT postgis_lib_version(), current_setting('server_version')")
             postgis, server = cursor.fetchone()
     except DatabaseError as exc:
-        return JsonResponse(
-            {"status": "error", "database": "unreachable", "detail": str(exc).strip()}, status=503
-        )
-    return JsonResponse(
-        {"status": "ok", "database": "ok", "postgresql": server, "postgis": postgis}
-    )
+        logger.warning("health check: the database is unreachable: %s", exc)
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    body = {"status": "ok", "database": "ok"}
+    if access.can_anywhere(request.user, Action.MANAGE):
+        body.update(postgresql=server, postgis=postgis)
+    return JsonResponse(body)
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -56,7 +63,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
                 % {"minutes": max(1, round(exc.retry_after / 60))},
                 code="throttled",
             ) from None
-        except AuthenticationFailed:
+        except auth.InvalidCredentials:
             raise self.get_invalid_login_error() from None
         self.confirm_login_allowed(self.user_cache)
         return self.cleaned_data

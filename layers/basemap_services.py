@@ -32,6 +32,7 @@ from shapely.validation import explain_validity
 
 from gis_app import access, audit, coords, geometry_input
 from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from gis_app.history import EditorView
 from gis_app.models import AuditResult
 from gis_app.roles import Action
 from layers.basemap_models import (
@@ -851,7 +852,23 @@ def update_base_feature(ctx: EditContext, pk: int, data: FeatureInput) -> BaseFe
     return base_features().get(pk=pk)
 
 
-def history_of(key: str) -> list[BaseHistory]:
-    """The history rows of one object (``building:12``, ``feature:3``), oldest first. The
-    caller checks access: building history holds details."""
-    return list(BaseHistory.objects.filter(object_key=key).order_by("version"))
+def history_of(user: Any, obj: Building | BaseFeature) -> list[dict[str, Any]]:
+    """The history of a building or base feature ``user`` may see, oldest first, as the
+    user may see it: editors' user names and comments only for those who may change the
+    object (``gis_app.history``), building details only for those who may see them."""
+    key = f"{'building' if isinstance(obj, Building) else 'feature'}:{obj.pk}"
+    rows = list(BaseHistory.objects.filter(object_key=key).order_by("version"))
+    editors = EditorView(user, obj, (row.actor_id for row in rows))
+    hidden: set[str] = set()
+    if isinstance(obj, Building) and not DetailAccess.for_user(user).covers(obj):
+        hidden = set(DETAIL_FIELDS)
+    return [
+        {
+            "version": row.version,
+            "action": row.action,
+            "time": row.time.isoformat(),
+            **editors.fields(row.actor_id, row.actor_username, row.comment),
+            "changes": {k: v for k, v in row.changes.items() if k not in hidden},
+        }
+        for row in rows
+    ]

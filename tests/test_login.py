@@ -1,6 +1,11 @@
 """Token and session login: success, failure, throttling, audit."""
 
+import random
+import threading
+from typing import Any
+
 import pytest
+from django.db import connections
 from django.test import Client, override_settings
 
 from gis_app.models import AuditEvent
@@ -31,10 +36,12 @@ def test_token_login_and_use():
     ).exists()
 
 
-def test_wrong_password_is_a_clear_error_and_audited():
+def test_wrong_password_is_a_401_with_the_json_error_shape_and_audited():
     response = post_token(Client(), "district_admin", "wrong")
-    assert response.status_code == 400
-    assert response.json()["error"] == "invalid_credentials"
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
+    body = response.json()
+    assert body["error"] == "invalid_credentials" and body["detail"]
     event = AuditEvent.objects.filter(action="auth.login", result="denied").first()
     assert event.detail["username"] == "district_admin"
     assert event.source_address == "192.0.2.10"
@@ -51,7 +58,7 @@ def test_missing_field_names_the_field():
 def test_failed_logins_are_throttled_even_with_the_right_password():
     client = Client()
     for _ in range(3):
-        assert post_token(client, "planner", "nope").status_code == 400
+        assert post_token(client, "planner", "nope").status_code == 401
     response = post_token(client, "planner", PASSWORD)
     assert response.status_code == 429
     assert response.json()["error"] == "throttled"
@@ -67,7 +74,7 @@ def test_one_address_guessing_many_accounts_is_throttled():
     statuses = [
         post_token(client, name, "guess", address="198.51.100.5").status_code for name in names
     ]
-    assert statuses[:8] == [400] * 8
+    assert statuses[:8] == [401] * 8
     assert post_token(client, "planner", PASSWORD, address="198.51.100.5").status_code == 429
     assert post_token(client, "planner", PASSWORD, address="198.51.100.6").status_code == 200
 
@@ -105,3 +112,64 @@ def test_admin_login_is_throttled_and_staff_only():
     )
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+@override_settings(LOGIN_MAX_FAILURES=3)
+def test_a_stranger_cannot_lock_staff_out():
+    """Guessing a staff member's password from elsewhere throttles the guesser only."""
+    stranger = Client()
+    statuses = [
+        post_token(stranger, "district_admin", f"guess{i}", address="203.0.113.7").status_code
+        for i in range(6)
+    ]
+    assert statuses == [401, 401, 401, 429, 429, 429]
+    at_desk = post_token(Client(), "district_admin", PASSWORD, address="192.0.2.44")
+    assert at_desk.status_code == 200
+    # the same account from the guesser's address stays throttled
+    assert (
+        post_token(stranger, "district_admin", PASSWORD, address="203.0.113.7").status_code == 429
+    )
+
+
+@pytest.fixture
+def committed(django_db_setup: Any, django_db_blocker: Any) -> Any:
+    """Real commits, seen by every thread's own connection. The audit rows stay (the log is
+    append-only); each run uses an address of its own."""
+    with django_db_blocker.unblock():
+        yield f"198.18.{random.randrange(256)}.{random.randrange(1, 255)}"  # noqa: S311
+
+
+@override_settings(LOGIN_MAX_FAILURES=5)
+def test_parallel_guesses_cannot_exceed_the_limit(committed):
+    address = committed
+    barrier = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def guess(i: int) -> None:
+        try:
+            barrier.wait()
+            statuses.append(post_token(Client(), "planner", f"guess-{i}", address).status_code)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=guess, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    evaluated = AuditEvent.objects.filter(
+        action="auth.login", source_address=address, detail__reason="bad_credentials"
+    ).count()
+    assert evaluated == 5
+    assert sorted(statuses) == [401] * 5 + [429] * 15
+
+
+def test_healthz_tells_strangers_ok_without_versions(client):
+    anonymous = client.get("/healthz").json()
+    assert anonymous == {"status": "ok", "database": "ok"}
+    resident = Client()
+    resident.post("/accounts/login/", {"username": "planner", "password": PASSWORD})
+    assert "postgis" not in resident.get("/healthz").json()
+    admin = Client()
+    admin.post("/accounts/login/", {"username": "district_admin", "password": PASSWORD})
+    assert admin.get("/healthz").json()["postgis"].startswith("3.")

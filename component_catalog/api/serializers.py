@@ -1,6 +1,11 @@
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from component_catalog.models import ComponentClass, ComponentHistory
+from gis_app.history import EditorView
 from layers.models import Layer, LayerKind
 
 
@@ -41,10 +46,41 @@ class ComponentClassSerializer(serializers.ModelSerializer):
 
 
 class HistorySerializer(serializers.ModelSerializer):
+    """One history entry; who edited it as the viewer may see it (context ``editors``, a
+    ``gis_app.history.EditorView``): user name and comment only for those who may change
+    the component, otherwise the editor's role and organization."""
+
     changeset = serializers.IntegerField(source="changeset_id")
-    comment = serializers.CharField(source="changeset.comment")
-    actor = serializers.CharField(source="actor_username")
+    actor = serializers.SerializerMethodField()
+    actor_role = serializers.SerializerMethodField()
+    comment = serializers.SerializerMethodField()
+
+    def _editor(self, obj: ComponentHistory) -> dict[str, Any]:
+        editors: EditorView = self.context["editors"]
+        return editors.fields(obj.actor_id, obj.actor_username, obj.changeset.comment)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_actor(self, obj: ComponentHistory) -> str:
+        return str(self._editor(obj)["actor"])
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_actor_role(self, obj: ComponentHistory) -> str:
+        return str(self._editor(obj)["actor_role"])
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_comment(self, obj: ComponentHistory) -> str | None:
+        comment = self._editor(obj)["comment"]
+        return None if comment is None else str(comment)
 
     class Meta:
         model = ComponentHistory
-        fields = ["version", "action", "time", "actor", "changeset", "comment", "changes"]
+        fields = [
+            "version",
+            "action",
+            "time",
+            "actor",
+            "actor_role",
+            "changeset",
+            "comment",
+            "changes",
+        ]

@@ -1,5 +1,5 @@
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.request import Request
@@ -22,7 +22,15 @@ class TokenView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
-    @extend_schema(request=TokenRequestSerializer, responses=TokenResponseSerializer)
+    @extend_schema(
+        request=TokenRequestSerializer,
+        responses={
+            200: TokenResponseSerializer,
+            400: OpenApiResponse(description="a field is missing"),
+            401: OpenApiResponse(description="wrong user name or password"),
+            429: OpenApiResponse(description="too many failed attempts (Retry-After)"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -35,6 +43,12 @@ class TokenView(APIView):
         )
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if response.status_code == 401:  # wrong credentials: say how to authenticate
+            response["WWW-Authenticate"] = 'Token realm="api"'
+        return response
 
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):

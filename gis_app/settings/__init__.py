@@ -2,7 +2,9 @@
 
 Production needs DJANGO_SECRET_KEY, DJANGO_DEBUG=0, DJANGO_ALLOWED_HOSTS and DATABASE_URL
 (the application's role), plus DATABASE_OWNER_URL for the migration step (README: Database
-roles). Without DATABASE_URL the project-local cluster started by `make demo` is used.
+roles). Without DATABASE_URL the project-local cluster started by `make demo` is used. Debug
+is on by default for developers' `manage.py` commands; `make demo` and `make serve` run with
+the environment of scripts/local_env.sh (debug off, plain HTTP on this machine only).
 """
 
 import os
@@ -38,6 +40,17 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+
+# Plain HTTP on this machine (`make demo`): no HTTPS redirect, no HSTS, cookies without the
+# Secure flag (a browser would not send those back over http://127.0.0.1). Only for hosts
+# that are this machine; production keeps the strict defaults below.
+LOCAL_HTTP = env_bool("DJANGO_LOCAL_HTTP", False)
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "[::1]", "testserver"}
+if LOCAL_HTTP and not set(ALLOWED_HOSTS) <= LOOPBACK_HOSTS:
+    raise ImproperlyConfigured(
+        "DJANGO_LOCAL_HTTP=1 serves plain HTTP and is for this machine only: "
+        f"DJANGO_ALLOWED_HOSTS must list only {', '.join(sorted(LOOPBACK_HOSTS))}"
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
@@ -173,7 +186,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / ".local" / "static"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / ".local" / "static"))
 # Front-end packages come from npm (package.json) and are served as static files, never a CDN.
 NODE_MODULES = BASE_DIR / "node_modules"
 STATICFILES_DIRS = [
@@ -211,8 +224,9 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
-# Failed-login throttle: at most LOGIN_MAX_FAILURES failures per account or per source
-# address within LOGIN_FAILURE_WINDOW seconds.
+# Failed-login throttle (gis_app/auth.py): at most LOGIN_MAX_FAILURES failures per account
+# and source address together, and 4x that per source address, within LOGIN_FAILURE_WINDOW
+# seconds.
 LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 15 * 60))
 
@@ -261,15 +275,18 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Production hardening; `manage.py check --deploy` is clean with DJANGO_DEBUG=0.
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
-SECURE_HSTS_SECONDS = 0 if DEBUG else int(os.environ.get("DJANGO_HSTS_SECONDS", 31536000))
-SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = not DEBUG
+HTTPS_ONLY = not DEBUG and not LOCAL_HTTP
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", HTTPS_ONLY) and not LOCAL_HTTP
+SESSION_COOKIE_SECURE = HTTPS_ONLY
+CSRF_COOKIE_SECURE = HTTPS_ONLY
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 31536000)) if HTTPS_ONLY else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS_ONLY
+SECURE_HSTS_PRELOAD = HTTPS_ONLY
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# A refused CSRF check gets the platform's own page (JSON under /api/), like other errors.
+CSRF_FAILURE_VIEW = "gis_app.error_pages.csrf_failure"
 
 LOGGING = {
     "version": 1,
