@@ -14,6 +14,12 @@ if [ "${1:-}" = "migrate" ]; then
     exit 0
 fi
 
+# Debug off without keys given: generate them once and serve this machine over plain HTTP,
+# as `make demo` does.
+if [ "${DJANGO_DEBUG:-0}" = "0" ] && [ -z "${DJANGO_SECRET_KEY:-}" ]; then
+    eval "$(LOCAL_SECRETS=/app/.local/secrets/secrets.env bash scripts/local_env.sh demo)"
+fi
+
 if [ "${RUN_MIGRATIONS:-1}" = "1" ]; then
     python manage.py check_database
     python manage.py migrate --noinput
