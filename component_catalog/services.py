@@ -33,6 +33,7 @@ from component_catalog.models import (
     HistoryAction,
 )
 from gis_app import access, audit
+from gis_app.edit_rules import refuse_changed_read_only
 from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from gis_app.models import AuditResult
 from gis_app.roles import Action
@@ -255,24 +256,13 @@ def _check_dates(component: Component) -> None:
 
 
 def _check_read_only(current: Component, data: ComponentInput) -> None:
-    """Read-only properties a client echoes from GET are accepted when they equal the
-    stored values; a different value would be silently ignored, so it is refused."""
+    """Read-only properties echoed from GET must equal the stored ones."""
     if not data.read_only:
         return
     stored = representation.properties(current)
     stored["county_code"] = current.county_code
     stored["created_at"] = current.created_at.isoformat() if current.created_at else None
-    differing = [name for name, value in data.read_only.items() if value != stored.get(name)]
-    if differing:
-        raise InvalidInput(
-            _(
-                "%(fields)s cannot be changed: read-only, set by the platform. Leave them out "
-                "or send the values it gave."
-            )
-            % {"fields": ", ".join(f"properties.{name}" for name in differing)},
-            field=f"properties.{differing[0]}",
-            fields=[f"properties.{name}" for name in differing],
-        )
+    refuse_changed_read_only(data.read_only, stored)
 
 
 def _settle(prepared: Prepared) -> bool:

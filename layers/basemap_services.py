@@ -31,6 +31,7 @@ from shapely.geometry import mapping, shape
 from shapely.validation import explain_validity
 
 from gis_app import access, audit, coords, geometry_input
+from gis_app.edit_rules import refuse_changed_read_only
 from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from gis_app.history import EditorView
 from gis_app.models import AuditResult
@@ -502,22 +503,6 @@ def _history(
     )
 
 
-def _check_read_only(given: dict[str, Any], stored: dict[str, Any]) -> None:
-    """Read-only properties echoed from GET must equal the stored values (``stored``: the
-    object's feature properties plus ``id`` and ``key``); a different value is refused."""
-    differing = [name for name, value in given.items() if value != stored.get(name)]
-    if differing:
-        raise InvalidInput(
-            _(
-                "%(fields)s cannot be changed: read-only, set by the platform. Leave them out "
-                "or send the values it gave."
-            )
-            % {"fields": ", ".join(f"properties.{name}" for name in differing)},
-            field=f"properties.{differing[0]}",
-            fields=[f"properties.{name}" for name in differing],
-        )
-
-
 def _read_only_of(feature: dict[str, Any], key: str, created_at: Any) -> dict[str, Any]:
     return {
         **feature["properties"],
@@ -649,7 +634,7 @@ def update_building(ctx: EditContext, pk: int, data: BuildingInput) -> Building:
         raise _deny(ctx, "building.update", PermissionDenied(), BUILDING_TYPE, str(pk))
     version = _require_version(data.version)
     details = DetailAccess.for_user(ctx.user).covers(current)
-    _check_read_only(
+    refuse_changed_read_only(
         data.read_only,
         {
             "layer": BUILDINGS_LAYER,
@@ -788,7 +773,7 @@ def update_base_feature(ctx: EditContext, pk: int, data: FeatureInput) -> BaseFe
         check_geometry_type(data.geometry, *_kind_geometry(current.kind))
         check_size(data.geometry, current.kind)
     version = _require_version(data.version)
-    _check_read_only(
+    refuse_changed_read_only(
         data.read_only, _read_only_of(base_feature(current), current.key, current.created_at)
     )
     new = copy.copy(current)

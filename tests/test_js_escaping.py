@@ -88,11 +88,10 @@ def strip_comments(source: str) -> str:
     return "".join(out)
 
 
-def arguments(code: str, open_paren: int) -> list[str]:
-    """The top-level arguments of the call whose "(" is at ``open_paren``."""
-    depth, quote, start = 0, "", open_paren + 1
-    args: list[str] = []
-    i = open_paren
+def outside_strings(code: str, start: int) -> Iterator[tuple[int, str, int]]:
+    """(offset, character, bracket depth after it) of each character from ``start`` that is
+    not inside a string literal; depth counts the brackets opened since ``start``."""
+    depth, quote, i = 0, "", start
     while i < len(code):
         c = code[i]
         if quote:
@@ -103,43 +102,37 @@ def arguments(code: str, open_paren: int) -> list[str]:
                 quote = ""
         elif c in "\"'`":
             quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                args.append(code[start:i].strip())
-                return [a for a in args if a]
-        elif c == "," and depth == 1:
+        else:
+            if c in "([{":
+                depth += 1
+            elif c in ")]}":
+                depth -= 1
+            yield i, c, depth
+        i += 1
+
+
+def arguments(code: str, open_paren: int) -> list[str]:
+    """The top-level arguments of the call whose "(" is at ``open_paren``."""
+    start = open_paren + 1
+    args: list[str] = []
+    for i, c, depth in outside_strings(code, open_paren):
+        if c in ")]}" and depth == 0:
+            args.append(code[start:i].strip())
+            return [a for a in args if a]
+        if c == "," and depth == 1:
             args.append(code[start:i].strip())
             start = i + 1
-        i += 1
     raise AssertionError(f"unbalanced call at offset {open_paren}")
 
 
 def value_after(code: str, position: int) -> str:
     """The expression from ``position`` up to the next top-level , ; or closing bracket."""
-    depth, quote, i = 0, "", position
-    while i < len(code):
-        c = code[i]
-        if quote:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = ""
-        elif c in "\"'`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            if depth == 0:
-                break
-            depth -= 1
-        elif c in ",;\n" and depth == 0:
+    end = len(code)
+    for i, c, depth in outside_strings(code, position):
+        if depth < 0 or (c in ",;\n" and depth == 0):
+            end = i
             break
-        i += 1
-    return code[position:i].strip()
+    return code[position:end].strip()
 
 
 def is_one_call(expr: str, name: str) -> bool:
@@ -147,24 +140,9 @@ def is_one_call(expr: str, name: str) -> bool:
     m = re.match(re.escape(name) + r"\s*\(", expr)
     if not m:
         return False
-    depth, quote, i = 0, "", m.end() - 1
-    while i < len(expr):
-        c = expr[i]
-        if quote:
-            if c == "\\":
-                i += 2
-                continue
-            if c == quote:
-                quote = ""
-        elif c in "\"'`":
-            quote = c
-        elif c in "([{":
-            depth += 1
-        elif c in ")]}":
-            depth -= 1
-            if depth == 0:
-                return i == len(expr) - 1
-        i += 1
+    for i, c, depth in outside_strings(expr, m.end() - 1):
+        if c in ")]}" and depth == 0:
+            return i == len(expr) - 1
     return False
 
 

@@ -108,6 +108,21 @@ def browser(live_url: str) -> Iterator[Any]:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def close_pages(
+    request: Any, pages: list[Any], contexts: list[Any], requests_seen: RequestWatcher
+) -> None:
+    """End of a page fixture: screenshots of a failed test's pages, contexts closed, and
+    every request must have gone to 127.0.0.1."""
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        for i, page in enumerate(pages):
+            shot(page, f"FAILED-{request.node.name}-{i}")
+    for context in contexts:
+        context.close()
+    outside = requests_seen.outside()
+    assert not outside, f"requests left 127.0.0.1: {outside[:10]}"
+
+
 @pytest.fixture
 def requests_seen() -> RequestWatcher:
     return RequestWatcher()
@@ -147,14 +162,7 @@ def open_page(
         return page
 
     yield make
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        for i, page in enumerate(pages):
-            shot(page, f"FAILED-{request.node.name}-{i}")
-    for context in contexts:
-        context.close()
-    outside = requests_seen.outside()
-    assert not outside, f"requests left 127.0.0.1: {outside[:10]}"
+    close_pages(request, pages, contexts, requests_seen)
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

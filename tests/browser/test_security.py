@@ -28,6 +28,7 @@ from tests.browser.conftest import (
     TIMEOUT_MS,
     RequestWatcher,
     choose_layer,
+    close_pages,
     db_access,
     open_layer_switcher,
     shot,
@@ -99,14 +100,7 @@ def visit(
         return page
 
     yield make
-    failed = getattr(request.node, "rep_call", None)
-    if failed is not None and failed.failed:
-        for i, page in enumerate(pages):
-            shot(page, f"FAILED-{request.node.name}-{i}")
-    for context in contexts:
-        context.close()
-    outside = requests_seen.outside()
-    assert not outside, f"requests left 127.0.0.1: {outside[:10]}"
+    close_pages(request, pages, contexts, requests_seen)
 
 
 def csp_violations(page: Any) -> list[str]:
