@@ -13,7 +13,8 @@ runs only the middleware that acts on such a request, the same classes Django wo
 * ``LocaleMiddleware`` (the request's language: error texts, ``Content-Language``, Vary),
 * ``CommonMiddleware`` (host validation, ``Content-Length``),
 * ``CsrfViewMiddleware`` (checks no GET, but replaces a malformed CSRF cookie),
-* ``XFrameOptionsMiddleware``.
+* ``XFrameOptionsMiddleware``,
+* ``ControlCharacterMiddleware`` (refuses a control character in the query string).
 
 The others add nothing to an anonymous GET of a tile: no session cookie means no session
 (the tile views vary on ``Cookie`` themselves), authentication gives ``AnonymousUser``
@@ -58,6 +59,7 @@ from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
+from gis_app.middleware import ControlCharacterMiddleware
 from tiles import views
 
 # The stack the fast path stands in for (gis_app.settings.MIDDLEWARE).
@@ -71,6 +73,7 @@ EXPECTED_MIDDLEWARE: Final = (
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gis_app.middleware.ControlCharacterMiddleware",
 )
 # tiles/urls.py under /tiles/ (slug and int converters); tests check both agree.
 TILE_PATH: Final = re.compile(
@@ -103,6 +106,7 @@ class TileFastPath:
         self.common = CommonMiddleware(_unused)
         self.csrf = CsrfViewMiddleware(_unused)
         self.xframe = XFrameOptionsMiddleware(_unused)
+        self.control = ControlCharacterMiddleware(_unused)
 
     def route(
         self, environ: dict[str, Any]
@@ -151,10 +155,16 @@ class TileFastPath:
         set_script_prefix(get_script_name(environ))
         request = WSGIRequest(environ)
         try:
-            # Django's order of process_request: Security, Locale, Common, Csrf (the
-            # others do nothing here). One that answers (redirect) or refuses (bad host):
-            # Django.
-            hooks: tuple[Any, ...] = (self.security, self.locale, self.common, self.csrf)
+            # Django's order of process_request: Security, Locale, Common, Csrf, Control
+            # (the others do nothing here). One that answers (redirect) or refuses (bad
+            # host, control character): Django.
+            hooks: tuple[Any, ...] = (
+                self.security,
+                self.locale,
+                self.common,
+                self.csrf,
+                self.control,
+            )
             for hook in hooks:
                 if hook.process_request(request) is not None:
                     return self.app(environ, start_response)

@@ -8,13 +8,12 @@ import re
 from typing import Any
 
 from django.contrib.gis.geos import Polygon
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from component_catalog.models import ComponentStatus
 from component_catalog.services import EditContext
-from gis_app import params
+from gis_app import params, parsing
 from gis_app.api_common import if_match_version
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput
@@ -28,7 +27,10 @@ def version_of(request: Request, body: dict[str, Any] | None = None) -> int | No
     if header is not None:
         return header
     body = body or {}
-    raw = body.get("version", (body.get("properties") or {}).get("version"))
+    properties = body.get("properties")
+    if properties is not None and not isinstance(properties, dict):
+        raise InvalidInput(_("properties must be a JSON object."), field="properties")
+    raw = body.get("version", (properties or {}).get("version"))
     if raw is None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
@@ -92,16 +94,7 @@ def updated_since(query: Any) -> Any:
     raw = query.get("updated_since")
     if raw in (None, ""):
         return None
-    parsed = parse_datetime(raw)
-    if parsed is None or parsed.tzinfo is None:
-        raise InvalidInput(
-            _(
-                "updated_since must be an ISO 8601 time with a zone, "
-                "e.g. 2024-05-31T08:00:00+08:00."
-            ),
-            field="updated_since",
-        )
-    return parsed
+    return parsing.datetime_value(raw, "updated_since")
 
 
 def status(query: Any) -> str | None:
