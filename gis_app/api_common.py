@@ -122,7 +122,7 @@ def if_match_version(request: Request) -> int | None:
     if not header:
         return None
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit() or int(value) < 1:
+    if not value.isascii() or not value.isdigit() or len(value) > 9 or int(value) < 1:
         raise InvalidInput(
             _('If-Match must be the ETag of the version you started from, e.g. "3".'),
             field="If-Match",

@@ -182,6 +182,10 @@ def test_the_signed_parking_body_is_parsed_with_the_same_limits() -> None:
     bad_day = event("day-1", "in", 5)
     bad_day["time"] = "2024-02-30T08:00:00+08:00"
     refused(send(lot.gate, bad_day), "time")
+    huge = json.dumps(event("big-1", "in", 5)).encode()
+    stamped = headers_for(lot.gate, huge, timestamp=10**400)
+    late = Client().post(PARKING_URL, data=huge, content_type="application/json", **stamped)
+    assert refused(late, "X-Timestamp", status=401)["error"] == "invalid_signature"
     ok = send(lot.gate, event("ok-1", "in", 5))  # the signature still covers the bytes
     assert ok.status_code == 200 and ok.json()["stored"] == 1
 
@@ -196,7 +200,7 @@ def test_properties_that_are_not_an_object_are_400(water: Api, made: str) -> Non
     assert Component.objects.get(identifier=made).currency == "in_use"
 
 
-def test_numbers_out_of_bounds_are_400_naming_them(water: Api) -> None:
+def test_numbers_out_of_bounds_are_400_naming_them(water: Api, made: str) -> None:
     refused(Client().get("/tiles/components/99999999999999999999/1/1.mvt"), "z")
     refused(Client().get("/tiles/component-0301/14/99999999999999999999/1.mvt"), "x")
     refused(water.get("/tiles/components/99999999999999999999/1/1.mvt"), "z")  # via Django
@@ -205,6 +209,9 @@ def test_numbers_out_of_bounds_are_400_naming_them(water: Api) -> None:
     refused(Client().get(f"{ITEMS}?offset={10**24}"), "offset")
     refused(Client().get(f"{ITEMS}?limit={10**24}"), "limit")
     assert Client().get(f"{ITEMS}?limit=20000").status_code == 200  # lowered to the maximum
+    refused(water.patch(f"{URL}{made}/", {"comment": "x"}, HTTP_IF_MATCH='"²"'), "If-Match")
+    refused(water.patch(f"{URL}{made}/", {"version": 10**30, "comment": "x"}), "version")
+    refused(water.post(f"{URL}{made}/retire/", {"changeset": 10**30, "version": 1}), "changeset")
     refused(water.get(f"{URL}?limit=abc"), "limit")
     refused(water.get(f"{URL}?limit=0"), "limit")
     refused(water.get("/api/v1/nearest/?classes=0101&lon=120.1&lat=30.2&limit=²"), "limit")

@@ -18,6 +18,8 @@ from gis_app.api_common import if_match_version
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput
 
+MAX_INT = 2**31 - 1  # a PostgreSQL integer (versions)
+MAX_ID = 2**63 - 1  # a PostgreSQL bigint (ids)
 CLASS_LIST = re.compile(r"^\d{4}(,\d{4})*$")
 
 
@@ -33,7 +35,7 @@ def version_of(request: Request, body: dict[str, Any] | None = None) -> int | No
     raw = body.get("version", (properties or {}).get("version"))
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_INT:
         raise InvalidInput(_("version must be a positive whole number."), field="version")
     return raw
 
@@ -44,7 +46,8 @@ def edit_context(request: Request, body: dict[str, Any] | None = None) -> EditCo
     if not isinstance(comment, str):
         raise InvalidInput(_("comment must be text."), field="comment")
     changeset = body.get("changeset")
-    if changeset is not None and (isinstance(changeset, bool) or not isinstance(changeset, int)):
+    valid = isinstance(changeset, int) and not isinstance(changeset, bool)
+    if changeset is not None and not (valid and 1 <= changeset <= MAX_ID):
         raise InvalidInput(_("changeset must be a changeset id."), field="changeset")
     return EditContext(
         user=request.user,
