@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf
@@ -136,9 +136,11 @@ def _reshaped(exc: drf.APIException, response: Response) -> Response:
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: every error becomes ``{"error", "detail", "field"}`` JSON
     with a stable ``error`` code: domain errors, DRF's own exceptions (validation, parse,
-    404, 405, 406, 415, ...) and an oversized body (413)."""
+    404, 405, 406, 415, ...), an oversized body (413) and too many form fields or files."""
     if isinstance(exc, RequestDataTooBig):
         exc = TooLarge(field="body")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = InvalidInput(str(exc), field="body")
     if isinstance(exc, DomainError):
         answer = Response(exc.as_dict(), status=exc.status_code)
         if isinstance(exc, Throttled):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.core.exceptions import BadRequest
+from django.core.exceptions import BadRequest, TooManyFieldsSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
@@ -43,6 +43,8 @@ class ControlCharacterMiddleware(MiddlewareMixin):
             _check(request.GET)
         except InvalidInput as exc:
             return _refusal(request, exc)
+        except TooManyFieldsSent as exc:
+            return _refusal(request, InvalidInput(str(exc), field="query"))
         return None
 
     def process_view(

@@ -237,6 +237,10 @@ def test_every_api_error_has_the_documented_shape(water: Api) -> None:
     steward = {"layer": "component-0301", "area": "330106001", "role": "collect"}
     invalid = Api("street_admin").post("/api/v1/stewardships/", steward)
     assert refused(invalid, "organization")["error"] == "invalid"
+    many = "&".join(f"p{i}=1" for i in range(1200))  # above DATA_UPLOAD_MAX_NUMBER_FIELDS
+    refused(water.get(f"{URL}?{many}"), "query")
+    fields = {f"f{i}": "1" for i in range(1200)}
+    refused(water.client.post("/api/v1/stewardships/", fields), "body")
 
 
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=2000)
