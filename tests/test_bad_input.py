@@ -19,6 +19,7 @@ from tests.components_helpers import Api, inside, manhole
 from tests.ogc_data import toilet
 from tests.parking_support import URL as PARKING_URL
 from tests.parking_support import event, headers_for, make_lot, send
+from tests.test_tiles_fastpath import Apps, call
 
 pytestmark = pytest.mark.django_db
 
@@ -135,8 +136,13 @@ def test_control_characters_are_refused_in_every_text_input(water: Api, made: st
     page = Client().post("/i18n/setlang/", {"language": "en\u0000", "next": "/"})
     assert page.status_code == 400
     assert not page["Content-Type"].startswith("application/json")
-    # anonymous tile requests too (the tile fast path hands them to Django)
+    # anonymous tile requests too: the tile fast path hands them to Django
     refused(Client().get("/tiles/components/14/13700/6700.mvt?x=%00"), "x")
+    apps = Apps()
+    tile = "/tiles/components/14/13700/6700.mvt"
+    by_fast = call(apps.fast, tile, QUERY_STRING="x=%00")
+    assert apps.passed == 1 and by_fast == call(apps.django, tile, QUERY_STRING="x=%00")
+    assert by_fast[0].startswith("400") and json.loads(by_fast[2])["field"] == "x"
 
 
 # --- nesting depth ------------------------------------------------------------------------
