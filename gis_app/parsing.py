@@ -30,6 +30,7 @@ _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _BRACKETS = np.zeros(256, dtype=np.int8)
 _BRACKETS[[ord("["), ord("{")]] = 1
 _BRACKETS[[ord("]"), ord("}")]] = -1
+MAX_OFFSET = dt.timedelta(hours=14)
 _CURSOR_SALT = "gis_app.parsing.cursor"
 
 
@@ -185,7 +186,12 @@ def datetime_value(
             if value is not None and value.tzinfo is None and naive_local:
                 value = timezone.make_aware(value)
             if value is not None and value.tzinfo is not None:
-                value.utcoffset()  # an offset beyond a day fails here
+                offset = value.utcoffset() or dt.timedelta(0)
+                # real zones lie within ±14 h (PostgreSQL refuses beyond ±15:59), and the
+                # time must still be a datetime in UTC (no year 0 or 10000)
+                value.astimezone(dt.UTC)
+                if abs(offset) > MAX_OFFSET:
+                    value = None
         except (ValueError, OverflowError):
             value = None
     if value is None or value.tzinfo is None:

@@ -83,6 +83,9 @@ def test_dates_that_do_not_exist_are_400_naming_the_field(water: Api, made: str)
     refused(water.get(f"{URL}?updated_since=2024-02-30T00:00:00%2B08:00"), "updated_since")
     refused(Client().get(f"{ITEMS}?datetime=2024-02-30"), "datetime")
     refused(Client().get(f"{ITEMS}?datetime=2024-01-01/2024-02-30T00:00:00Z"), "datetime")
+    # offsets no zone has (PostgreSQL refuses them), times that leave the calendar in UTC
+    refused(Client().get(f"{ITEMS}?datetime=2024-01-01T00:00:00-23:59"), "datetime")
+    refused(water.get(f"{URL}?updated_since=9999-12-31T23:59:59-14:00"), "updated_since")
     assert Client().get(f"{ITEMS}?datetime=2024-02-29").status_code == 200
 
 
