@@ -10,7 +10,7 @@ from datetime import date
 from django.utils.translation import gettext as _
 
 from component_catalog.quality_api import as_of_date
-from gis_app import params, parsing
+from gis_app import params
 from gis_app.errors import InvalidInput, NotFound
 from reports.scope import ROW_LEVELS
 
@@ -62,7 +62,15 @@ def _months(query: Mapping[str, str]) -> int:
     raw = (query.get("months") or "").strip()
     if not raw:
         return MONTHS_DEFAULT
-    return parsing.integer(raw, "months", MONTHS_MIN, MONTHS_MAX)
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not (
+        MONTHS_MIN <= int(raw) <= MONTHS_MAX
+    ):
+        raise InvalidInput(
+            _("Parameter months must be a whole number from %(low)d to %(high)d, not %(v)r.")
+            % {"low": MONTHS_MIN, "high": MONTHS_MAX, "v": raw[:20]},
+            field="months",
+        )
+    return int(raw)
 
 
 def _metric(query: Mapping[str, str]) -> str | None:
