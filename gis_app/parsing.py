@@ -23,8 +23,8 @@ MAX_JSON_DEPTH = 32
 # C0 control characters except tab, line feed and carriage return.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Whole numbers within a PostgreSQL bigint; anything longer is refused before int().
-_INTEGER = re.compile(r"^[+-]?[0-9]{1,18}$")
-_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 # +1 for an opening bracket, -1 for a closing one, 0 for any other byte.
 _BRACKETS = np.zeros(256, dtype=np.int8)
@@ -123,17 +123,19 @@ def integer(raw: Any, name: str, low: int, high: int) -> int:
         value = raw
     else:
         text = raw.strip()
-        value = int(text) if _INTEGER.match(text) else None
+        value = int(text) if _INTEGER.fullmatch(text) else None
     if value is None:
         raise InvalidInput(
             _("Parameter %(name)s must be a whole number, not %(value)r.")
-            % {"name": name, "value": str(raw)[:40]},
+            % {"name": name, "value": raw[:40] if isinstance(raw, str) else type(raw).__name__},
             field=name,
         )
     if not low <= value <= high:
+        # str() of an int of more than 4,300 digits raises: never print a huge one
+        shown = str(value) if abs(value) < 10**40 else "..."
         raise InvalidInput(
             _("Parameter %(name)s must be between %(low)s and %(high)s, not %(value)s.")
-            % {"name": name, "low": low, "high": high, "value": value},
+            % {"name": name, "low": low, "high": high, "value": shown},
             field=name,
         )
     return value
@@ -159,7 +161,7 @@ def date_value(raw: Any, name: str) -> dt.date:
         value = parse_date(raw) if isinstance(raw, str) else None
     except ValueError:
         value = None
-    if value is None or not _DATE.match(raw):
+    if value is None or not _DATE.fullmatch(raw):
         raise InvalidInput(
             _("%(name)s must be a date that exists, like 2024-05-31, not %(value)r.")
             % {"name": name, "value": str(raw)[:40]},
@@ -177,7 +179,7 @@ def datetime_value(
     value: dt.datetime | None = None
     if isinstance(raw, str):
         try:
-            if date_only and _DATE.match(raw):
+            if date_only and _DATE.fullmatch(raw):
                 day = parse_date(raw)
                 if day is not None:
                     value = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
