@@ -18,14 +18,6 @@ API_PREFIXES = ("/api/", "/ogc/", "/tiles/")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
-def _check(data: Any) -> None:
-    for key, values in data.lists():
-        parsing.refuse_control(key, key)
-        for value in values:
-            if isinstance(value, str):
-                parsing.refuse_control(value, key)
-
-
 def _refusal(request: HttpRequest, error: InvalidInput) -> HttpResponse:
     if request.path.startswith(API_PREFIXES):
         return JsonResponse(
@@ -40,7 +32,7 @@ class ControlCharacterMiddleware(MiddlewareMixin):
 
     def process_request(self, request: HttpRequest) -> HttpResponse | None:
         try:
-            _check(request.GET)
+            parsing.check_fields(request.GET)
         except InvalidInput as exc:
             return _refusal(request, exc)
         except TooManyFieldsSent as exc:
@@ -59,7 +51,7 @@ class ControlCharacterMiddleware(MiddlewareMixin):
         if getattr(view, "cls", None) is not None:  # DRF: its form parsers check
             return None
         try:
-            _check(request.POST)
+            parsing.check_fields(request.POST)
         except InvalidInput as exc:
             return _refusal(request, exc)
         return None

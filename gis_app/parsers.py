@@ -19,24 +19,15 @@ class JSONParser(parsers.JSONParser):
         return parsing.loads(stream.read() if stream is not None else b"", "body")
 
 
-def check_fields(data: Any) -> None:
-    """Refuse a control character in any key or value of a form's QueryDict."""
-    for key, values in data.lists():
-        parsing.refuse_control(key, key)
-        for value in values:
-            if isinstance(value, str):
-                parsing.refuse_control(value, key)
-
-
 class FormParser(parsers.FormParser):
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         data = super().parse(stream, media_type, parser_context)
-        check_fields(data)
+        parsing.check_fields(data)
         return data
 
 
 class MultiPartParser(parsers.MultiPartParser):
     def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
         result = super().parse(stream, media_type, parser_context)
-        check_fields(result.data)
+        parsing.check_fields(result.data)
         return result

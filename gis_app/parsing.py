@@ -50,6 +50,16 @@ def refuse_control(text: str, field: str) -> str:
     return text
 
 
+def check_fields(data: Any) -> None:
+    """Refuse a control character in any name or value of a QueryDict (query string or
+    form), naming the field."""
+    for key, values in data.lists():
+        refuse_control(key, key)
+        for value in values:
+            if isinstance(value, str):
+                refuse_control(value, key)
+
+
 def check_tree(value: Any, field: str = "body", depth: int = 0) -> None:
     """Refuse a parsed JSON (or YAML) value nested deeper than MAX_JSON_DEPTH or holding a
     control character in a string or a member name; ``field`` names where it sits."""
