@@ -13,7 +13,6 @@ from typing import Any
 
 import shapely
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
 from shapely.geometry import shape
@@ -27,7 +26,7 @@ from component_catalog.models import (
     GeometryKind,
     GnssFix,
 )
-from gis_app import coords, geometry_input, schema_messages
+from gis_app import coords, geometry_input, parsing, schema_messages
 from gis_app.errors import InvalidInput
 from gis_app.models import Organization
 
@@ -276,13 +275,7 @@ def check_not_future(value: dt.date, field_name: str) -> None:
 
 
 def _date(props: dict[str, Any], name: str) -> dt.date:
-    value = props[name]
-    parsed = parse_date(value) if isinstance(value, str) else None
-    if parsed is None:
-        raise InvalidInput(
-            _("properties.%(name)s must be a date like 2024-05-31.") % {"name": name},
-            field=f"properties.{name}",
-        )
+    parsed = parsing.date_value(props[name], f"properties.{name}")
     check_not_future(parsed, f"properties.{name}")
     return parsed
 
@@ -330,13 +323,7 @@ def parse_gnss(value: Any) -> Gnss:
             )
         gnss.satellites = sats
     if obj.get("time") is not None:
-        parsed = parse_datetime(obj["time"]) if isinstance(obj["time"], str) else None
-        if parsed is None or parsed.tzinfo is None:
-            raise InvalidInput(
-                _("properties.gnss.time must be an ISO 8601 time with a zone offset."),
-                field="properties.gnss.time",
-            )
-        gnss.time = parsed
+        gnss.time = parsing.datetime_value(obj["time"], "properties.gnss.time")
     if obj.get("device") is not None:
         gnss.device = _text(obj, "device", 100)
     return gnss

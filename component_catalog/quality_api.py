@@ -18,7 +18,6 @@ from datetime import date
 
 from django.urls import path
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -27,7 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from component_catalog import quality
-from gis_app import params
+from gis_app import params, parsing
 from gis_app.errors import InvalidInput
 
 LAYER_LIST = re.compile(r"^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$")
@@ -58,17 +57,7 @@ def as_of_date(query: Mapping[str, str], name: str = "as_of") -> date | None:
     raw = (query.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        value = parse_date(raw) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw) else None
-    except ValueError:
-        value = None
-    if value is None:
-        raise InvalidInput(
-            _("Parameter %(name)s must be a date as YYYY-MM-DD, not %(value)r.")
-            % {"name": name, "value": raw[:40]},
-            field=name,
-        )
-    return value
+    return parsing.date_value(raw, name)
 
 
 class QualityView(APIView):

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions as drf
 from rest_framework import status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
 
 
 class DomainError(Exception):
@@ -77,11 +80,81 @@ class Throttled(DomainError):
         self.retry_after = retry_after
 
 
+class TooLarge(DomainError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "too_large"
+    default_message = _("The request body is too large.")
+
+
+# DRF's own exceptions (and Django's Http404 / PermissionDenied, which DRF converts) get
+# the platform's stable codes; anything else keeps DRF's ``default_code``.
+_DRF_CODES = {
+    drf.ValidationError: "invalid",
+    drf.ParseError: "invalid",
+    drf.NotFound: "not_found",
+    drf.PermissionDenied: "permission_denied",
+    drf.NotAuthenticated: "not_authenticated",
+    drf.AuthenticationFailed: "authentication_failed",
+    drf.MethodNotAllowed: "method_not_allowed",
+    drf.NotAcceptable: "not_acceptable",
+    drf.UnsupportedMediaType: "unsupported_media_type",
+    drf.Throttled: "throttled",
+}
+
+
+def _first_message(detail: Any, path: str = "") -> tuple[str, str]:
+    """The first message of a DRF error detail (text, list or dict) and the field it names
+    (dotted for nested serializers, ``[i]`` for items of a list of objects)."""
+    if isinstance(detail, dict | list):
+        items = detail.items() if isinstance(detail, dict) else enumerate(detail)
+        for key, value in items:
+            if isinstance(detail, list):
+                sub = f"{path}[{key}]" if isinstance(value, dict) else path
+            elif key == "non_field_errors":
+                sub = path
+            else:
+                sub = f"{path}.{key}" if path else str(key)
+            message, field = _first_message(value, sub)
+            if message:
+                return message, field
+        return "", path
+    return str(detail), path
+
+
+def _reshaped(exc: drf.APIException, response: Response) -> Response:
+    code = next((c for cls, c in _DRF_CODES.items() if isinstance(exc, cls)), None)
+    message, field = _first_message(exc.detail)
+    body: dict[str, Any] = {"error": code or exc.default_code, "detail": message}
+    if isinstance(exc, drf.ParseError) and not field:
+        field = "body"
+    if field:
+        body["field"] = field
+    response.data = body
+    return response
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF exception handler: domain errors become JSON with a stable ``error`` code."""
+    """DRF exception handler: every error becomes ``{"error", "detail", "field"}`` JSON
+    with a stable ``error`` code: domain errors, DRF's own exceptions (validation, parse,
+    404, 405, 406, 415, ...), an oversized body (413) and too many form fields or files."""
+    if isinstance(exc, RequestDataTooBig):
+        exc = TooLarge(field="body")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = InvalidInput(str(exc), field="body")
     if isinstance(exc, DomainError):
-        response = Response(exc.as_dict(), status=exc.status_code)
+        answer = Response(exc.as_dict(), status=exc.status_code)
         if isinstance(exc, Throttled):
-            response["Retry-After"] = str(exc.retry_after)
+            answer["Retry-After"] = str(exc.retry_after)
+        return answer
+    if isinstance(exc, Http404):
+        exc = drf.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = drf.PermissionDenied(*exc.args)
+    # imported here: rest_framework.views reads DEFAULT_PARSER_CLASSES (gis_app.parsers,
+    # which raise these errors) when it is first imported
+    from rest_framework.views import exception_handler
+
+    response: Response | None = exception_handler(exc, context)
+    if response is None or not isinstance(exc, drf.APIException):
         return response
-    return exception_handler(exc, context)
+    return _reshaped(exc, response)

@@ -12,14 +12,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework import status as http
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gis_app import access
+from gis_app import access, parsing
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from gis_app.parsers import FormParser, MultiPartParser
 from gis_app.roles import Action
 from importers import jobs
 from importers.models import ImportJob
@@ -127,10 +127,7 @@ class ImportListView(APIView):
     def get(self, request: Request) -> Response:
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        try:
-            limit = min(max(int(request.query_params.get("limit", LIST_LIMIT)), 1), 500)
-        except ValueError:
-            raise InvalidInput(_("limit must be a whole number."), field="limit") from None
+        limit = int(parsing.integer_param(request.query_params, "limit", 1, 500, LIST_LIMIT) or 1)
         rows = visible_jobs(request.user).order_by("-id")[:limit]
         return Response({"results": [job_data(job, request) for job in rows]})
 

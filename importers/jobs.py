@@ -18,7 +18,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import shutil
 from collections.abc import Iterable
 from dataclasses import fields
@@ -31,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gis_app import parsing
 from gis_app.errors import Conflict, InvalidInput, PermissionDenied
 from importers import sql
 from importers.mapping import Mapping, MappingError, parse_mapping, with_options
@@ -83,12 +83,7 @@ def build_mapping(
 def parse_mapping_text(text: str | None) -> dict[str, Any] | None:
     if not text or not text.strip():
         return None
-    try:
-        data = json.loads(text)
-    except ValueError as exc:
-        raise InvalidInput(
-            _("mapping is not valid JSON: %(reason)s") % {"reason": exc}, field="mapping"
-        ) from None
+    data = parsing.loads(text, "mapping")
     if not isinstance(data, dict):
         raise InvalidInput(_("mapping must be a JSON object."), field="mapping")
     return data

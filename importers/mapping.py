@@ -57,7 +57,7 @@ from jsonschema import Draft202012Validator
 
 from component_catalog.inputs import latest_date
 from component_catalog.models import ComponentClass, ComponentStatus, DataSource, GeometryKind
-from gis_app import schema_messages
+from gis_app import parsing, schema_messages
 from gis_app.errors import InvalidInput
 from gis_app.models import Organization
 
@@ -356,8 +356,12 @@ def load_mapping(path: Path) -> Mapping:
             % {"name": path.name, "reason": exc}
         ) from None
     try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
+        if path.suffix.lower() == ".json":
+            data = parsing.loads(text, "mapping")
+        else:
+            data = yaml.safe_load(text)
+            parsing.check_tree(data, "mapping")
+    except (ValueError, yaml.YAMLError, RecursionError, InvalidInput) as exc:
         raise MappingError(
             _("The mapping file %(name)s is not valid %(kind)s: %(reason)s")
             % {

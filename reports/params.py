@@ -62,7 +62,9 @@ def _months(query: Mapping[str, str]) -> int:
     raw = (query.get("months") or "").strip()
     if not raw:
         return MONTHS_DEFAULT
-    if not raw.isdigit() or not MONTHS_MIN <= int(raw) <= MONTHS_MAX:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 4) or not (
+        MONTHS_MIN <= int(raw) <= MONTHS_MAX
+    ):
         raise InvalidInput(
             _("Parameter months must be a whole number from %(low)d to %(high)d, not %(v)r.")
             % {"low": MONTHS_MIN, "high": MONTHS_MAX, "v": raw[:20]},

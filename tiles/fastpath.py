@@ -16,6 +16,7 @@ runs only the middleware that acts on such a request, the same classes Django wo
 * ``XFrameOptionsMiddleware``,
 * ``gis_app.csp.ContentSecurityPolicyMiddleware`` (a tile is no document and gets no
   policy, but an HTML error page would).
+* ``ControlCharacterMiddleware`` (refuses a control character in the query string).
 
 The others add nothing to an anonymous GET of a tile: no session cookie means no session
 (the tile views vary on ``Cookie`` themselves), authentication gives ``AnonymousUser``
@@ -61,6 +62,7 @@ from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
 from gis_app.csp import ContentSecurityPolicyMiddleware
+from gis_app.middleware import ControlCharacterMiddleware
 from tiles import views
 
 # The stack the fast path stands in for (gis_app.settings.MIDDLEWARE).
@@ -75,6 +77,7 @@ EXPECTED_MIDDLEWARE: Final = (
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gis_app.csp.ContentSecurityPolicyMiddleware",
+    "gis_app.middleware.ControlCharacterMiddleware",
 )
 # tiles/urls.py under /tiles/ (slug and int converters); tests check both agree.
 TILE_PATH: Final = re.compile(
@@ -108,6 +111,7 @@ class TileFastPath:
         self.csrf = CsrfViewMiddleware(_unused)
         self.xframe = XFrameOptionsMiddleware(_unused)
         self.csp = ContentSecurityPolicyMiddleware(_unused)
+        self.control = ControlCharacterMiddleware(_unused)
 
     def route(
         self, environ: dict[str, Any]
@@ -156,10 +160,16 @@ class TileFastPath:
         set_script_prefix(get_script_name(environ))
         request = WSGIRequest(environ)
         try:
-            # Django's order of process_request: Security, Locale, Common, Csrf (the
-            # others do nothing here). One that answers (redirect) or refuses (bad host):
-            # Django.
-            hooks: tuple[Any, ...] = (self.security, self.locale, self.common, self.csrf)
+            # Django's order of process_request: Security, Locale, Common, Csrf, Control
+            # (the others do nothing here). One that answers (redirect) or refuses (bad
+            # host, control character): Django.
+            hooks: tuple[Any, ...] = (
+                self.security,
+                self.locale,
+                self.common,
+                self.csrf,
+                self.control,
+            )
             for hook in hooks:
                 if hook.process_request(request) is not None:
                     return self.app(environ, start_response)

@@ -11,7 +11,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
+from gis_app import parsing
 from gis_app.errors import DomainError, InvalidInput
+from tiles.grid import Tile
 
 MVT = "application/vnd.mapbox-vector-tile"
 VARY = "Authorization, Cookie"  # who asks decides what a tile holds
@@ -21,6 +23,22 @@ def public_max_age() -> int:
     """Seconds browsers and shared caches may keep a public tile without asking again.
     Short, because an edit changes tiles at once on the server (TILES_PUBLIC_MAX_AGE)."""
     return int(os.environ.get("TILES_PUBLIC_MAX_AGE", "60"))
+
+
+# No tile matrix set goes past zoom 30: a larger number is not a tile address at all (400),
+# while a well-formed address outside a layer's zooms or the grid is a tile not found (404).
+MAX_ADDRESS_ZOOM = 30
+
+
+def requested_tile(z: int, x: int, y: int, names: tuple[str, str, str] = ("z", "x", "y")) -> Tile:
+    """The tile of a URL's numbers, InvalidInput naming the one that cannot be a tile
+    address (Python would otherwise compute ``1 << z`` for any z)."""
+    limit = (1 << MAX_ADDRESS_ZOOM) - 1
+    return Tile(
+        parsing.integer(z, names[0], 0, MAX_ADDRESS_ZOOM),
+        parsing.integer(x, names[1], 0, limit),
+        parsing.integer(y, names[2], 0, limit),
+    )
 
 
 def request_user(request: HttpRequest) -> Any:

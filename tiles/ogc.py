@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 
 from gis_app.errors import NotFound
 from tiles import sources, tilejson, vector
-from tiles.grid import Tile, tile_of
-from tiles.http import MVT, errors_as_json, request_user, tile_response
+from tiles.grid import tile_of
+from tiles.http import MVT, errors_as_json, request_user, requested_tile, tile_response
 from tiles.sources import TileSpec
 
 TMS_ID = "WebMercatorQuad"
@@ -188,7 +188,11 @@ def tile(
 ) -> HttpResponse:
     if tms_id != TMS_ID:
         raise NotFound()
-    result = vector.layer_tile(request_user(request), collection_id, Tile(z, col, row))
+    result = vector.layer_tile(
+        request_user(request),
+        collection_id,
+        requested_tile(z, col, row, ("tileMatrix", "tileCol", "tileRow")),
+    )
     return tile_response(
         request, result.body, result.etag, MVT, public=result.public, cache_status=result.status
     )

@@ -12,8 +12,14 @@ from gis_app import access
 from gis_app.errors import NotFound
 from tiles import raster as raster_service
 from tiles import sources, tilejson, vector
-from tiles.grid import Tile
-from tiles.http import MVT, VARY, errors_as_json, request_user, tile_response
+from tiles.http import (
+    MVT,
+    VARY,
+    errors_as_json,
+    request_user,
+    requested_tile,
+    tile_response,
+)
 from tiles.models import RasterLayer
 
 
@@ -27,7 +33,7 @@ def _json(data: dict[str, object], public: bool) -> JsonResponse:
 @require_GET
 @errors_as_json
 def layer_tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> HttpResponse:
-    result = vector.layer_tile(request_user(request), layer, Tile(z, x, y))
+    result = vector.layer_tile(request_user(request), layer, requested_tile(z, x, y))
     return tile_response(
         request, result.body, result.etag, MVT, public=result.public, cache_status=result.status
     )
@@ -36,7 +42,7 @@ def layer_tile(request: HttpRequest, layer: str, z: int, x: int, y: int) -> Http
 @require_GET
 @errors_as_json
 def components_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
-    result = vector.components_tile(request_user(request), Tile(z, x, y))
+    result = vector.components_tile(request_user(request), requested_tile(z, x, y))
     return tile_response(
         request, result.body, result.etag, MVT, public=result.public, cache_status=result.status
     )
@@ -79,7 +85,7 @@ def _raster(request: HttpRequest, name: str) -> tuple[RasterLayer, bool]:
 @errors_as_json
 def raster_tile(request: HttpRequest, name: str, z: int, x: int, y: int, fmt: str) -> HttpResponse:
     raster, public = _raster(request, name)
-    tile = Tile(z, x, y)
+    tile = requested_tile(z, x, y)
     if fmt not in raster_service.FORMATS or not tile.valid() or z > raster.layer.max_zoom:
         raise NotFound()
     body = raster_service.render_tile(raster, z, x, y, fmt) or b""

@@ -26,7 +26,7 @@ from community.parking import representation as rep
 from community.parking.models import KINDS
 from community.parking.signing import SignatureRejected
 from component_catalog.nearest import to_cgcs2000
-from gis_app import audit, params
+from gis_app import audit, params, parsing
 from gis_app.api_common import GEOJSON, body_object, crs_of, require_login
 from gis_app.errors import InvalidInput
 
@@ -43,13 +43,7 @@ def time_range(query: Mapping[str, str]) -> tuple[dt.datetime, dt.datetime]:
         if not raw:
             values[name] = default
             continue
-        try:
-            value = dt.datetime.fromisoformat(raw)
-        except ValueError:
-            raise InvalidInput(
-                _("Parameter %(name)s must be an ISO 8601 time.") % {"name": name}, field=name
-            ) from None
-        values[name] = value if value.tzinfo else timezone.make_aware(value)
+        values[name] = parsing.datetime_value(raw, name, naive_local=True)
     if values["to"] <= values["from"]:
         raise InvalidInput(_("Parameter to must be after from."), field="to")
     if values["to"] - values["from"] > MAX_RANGE:
@@ -136,7 +130,7 @@ class NearbyView(APIView):
         point = to_cgcs2000(params.lon_lat_point(query), crs_of(request))
         kind = params.choice(query, "kind", KINDS)
         radius = params.number(query, "radius", 1, 20000) if query.get("radius") else 3000.0
-        limit = int(params.number(query, "limit", 1, 50)) if query.get("limit") else 10
+        limit = int(parsing.integer_param(query, "limit", 1, 50, 10) or 10)
         found = live.nearby(request.user, point, kind=kind, radius_m=radius, limit=limit)
         return Response(
             {"type": "FeatureCollection", "features": [rep.nearby_feature(n) for n in found]},
@@ -263,7 +257,7 @@ class OccupancyProfileView(APIView):
         require_login(request)
         query = request.query_params
         area = params.digits(query, "area", (6, 9, 12))
-        days = int(params.number(query, "days", 7, 92)) if query.get("days") else 28
+        days = int(parsing.integer_param(query, "days", 7, 92, 28) or 28)
         found = profiles.for_area(request.user, area, days)
         return Response(
             {

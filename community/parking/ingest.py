@@ -12,7 +12,6 @@ Nothing here logs a body: it holds plate numbers.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +22,8 @@ from django.utils import timezone
 
 from community.parking import engine, inputs, signing
 from community.parking.models import Channel, Device
-from gis_app.errors import DomainError
+from gis_app import parsing
+from gis_app.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
 TOPIC_PREFIX = "parking/"
@@ -80,7 +80,7 @@ class _Opened:
 def _open(index: int, message: Message) -> _Opened:
     """The signed parts of a message's envelope; ``SignatureRejected`` if malformed."""
     try:
-        envelope = json.loads(message.payload)
+        envelope = parsing.loads(message.payload, "payload")
         body = envelope["body"].encode("utf-8")
         signed = signing.Signed(
             device_id=str(envelope["device"]),
@@ -89,7 +89,7 @@ def _open(index: int, message: Message) -> _Opened:
             signature=str(envelope["signature"]),
             body=body,
         )
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (InvalidInput, KeyError, TypeError, AttributeError):
         raise signing.SignatureRejected(field="payload") from None
     if message.topic != f"{TOPIC_PREFIX}{signed.device_id}{TOPIC_SUFFIX}":
         raise signing.SignatureRejected(field="topic")

@@ -19,7 +19,6 @@ stored. The error never repeats a credential's value.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from community.parking import privacy
 from community.parking.models import Device, Direction, Gate, ParkingSpace, SpaceKind
+from gis_app import parsing
 from gis_app.errors import InvalidInput
 
 EVENT_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -52,10 +52,7 @@ class EventIn:
 
 def parse_body(body: bytes) -> tuple[list[dict[str, Any]], bool]:
     """The raw event objects of a JSON body, and whether it was a batch."""
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise InvalidInput(_("The body must be JSON in UTF-8."), field="body") from None
+    data = parsing.loads(body, "body")
     batched = isinstance(data, dict) and "events" in data
     if isinstance(data, dict) and batched:
         if set(data) != {"events"}:
@@ -78,18 +75,7 @@ def parse_body(body: bytes) -> tuple[list[dict[str, Any]], bool]:
 def _time(raw: Any, field: str, now: dt.datetime) -> dt.datetime:
     if not isinstance(raw, str):
         raise InvalidInput(_("%(field)s must be an ISO 8601 time.") % {"field": field}, field=field)
-    try:
-        value = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        raise InvalidInput(
-            _("%(field)s must be an ISO 8601 time, not %(value)r.")
-            % {"field": field, "value": raw},
-            field=field,
-        ) from None
-    if value.tzinfo is None:
-        raise InvalidInput(
-            _("%(field)s needs a UTC offset (e.g. +08:00).") % {"field": field}, field=field
-        )
+    value = parsing.datetime_value(raw, field)
     if value > now + dt.timedelta(seconds=settings.PARKING_CLOCK_SKEW):
         raise InvalidInput(_("%(field)s is in the future.") % {"field": field}, field=field)
     if value < now - dt.timedelta(days=settings.PARKING_MAX_EVENT_AGE_DAYS):

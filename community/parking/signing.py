@@ -30,10 +30,12 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 
 from community.parking.models import Device
-from gis_app.errors import DomainError
+from gis_app import parsing
+from gis_app.errors import DomainError, InvalidInput
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 HEADERS = ("X-Device-Id", "X-Timestamp", "X-Nonce", "X-Signature")
+MAX_TIMESTAMP = 10**12  # seconds; a larger number is no time at all (and no float)
 
 
 class SignatureRejected(DomainError):
@@ -105,8 +107,8 @@ def verify(
     if device is None:
         raise SignatureRejected(_("Unknown or inactive device."), field="X-Device-Id")
     try:
-        stamp = int(signed.timestamp)
-    except ValueError:
+        stamp = parsing.integer(signed.timestamp, "X-Timestamp", 0, MAX_TIMESTAMP)
+    except InvalidInput:
         raise SignatureRejected(
             _("X-Timestamp must be Unix time in seconds."), field="X-Timestamp"
         ) from None

@@ -8,17 +8,18 @@ import re
 from typing import Any
 
 from django.contrib.gis.geos import Polygon
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from component_catalog.models import ComponentStatus
 from component_catalog.services import EditContext
-from gis_app import params
+from gis_app import params, parsing
 from gis_app.api_common import if_match_version
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput
 
+MAX_INT = 2**31 - 1  # a PostgreSQL integer (versions)
+MAX_ID = 2**63 - 1  # a PostgreSQL bigint (ids)
 CLASS_LIST = re.compile(r"^\d{4}(,\d{4})*$")
 
 
@@ -28,10 +29,13 @@ def version_of(request: Request, body: dict[str, Any] | None = None) -> int | No
     if header is not None:
         return header
     body = body or {}
-    raw = body.get("version", (body.get("properties") or {}).get("version"))
+    properties = body.get("properties")
+    if properties is not None and not isinstance(properties, dict):
+        raise InvalidInput(_("properties must be a JSON object."), field="properties")
+    raw = body.get("version", (properties or {}).get("version"))
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_INT:
         raise InvalidInput(_("version must be a positive whole number."), field="version")
     return raw
 
@@ -42,7 +46,8 @@ def edit_context(request: Request, body: dict[str, Any] | None = None) -> EditCo
     if not isinstance(comment, str):
         raise InvalidInput(_("comment must be text."), field="comment")
     changeset = body.get("changeset")
-    if changeset is not None and (isinstance(changeset, bool) or not isinstance(changeset, int)):
+    valid = isinstance(changeset, int) and not isinstance(changeset, bool)
+    if changeset is not None and not (valid and 1 <= changeset <= MAX_ID):
         raise InvalidInput(_("changeset must be a changeset id."), field="changeset")
     return EditContext(
         user=request.user,
@@ -92,16 +97,7 @@ def updated_since(query: Any) -> Any:
     raw = query.get("updated_since")
     if raw in (None, ""):
         return None
-    parsed = parse_datetime(raw)
-    if parsed is None or parsed.tzinfo is None:
-        raise InvalidInput(
-            _(
-                "updated_since must be an ISO 8601 time with a zone, "
-                "e.g. 2024-05-31T08:00:00+08:00."
-            ),
-            field="updated_since",
-        )
-    return parsed
+    return parsing.datetime_value(raw, "updated_since")
 
 
 def status(query: Any) -> str | None:

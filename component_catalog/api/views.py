@@ -11,7 +11,6 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status as http
 from rest_framework import viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,7 +19,7 @@ from component_catalog import inputs, nearest, photos, representation, services
 from component_catalog.api import params as p
 from component_catalog.api.serializers import ComponentClassSerializer, HistorySerializer
 from component_catalog.models import Changeset, Component, ComponentClass, ComponentPhoto
-from gis_app import access, params
+from gis_app import access, params, parsing
 from gis_app.api_common import (
     GEOJSON,
     FeatureCursorPagination,
@@ -30,6 +29,7 @@ from gis_app.api_common import (
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput, NotFound
 from gis_app.history import EditorView
+from gis_app.parsers import FormParser, MultiPartParser
 from gis_app.roles import Action
 
 
@@ -322,7 +322,7 @@ class NearestView(APIView):
         point = params.lon_lat_point(query)
         crs = crs_of(request)
         point = nearest.to_cgcs2000(point, crs)
-        limit = int(params.number(query, "limit", 1, 100)) if query.get("limit") else 10
+        limit = int(parsing.integer_param(query, "limit", 1, 100, 10) or 10)
         found = nearest.nearest(request.user, point, codes, limit)
         features = []
         for item in found:

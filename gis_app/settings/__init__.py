@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gis_app.csp.ContentSecurityPolicyMiddleware",  # keep last (tiles/fastpath.py copies it)
+    "gis_app.middleware.ControlCharacterMiddleware",
 ]
 
 ROOT_URLCONF = "gis_app.urls"
@@ -258,7 +259,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PARSER_CLASSES": [
+        "gis_app.parsers.JSONParser",
+        "gis_app.parsers.FormParser",
+        "gis_app.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "gis_app.api_common.PagePagination",
     "PAGE_SIZE": 100,
     "EXCEPTION_HANDLER": "gis_app.errors.api_exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",

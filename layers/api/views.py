@@ -8,12 +8,13 @@ from rest_framework.response import Response
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from gis_app import access, params
+from gis_app.api_common import CheckedPageNumbers
 from layers import services
 from layers.api.serializers import AdminAreaSerializer, GridCellSerializer, LocationSerializer
 from layers.models import AdminArea, AdminAreaQuerySet, AreaLevel, GridCell
 
 
-class FeaturePagination(GeoJsonPagination):
+class FeaturePagination(CheckedPageNumbers, GeoJsonPagination):
     page_size = 100
     page_size_query_param = "page_size"
     max_page_size = 1000

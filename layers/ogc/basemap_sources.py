@@ -52,7 +52,7 @@ class BuildingSource(FeatureSource):
         return found
 
     def id_value(self, raw: str) -> Any:
-        return int(raw)
+        return database_id(raw)
 
 
 class BaseFeatureSource(FeatureSource):
@@ -75,7 +75,14 @@ class BaseFeatureSource(FeatureSource):
         return {"name": Queryable("name", title="名称"), "kind": Queryable("kind", title="类型")}
 
     def id_value(self, raw: str) -> Any:
-        return int(raw)
+        return database_id(raw)
+
+
+def database_id(raw: str) -> int:
+    """A featureId that can be a bigint id (ValueError otherwise: not found)."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise ValueError(raw)
+    return int(raw)
 
 
 def register() -> None:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.gis.geos import Polygon
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from pyproj import Transformer
 
+from gis_app import parsing
 from gis_app.errors import InvalidInput
 from layers.ogc import crs as crs_module
 from layers.ogc.crs import OutputCrs
@@ -19,6 +18,8 @@ from layers.ogc.sources import Queryable
 
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 10000
+LIMIT_BOUND = 10**9  # a larger limit is refused; up to it, lowered to MAX_LIMIT
+MAX_OFFSET = 10**9
 COMMON = {"f", "crs"}
 ITEMS = COMMON | {"limit", "offset", "bbox", "bbox-crs", "datetime", "cursor"}
 
@@ -54,18 +55,11 @@ def reject_unknown(query: Any, allowed: set[str]) -> None:
         )
 
 
-def _int(query: Any, name: str, low: int, high: int | None, default: int) -> int:
-    raw = query.get(name)
-    if raw in (None, ""):
-        return default
-    if not raw.isdigit():
-        raise InvalidInput(_("%(name)s must be a whole number.") % {"name": name}, field=name)
-    value = int(raw)
-    if value < low:
-        raise InvalidInput(
-            _("%(name)s must be at least %(low)d.") % {"name": name, "low": low}, field=name
-        )
-    return min(value, high) if high is not None else value
+def _int(query: Any, name: str, low: int, high: int, default: int, cap: int) -> int:
+    """A whole number in [low, high]; above ``cap`` it is taken as ``cap`` (OGC lets a
+    server lower ``limit`` to its maximum)."""
+    value = parsing.integer_param(query, name, low, high, default)
+    return min(int(value if value is not None else default), cap)
 
 
 def _bbox(query: Any) -> Polygon | None:
@@ -104,17 +98,7 @@ def _bbox(query: Any) -> Polygon | None:
 def _instant(text: str) -> dt.datetime | None:
     if text in ("", ".."):
         return None
-    parsed = parse_datetime(text)
-    if parsed is None:
-        day = parse_date(text)
-        if day is not None:
-            parsed = dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-    if parsed is None or parsed.tzinfo is None:
-        raise InvalidInput(
-            _("datetime must be RFC 3339 (e.g. 2024-05-31T08:00:00Z) or an interval a/b."),
-            field="datetime",
-        )
-    return parsed
+    return parsing.datetime_value(text, "datetime", date_only=True)
 
 
 def _datetime(query: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -133,9 +117,7 @@ def _datetime(query: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
 
 def _filter_value(name: str, spec: Queryable, raw: str) -> Any:
     if spec.type == "integer":
-        if not raw.lstrip("-").isdigit():
-            raise InvalidInput(_("%(name)s must be a whole number.") % {"name": name}, field=name)
-        return int(raw)
+        return parsing.integer(raw, name, -(10**18), 10**18)
     if spec.type == "boolean":
         if raw not in ("true", "false"):
             raise InvalidInput(_("%(name)s must be true or false.") % {"name": name}, field=name)
@@ -150,22 +132,18 @@ def _filter_value(name: str, spec: Queryable, raw: str) -> Any:
 
 
 def encode_cursor(key: Any) -> str:
-    return base64.urlsafe_b64encode(str(key).encode()).decode().rstrip("=")
+    return parsing.sign_cursor(str(key))
 
 
 def decode_cursor(raw: str) -> str:
-    try:
-        padded = raw + "=" * (-len(raw) % 4)
-        return base64.urlsafe_b64decode(padded.encode()).decode()
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput(_("cursor is not one this server made."), field="cursor") from None
+    return parsing.read_cursor(raw, "cursor")
 
 
 def items_query(query: Any, queryables: dict[str, Queryable]) -> ItemsQuery:
     reject_unknown(query, ITEMS | set(queryables))
     result = ItemsQuery(
-        limit=_int(query, "limit", 1, MAX_LIMIT, DEFAULT_LIMIT),
-        offset=_int(query, "offset", 0, None, 0),
+        limit=_int(query, "limit", 1, LIMIT_BOUND, DEFAULT_LIMIT, MAX_LIMIT),
+        offset=_int(query, "offset", 0, MAX_OFFSET, 0, MAX_OFFSET),
         bbox=_bbox(query),
         crs=output_crs(query),
     )

@@ -1,0 +1,57 @@
+"""Refuses control characters in query strings and posted form fields before any view
+sees them: JSON ``{"error", "detail", "field"}`` on the API paths, the plain 400 page
+elsewhere. JSON bodies are checked by the API's parser (``gis_app.parsers``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import BadRequest, TooManyFieldsSent
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
+
+from gis_app import parsing
+from gis_app.errors import InvalidInput
+
+API_PREFIXES = ("/api/", "/ogc/", "/tiles/")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _refusal(request: HttpRequest, error: InvalidInput) -> HttpResponse:
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse(
+            error.as_dict(), status=error.status_code, json_dumps_params={"ensure_ascii": False}
+        )
+    raise BadRequest(str(error.message))
+
+
+class ControlCharacterMiddleware(MiddlewareMixin):
+    """Query parameters (names and values) and form fields of a POST hold no C0 control
+    character other than tab, CR and LF."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        try:
+            parsing.check_fields(request.GET)
+        except InvalidInput as exc:
+            return _refusal(request, exc)
+        except TooManyFieldsSent as exc:
+            return _refusal(request, InvalidInput(str(exc), field="query"))
+        return None
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., Any],
+        args: Any,
+        kwargs: Any,
+    ) -> HttpResponse | None:
+        if request.method != "POST" or not (request.content_type or "").startswith(FORM_TYPES):
+            return None
+        if getattr(view, "cls", None) is not None:  # DRF: its form parsers check
+            return None
+        try:
+            parsing.check_fields(request.POST)
+        except InvalidInput as exc:
+            return _refusal(request, exc)
+        return None
