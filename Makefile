@@ -63,7 +63,7 @@ mqtt: setup
 demo: migrate mqtt
 	@$(MANAGE) load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/  (demo accounts: see README; Ctrl-C stops)"
-	@$(MANAGE) procrastinate worker --queues imports >.local/worker.log 2>&1 & worker=$$!; \
+	@$(MANAGE) procrastinate worker --queues imports,reports >.local/worker.log 2>&1 & worker=$$!; \
 		$(MANAGE) parking_mqtt_worker >.local/parking-worker.log 2>&1 & parking=$$!; \
 		trap 'kill $$worker $$parking 2>/dev/null' EXIT INT TERM; \
 		$(VENV)/bin/gunicorn gis_app.wsgi --bind 127.0.0.1:$(PORT) --workers 3 --access-logfile -

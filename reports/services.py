@@ -664,6 +664,16 @@ BUILDERS: dict[str, Callable[[Any, ReportRequest, Scope], Report]] = {
 }
 
 
+def check(user: Any, request: ReportRequest) -> Scope:
+    """What ``build`` would refuse before computing anything (login, REPORT, the area and
+    level, the class codes), for exports queued to run later."""
+    quality.check_may_report(user)
+    scope = resolve(user, request.area, request.level)
+    if request.classes:
+        _check_classes(request.classes)
+    return scope
+
+
 def build(user: Any, request: ReportRequest) -> Report:
     """The report asked for, over the area the user may report on (401 without a login,
     403 without the REPORT action or on an area seen but not reportable, 404 on a hidden

@@ -182,3 +182,19 @@ def edit_counts(
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
         return [EditCount(*row) for row in cursor.fetchall()]
+
+
+# Advisory-lock class of the synchronous export slots (``reports.gate``): 'RPRT'.
+_SLOT_CLASS = 0x52505254
+
+
+def try_export_slot(slot: int) -> bool:
+    """Take synchronous export slot ``slot`` for this connection's session, if free."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_SLOT_CLASS, slot])
+        return bool(cursor.fetchone()[0])
+
+
+def release_export_slot(slot: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_SLOT_CLASS, slot])

@@ -58,6 +58,7 @@ from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
+from gis_app import timeouts
 from tiles import views
 
 # The stack the fast path stands in for (gis_app.settings.MIDDLEWARE).
@@ -71,6 +72,7 @@ EXPECTED_MIDDLEWARE: Final = (
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gis_app.timeouts.StatementTimeoutMiddleware",
 )
 # tiles/urls.py under /tiles/ (slug and int converters); tests check both agree.
 TILE_PATH: Final = re.compile(
@@ -126,21 +128,29 @@ class TileFastPath:
         self, view: Callable[..., HttpResponse], request: HttpRequest, kwargs: dict[str, Any]
     ) -> Any:
         """The view's response; an exception becomes Django's error response (a 500 and
-        its log). A reused connection is checked only when a statement failed on it."""
+        its log). A reused connection is checked only when a statement failed on it. The
+        read limit of ``gis_app.timeouts`` applies as under its middleware."""
         reused = connection.connection is not None
         if reused:
             connection.health_check_done = True  # type: ignore[attr-defined]
+        limit = timeouts.read_ms()
         try:
+            timeouts.apply(limit)  # no statement while the connection already has it
             return view(request, **kwargs)
         except DatabaseError as exc:
+            if timeouts.is_timeout(exc):
+                return timeouts.timeout_response(request, limit)
             if not (reused and connection.connection is not None and not connection.is_usable()):
                 return response_for_exception(request, exc)
             connection.close()  # dead: once more on a new connection
         except Exception as exc:  # noqa: BLE001
             return response_for_exception(request, exc)
         try:
+            timeouts.apply(limit)
             return view(request, **kwargs)
         except Exception as exc:  # noqa: BLE001
+            if timeouts.is_timeout(exc):
+                return timeouts.timeout_response(request, limit)
             return response_for_exception(request, exc)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
