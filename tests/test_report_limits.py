@@ -100,6 +100,8 @@ def test_a_statement_past_the_limit_answers_json_and_the_connection_serves_on(
     pid = backend_pid()
     with tables_locked(COMPONENTS):
         response = client.get("/api/v1/reports/counts/")
+        chinese = client.get("/api/v1/reports/counts/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert chinese.status_code == 503 and "后台导出" in chinese.json()["detail"]
     assert response.status_code == 503, response.content[:300]
     assert response["Content-Type"] == "application/json"
     body = response.json()
