@@ -680,7 +680,8 @@ def build(user: Any, request: ReportRequest) -> Report:
     area, 400 naming the parameter on bad input)."""
     quality.check_may_report(user)
     scope = resolve(user, request.area, request.level)
-    report = BUILDERS[request.kind](user, request, scope)
+    with sql.without_jit():
+        report = BUILDERS[request.kind](user, request, scope)
     if request.metric is not None:
         keys = [c.key for c in report.mappable()]
         if request.metric not in keys:

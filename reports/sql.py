@@ -11,14 +11,25 @@ its own bound parameters (``visible_sql``, ``visible_params``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from component_catalog.sql import near_3857
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """A transaction whose statements are not JIT-compiled. PostGIS functions are costed
+    high, so the planner's estimates of the report statements pass ``jit_above_cost``, and
+    compiling took longer than running them (measured: bench/reports.py)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 @dataclass(frozen=True)
