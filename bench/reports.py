@@ -15,10 +15,12 @@ and the server under six slow report requests at once.
 3. Times, one client, sequentially, after a warm-up, as ``city_admin`` (who sees every
    component, so the floor needs no access filter):
    * every report as JSON (``GET /api/v1/reports/<kind>/``) beside its floor: the same
-     figures straight in SQL through psycopg2 (the report's aggregate statements without
-     Django, the access subquery or the JSON: per-area and per-class counts, the three
-     quality groupings, coverage per area with the same spheroidal distance test, edits
-     per month) plus the areas' boundaries as GeoJSON; the ratio is ours / floor;
+     figures straight in SQL through psycopg2, JIT off as in the reports (the report's
+     aggregate statements without Django, the access subquery or the JSON: per-area and
+     per-class counts, the quality statement of ``component_catalog.quality_sql`` with its
+     three groupings, coverage per area with the same box pre-filter and spheroidal
+     distance test, edits per month) plus the areas' boundaries as GeoJSON; the ratio is
+     ours / floor (parking: no floor);
    * the export files (CSV, XLSX, GeoPackage answered in the request; the PDF in the
      request and as a background job: POST, poll every 0.1 s, download);
 4. Six PDF requests at once (the finding of issue 15: they held every worker) while a
@@ -52,6 +54,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 import ogc_items as common  # noqa: E402  (same folder: database, server helpers)
 
 ROOT = common.ROOT
@@ -76,57 +79,50 @@ FROM component_catalog_component c
 WHERE c.currency = 'in_use' AND c.community_id LIKE %(prefix)s
 GROUP BY 1, 2
 """
-QUALITY_SQL = """
-SELECT {key}, count(*),
-       count(*) FILTER (WHERE c.change_date >= %(as_of)s::date
-                        - COALESCE(l.update_interval_days, 365)),
-       count(*) FILTER (WHERE c.attributes ?& k.required_keys),
-       count(*) FILTER (WHERE CASE WHEN ST_IsValid(c.geometry)
-                                   THEN ST_Covers(a.boundary, c.geometry) ELSE false END),
-       count(*) FILTER (WHERE c.data_source = 'measured'),
-       count(*) FILTER (WHERE c.data_source = 'measured'
-                        AND c.gnss_accuracy_m <= k.threshold_m)
-FROM component_catalog_component c
-JOIN (SELECT cc.code, cc.accuracy_threshold_m AS threshold_m,
-             CASE WHEN jsonb_typeof(cc.attribute_schema -> 'properties') = 'object'
-                  THEN ARRAY(SELECT jsonb_object_keys(cc.attribute_schema -> 'properties'))
-                  ELSE ARRAY[]::text[] END AS required_keys
-      FROM component_catalog_componentclass cc) k ON k.code = c.component_class_id
-LEFT JOIN layers_layer l ON l.kind = 'component' AND l.source = c.component_class_id
-LEFT JOIN layers_adminarea a ON a.code = c.community_id
-{joins}
-WHERE c.currency = 'in_use' AND c.community_id LIKE %(prefix)s
-GROUP BY 1
-"""
-STEWARD_JOIN = """
-LEFT JOIN LATERAL (
-    SELECT s.organization_id FROM layers_stewardship s
-    WHERE s.layer_id = l.id AND s.role = 'maintain'
-      AND s.area_id IN (c.community_id, left(c.community_id, 9), left(c.community_id, 6),
-                        left(c.community_id, 4) || '00')
-    ORDER BY length(s.area_id) DESC, s.area_id <> left(c.community_id, 6) LIMIT 1
-) st ON true
-LEFT JOIN core_organization o ON o.id = st.organization_id"""
-QUALITY_GROUPS = {
-    "area": ("left(c.community_id, %(length)s)", ""),
-    "steward": ("o.code", STEWARD_JOIN),
-    "maintainer": ("o.code", "JOIN core_organization o ON o.id = c.maintainer_id"),
-}
-COVERAGE_SQL = """
-WITH f AS NOT MATERIALIZED (
-    SELECT c.id, c.component_class_id, c.geometry, c.geom_3857
-    FROM component_catalog_component c
-    WHERE c.currency = 'in_use' AND c.status <> 'missing'
-      AND c.component_class_id IN ('0301', '0502', '0201', '0215')
+# The quality statement is the report's own (component_catalog.quality_sql: one pass, the
+# three groupings from it), with every in-use component of the area instead of the access
+# subquery.
+VISIBLE_SQL = (
+    "SELECT id FROM component_catalog_component "
+    "WHERE currency = 'in_use' AND community_id LIKE %(prefix)s"
 )
+
+
+def quality_floor_sql(area_group: str) -> str:
+    from component_catalog import quality_sql  # constants only: no Django set-up needed
+
+    branches = "UNION ALL".join(
+        quality_sql._BRANCH.replace("%s::text", f"'{name}'::text").format(
+            key=quality_sql.GROUPINGS[name].key,
+            label=quality_sql.GROUPINGS[name].label_zh,
+            joins=quality_sql.GROUPINGS[name].joins,
+        )
+        for name in (area_group, "steward", "maintainer")
+    )
+    statement = quality_sql._QUERY.replace(
+        "%s::date - COALESCE(l.update_interval_days, %s)",
+        "%(as_of)s::date - COALESCE(l.update_interval_days, 365)",
+    )
+    return statement.format(
+        classes=quality_sql._CLASSES_CTE.strip(), visible=VISIBLE_SQL, branches=branches
+    )
+
+
+COVERAGE_SQL = """
 SELECT left(b.community_id, %(length)s), count(*),
        {covered}
 FROM layers_building b
 WHERE b.community_id LIKE %(prefix)s
 GROUP BY 1
 """
+# Per service, as the report: the facilities' ids first (in use, not missing), then the
+# Web Mercator box pre-filter on their index and the exact test on the spheroid.
 COVERED = """count(*) FILTER (WHERE EXISTS (
-    SELECT 1 FROM f WHERE f.component_class_id IN ({classes})
+    SELECT 1 FROM component_catalog_component f
+    WHERE f.id = ANY(ARRAY(
+              SELECT id FROM component_catalog_component
+              WHERE currency = 'in_use' AND status <> 'missing'
+                AND component_class_id IN ({classes})))
       AND f.geom_3857 && ST_Expand(ST_Transform(b.geometry, 3857), 1.007 * %(n)s
           / cos(radians(least(89.0, greatest(abs(ST_YMin(b.geometry)),
                                              abs(ST_YMax(b.geometry))) + %(n)s / 110000.0))))
@@ -158,8 +154,8 @@ def floor_statements(kind: str, query: dict[str, str]) -> list[tuple[str, dict[s
     if kind in ("counts", "condition"):
         statements.append((STATUS_SQL, values))
     elif kind == "quality":
-        for key, joins in QUALITY_GROUPS.values():
-            statements.append((QUALITY_SQL.format(key=key, joins=joins), values))
+        group = "community" if level == "community" else "street"
+        statements.append((quality_floor_sql(group), values))
     elif kind == "coverage":
         groups = ["'0301'", "'0502'", "'0201', '0215'"]
         covered = ",\n       ".join(COVERED.format(classes=c) for c in groups)
@@ -480,6 +476,8 @@ def main() -> None:
     load = f"{os.getloadavg()[0]:.1f}"
     common.use_database(args.database)
     conn = common.connect()
+    with conn.cursor() as cursor:
+        cursor.execute("SET jit = off")  # as the reports' statements (reports.sql.without_jit)
     generated = common.scalar(conn, common.GENERATED_SQL, [common.CLASS, DISTRICT, common.MARKER])
     if args.components > generated:
         common.manage("generate_components", "--count", str(args.components - generated))
