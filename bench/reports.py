@@ -256,6 +256,7 @@ def environment(tree: Path) -> dict[str, str]:
     return {
         **os.environ,
         "PYTHONPATH": str(tree),
+        "PWD": str(tree),
         "DJANGO_DEBUG": "0",
         "DJANGO_SECRET_KEY": "bench-" + secrets.token_hex(16),
         "DJANGO_SECURE_SSL_REDIRECT": "0",
@@ -267,8 +268,10 @@ def environment(tree: Path) -> dict[str, str]:
 def start_servers(tree: Path) -> tuple[common.Server, subprocess.Popen[bytes]]:
     port = common.free_port()
     env = environment(tree)
-    command = [str(common.GUNICORN), "gis_app.wsgi", "--bind", f"{HOST}:{port}"]
-    command += ["--workers", str(WORKERS), "--timeout", "300", "--chdir", str(tree)]
+    # Started in the tree itself (gunicorn puts its working directory first on sys.path:
+    # from the working tree it would serve the working tree's code whatever --rev says).
+    command = ["env", "-C", str(tree), str(common.GUNICORN), "gis_app.wsgi"]
+    command += ["--bind", f"{HOST}:{port}", "--workers", str(WORKERS), "--timeout", "300"]
     server = common.start("reports-web", command, port, env, "/healthz")
     common.LOGS.mkdir(parents=True, exist_ok=True)
     log = (common.LOGS / "reports-worker.log").open("wb")

@@ -51,7 +51,7 @@ def submit(user: Any, kind: str, fmt: str, query: Any) -> ReportJob:
     services.check(user, request)
     from reports.tasks import run_report_job
 
-    ReportJob.objects.filter(user=user, created_at__lt=timezone.now() - KEEP_FOR).delete()
+    ReportJob.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()  # kept a day
     with transaction.atomic():
         job = ReportJob.objects.create(
             user=user,
