@@ -10,10 +10,11 @@ PostgreSQL's ``statement_timeout``, set here per request kind:
   ``STATEMENT_TIMEOUT_JOB_MS`` (default 10 min), set by the job itself with :func:`job_limit`.
 
 :class:`StatementTimeoutMiddleware` (last in ``MIDDLEWARE``) applies the limit before the
-view and turns a statement cancelled by it into a clear JSON error (503, ``error``
+request's first statement (:func:`limited`: a request that never queries never connects)
+and turns a statement cancelled by it into a clear JSON error (503, ``error``
 ``statement_timeout``) instead of a 500; the connection stays usable (in autocommit the
 cancelled statement ends its own transaction; inside ``atomic`` Django rolls back). The
-tile fast path (``tiles.fastpath``), which bypasses the middleware, calls :func:`apply` and
+tile fast path (``tiles.fastpath``), which bypasses the middleware, uses :func:`limited` and
 :func:`timeout_response` itself.
 
 Persistent connections (``CONN_MAX_AGE``) keep a session setting across requests, so the
@@ -55,16 +56,37 @@ def limit_for(request: HttpRequest) -> int:
     return read_ms() if request.method in _READ_METHODS else write_ms()
 
 
-def apply(limit_ms: int) -> None:
-    """Bound the statements of the current connection to ``limit_ms`` (0: no limit)."""
-    connection.ensure_connection()
+def _set(limit_ms: int) -> None:
+    """Send the limit unless the open connection already has it."""
     raw = connection.connection
     if getattr(connection, _REMEMBERED, None) == (raw, limit_ms):
         return
-    with connection.cursor() as cursor:
+    # The driver's cursor (no execute wrappers, no query log), its errors as Django's.
+    with connection.wrap_database_errors, raw.cursor() as cursor:
         cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{limit_ms}ms"])
     # A setting made inside a transaction is undone by its rollback: not remembered.
     setattr(connection, _REMEMBERED, None if connection.in_atomic_block else (raw, limit_ms))
+
+
+def apply(limit_ms: int) -> None:
+    """Bound the statements of the current connection to ``limit_ms`` (0: no limit),
+    connecting now if needed."""
+    connection.ensure_connection()
+    _set(limit_ms)
+
+
+@contextmanager
+def limited(limit_ms: int) -> Iterator[None]:
+    """Bound every statement run in the block to ``limit_ms``; the limit is sent before the
+    first statement, so a block that never queries never connects (``/healthz`` still
+    answers its own 503 when the database is down)."""
+
+    def wrapper(execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
+        _set(limit_ms)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(wrapper):
+        yield
 
 
 @contextmanager
@@ -115,8 +137,8 @@ class StatementTimeoutMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = limit_for(request)
         request.statement_timeout_ms = limit  # type: ignore[attr-defined]
-        apply(limit)
-        return self.get_response(request)
+        with limited(limit):
+            return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
         if not is_timeout(exception):

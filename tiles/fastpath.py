@@ -135,8 +135,8 @@ class TileFastPath:
             connection.health_check_done = True  # type: ignore[attr-defined]
         limit = timeouts.read_ms()
         try:
-            timeouts.apply(limit)  # no statement while the connection already has it
-            return view(request, **kwargs)
+            with timeouts.limited(limit):  # sent only when the connection lacks it
+                return view(request, **kwargs)
         except DatabaseError as exc:
             if timeouts.is_timeout(exc):
                 return timeouts.timeout_response(request, limit)
@@ -146,8 +146,8 @@ class TileFastPath:
         except Exception as exc:  # noqa: BLE001
             return response_for_exception(request, exc)
         try:
-            timeouts.apply(limit)
-            return view(request, **kwargs)
+            with timeouts.limited(limit):
+                return view(request, **kwargs)
         except Exception as exc:  # noqa: BLE001
             if timeouts.is_timeout(exc):
                 return timeouts.timeout_response(request, limit)
