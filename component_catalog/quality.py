@@ -2,7 +2,8 @@
 completeness, accuracy), per layer, organization, steward or area.
 
 ``measure(user, ...)`` returns one ``QualityRow`` per group, computed in one aggregate SQL
-query (``quality_sql``) over the in-use components the user may report on. Each share is
+query (``quality_sql``; ``measure_groupings`` gives several groupings from the same pass)
+over the in-use components the user may report on. Each share is
 the fraction of the group's features that pass the measure (``None`` when its denominator
 is zero):
 
@@ -183,13 +184,28 @@ def measure(
     ``area_code`` narrows to an area's subtree; ``layer_codes`` to some component layers
     (``component-<class>``); ``as_of`` is the reference date of timeliness (default: today
     in the platform's time zone)."""
+    return measure_groupings(
+        user, area_code=area_code, layer_codes=layer_codes, group_bys=[group_by], as_of=as_of
+    )[group_by]
+
+
+def measure_groupings(
+    user: Any,
+    *,
+    area_code: str | None = None,
+    layer_codes: list[str] | None = None,
+    group_bys: list[str],
+    as_of: date | None = None,
+) -> dict[str, list[QualityRow]]:
+    """``measure`` for several groupings at once, from one pass over the features."""
     check_may_report(user)
-    if group_by not in GROUP_BY:
-        raise InvalidInput(
-            _("Parameter group_by must be one of %(options)s, not %(value)r.")
-            % {"options": ", ".join(GROUP_BY), "value": group_by},
-            field="group_by",
-        )
+    for group_by in group_bys:
+        if group_by not in GROUP_BY:
+            raise InvalidInput(
+                _("Parameter group_by must be one of %(options)s, not %(value)r.")
+                % {"options": ", ".join(GROUP_BY), "value": group_by},
+                field="group_by",
+            )
     qs = access.visible(user, Component.objects.in_use(), Action.REPORT)
     if area_code:
         _check_area(user, area_code)
@@ -198,23 +214,26 @@ def measure(
         qs = qs.of_classes(_class_codes_of(layer_codes))
     visible_sql, visible_params = qs.order_by().values("id").query.sql_with_params()
     english = (translation.get_language() or "").startswith("en")
-    counts = quality_sql.quality_counts(
-        group_by,
+    grouped = quality_sql.grouped_counts(
+        group_bys,
         as_of or timezone.localdate(),
         visible_sql,
         visible_params,
         english=english,
     )
-    return [
-        QualityRow(
-            key=c.key,
-            label=c.label,
-            count=c.total,
-            timely=c.timely,
-            complete=c.complete,
-            geometry_ok=c.geometry_ok,
-            measured=c.measured,
-            gnss_ok=c.gnss_ok,
-        )
-        for c in counts
-    ]
+    return {
+        group_by: [
+            QualityRow(
+                key=c.key,
+                label=c.label,
+                count=c.total,
+                timely=c.timely,
+                complete=c.complete,
+                geometry_ok=c.geometry_ok,
+                measured=c.measured,
+                gnss_ok=c.gnss_ok,
+            )
+            for c in counts
+        ]
+        for group_by, counts in grouped.items()
+    }

@@ -3,7 +3,12 @@
 * ``GET reports/``: the report kinds and the areas the caller may report on;
 * ``GET reports/<kind>/``: a report as JSON (tables, charts, and a GeoJSON
   FeatureCollection of the per-area rows for the choropleth);
-* ``GET reports/<kind>.<csv|xlsx|gpkg|pdf>``: the report as a file.
+* ``GET reports/<kind>.<csv|xlsx|gpkg|pdf>``: the report as a file, made in the request
+  when it is small (at most ``REPORTS_SYNC_MAX_AREAS`` areas; PDFs also need a free
+  rendering slot, see ``reports.gate``), else refused with the way out:
+* ``POST reports/<kind>.<fmt>`` (same query parameters): the export as a background job
+  (202, ``reports.jobs``); ``GET report-jobs/<id>/`` tells its progress,
+  ``GET report-jobs/<id>/file`` gives the file once it is done.
 
 Parameters: ``area`` (code; default the caller's widest reportable area), ``level``
 (``district``, ``street`` or ``community``), ``metric`` (the mapped column), and per kind
@@ -27,7 +32,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from component_catalog.quality import check_may_report
-from reports import exports, params, services
+from reports import exports, gate, jobs, params, services
 from reports.model import Report
 from reports.scope import LEVELS, levels_below, reportable_areas
 
@@ -148,16 +153,67 @@ class ReportExportView(APIView):
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
     def get(self, request: Request, kind: str, fmt: str) -> HttpResponse:
+        exports.check_format(fmt)
         report = services.build(request.user, params.parse(kind, request.query_params))
-        file = exports.export(report, fmt, request.query_params.get("table") or None)
-        response = HttpResponse(file.content, content_type=file.content_type)
-        response["Content-Disposition"] = f'attachment; filename="{file.filename}"'
+        gate.check_size(report)
+        with gate.export_slot(fmt):
+            file = exports.export(report, fmt, request.query_params.get("table") or None)
+        return _file_response(file.content, file.content_type, file.filename)
+
+    @extend_schema(
+        operation_id="v1_report_export_job",
+        parameters=[
+            *PARAMETERS,
+            OpenApiParameter("table", OpenApiTypes.STR, description="CSV: which table"),
+        ],
+        request=None,
+        responses={202: OpenApiTypes.OBJECT},
+    )
+    def post(self, request: Request, kind: str, fmt: str) -> Response:
+        """Queue the export as a background job (no size limit); 202 with its status URL."""
+        job = jobs.submit(request.user, kind, fmt, request.query_params)
+        body = jobs.as_json(job)
+        return Response(body, status=202, headers={"Location": body["url"]})
+
+
+def _file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+class ReportJobView(APIView):
+    """A background export's status and progress (only its owner's)."""
+
+    @extend_schema(operation_id="v1_report_job", responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, job_id: int) -> Response:
+        check_may_report(request.user)
+        response = Response(jobs.as_json(jobs.visible_job(request.user, job_id)))
         response["Cache-Control"] = "private, no-store"
         return response
+
+
+class ReportJobFileView(APIView):
+    """A finished background export's file (409 while it is not done)."""
+
+    renderer_classes = [JSONRenderer, _AnyRenderer]
+    content_negotiation_class = _IgnoreAccept
+
+    @extend_schema(
+        operation_id="v1_report_job_file",
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, job_id: int) -> HttpResponse:
+        check_may_report(request.user)
+        content, content_type, filename = jobs.file_of(jobs.visible_job(request.user, job_id))
+        return _file_response(content, content_type, filename)
 
 
 urlpatterns = [
     path("reports/", ReportIndexView.as_view(), name="reports-index"),
     path("reports/<slug:kind>/", ReportView.as_view(), name="report"),
     path("reports/<slug:kind>.<slug:fmt>", ReportExportView.as_view(), name="report-export"),
+    path("report-jobs/<int:job_id>/", ReportJobView.as_view(), name="report-job"),
+    path("report-jobs/<int:job_id>/file", ReportJobFileView.as_view(), name="report-job-file"),
 ]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ from gis_app.errors import InvalidInput
 from reports.model import INTEGER, NUMBER, SHARE, TEXT, Report, Table
 
 FORMATS = ("csv", "xlsx", "gpkg", "pdf")
+# Progress of a background export: (stage, percent of the whole job).
+Progress = Callable[[str, int], None]
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -179,22 +182,35 @@ def filename(report: Report, extension: str) -> str:
     return "-".join(parts) + "." + extension
 
 
-def export(report: Report, fmt: str, table: str | None = None) -> ExportFile:
-    """The report in ``fmt`` (csv, xlsx, gpkg, pdf); ``table`` picks the CSV's table."""
+def check_format(fmt: str) -> None:
+    """400 naming ``format`` for anything but csv, xlsx, gpkg and pdf."""
     if fmt not in FORMATS:
         raise InvalidInput(
             _("Export format must be one of %(options)s, not %(value)r.")
             % {"options": ", ".join(FORMATS), "value": fmt[:20]},
             field="format",
         )
+
+
+def _csv_table(report: Report, table: str | None) -> Table:
+    chosen = report.table(table) if table else report.areas
+    if chosen is None:
+        raise InvalidInput(
+            _("Parameter table must be one of %(options)s, not %(value)r.")
+            % {"options": ", ".join(t.key for t in report.tables), "value": table},
+            field="table",
+        )
+    return chosen
+
+
+def export(
+    report: Report, fmt: str, table: str | None = None, progress: Progress | None = None
+) -> ExportFile:
+    """The report in ``fmt`` (csv, xlsx, gpkg, pdf); ``table`` picks the CSV's table;
+    ``progress`` hears how far a PDF is (the other formats are written in one step)."""
+    check_format(fmt)
     if fmt == "csv":
-        chosen = report.table(table) if table else report.areas
-        if chosen is None:
-            raise InvalidInput(
-                _("Parameter table must be one of %(options)s, not %(value)r.")
-                % {"options": ", ".join(t.key for t in report.tables), "value": table},
-                field="table",
-            )
+        chosen = _csv_table(report, table)
         name = filename(report, "csv")
         if chosen is not report.areas:
             name = name.replace(".csv", f"-{chosen.key}.csv")
@@ -206,5 +222,5 @@ def export(report: Report, fmt: str, table: str | None = None) -> ExportFile:
     else:
         from reports.pdf import to_pdf
 
-        content = to_pdf(report)
+        content = to_pdf(report, progress)
     return ExportFile(content, CONTENT_TYPES[fmt], filename(report, fmt))

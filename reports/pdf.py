@@ -5,16 +5,19 @@ copied). Detail columns (per class, per month) are left to the CSV, XLSX and Geo
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image as PILImage
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.platypus import (
-    Image,
     KeepTogether,
     PageBreak,
     Paragraph,
@@ -34,6 +37,9 @@ from reports.format import display
 from reports.model import Report, Table
 
 WIDTH = A4[0] - 30 * mm
+# Binary image streams: reportlab's ASCII85 text encoding of images runs in pure Python
+# here (no C accelerator) and was a quarter of a PDF's time; the PDF is binary anyway.
+rl_config.useA85 = 0
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -58,11 +64,20 @@ def _p(text: str, style: ParagraphStyle) -> Paragraph:
     return Paragraph(escape(text), style)
 
 
-def _image(png: bytes, width: float) -> Image:
-    image = Image(io.BytesIO(png))
-    scale = width / image.imageWidth
-    image.drawWidth, image.drawHeight = width, image.imageHeight * scale
-    return image
+class _Picture(Flowable):
+    """A rendered image drawn ``width`` wide (the pixels go into the PDF as they are)."""
+
+    def __init__(self, image: PILImage.Image, width: float) -> None:
+        super().__init__()
+        self.reader = ImageReader(image)
+        pixels_wide, pixels_high = image.size
+        self.drawWidth, self.drawHeight = width, pixels_high * width / pixels_wide
+
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+        return self.drawWidth, self.drawHeight
+
+    def draw(self) -> None:
+        self.canv.drawImage(self.reader, 0, 0, self.drawWidth, self.drawHeight)
 
 
 def _table(table: Table, styles: dict[str, ParagraphStyle]) -> PdfTable:
@@ -88,8 +103,14 @@ def _table(table: Table, styles: dict[str, ParagraphStyle]) -> PdfTable:
     return result
 
 
-def to_pdf(report: Report) -> bytes:
-    """The PDF bytes: page 1 the title, parameters and map; then charts; then tables."""
+def to_pdf(report: Report, progress: Callable[[str, int], None] | None = None) -> bytes:
+    """The PDF bytes: page 1 the title, parameters and map; then charts; then tables.
+    ``progress(stage, percent)`` is told each step (map, each chart, layout): 40 to 95."""
+
+    def step(stage: str, percent: int) -> None:
+        if progress is not None:
+            progress(stage, percent)
+
     styles = _styles()
     story: list[Flowable] = [_p(report.title, styles["title"])]
     facts = [*report.parameter_text]
@@ -102,11 +123,13 @@ def to_pdf(report: Report) -> bytes:
         )
     )
     story.append(Spacer(1, 4 * mm))
-    story.append(_image(render.map_png(report), WIDTH))
+    step("map", 40)
+    story.append(_Picture(render.map_image(report), WIDTH))
     story.extend(_p(note, styles["small"]) for note in report.notes)
     story.append(PageBreak())
-    for chart in report.charts:
-        story.append(KeepTogether([_image(render.chart_png(chart), WIDTH), Spacer(1, 4 * mm)]))
+    for i, chart in enumerate(report.charts):
+        step("charts", 55 + 30 * i // max(1, len(report.charts)))
+        story.append(KeepTogether([_Picture(render.chart_image(chart), WIDTH), Spacer(1, 4 * mm)]))
     for table in report.tables:
         story.append(_p(table.title, styles["h2"]))
         story.append(_table(table, styles))
@@ -127,6 +150,7 @@ def to_pdf(report: Report) -> bytes:
         )
         canvas.restoreState()  # type: ignore[attr-defined]
 
+    step("layout", 90)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,

@@ -9,7 +9,6 @@ are true; it needs no basemap tiles (nothing is fetched).
 from __future__ import annotations
 
 import functools
-import io
 import logging
 import math
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch
 from matplotlib.path import Path as MplPath
 from matplotlib.ticker import FuncFormatter, PercentFormatter
+from PIL import Image as PILImage
 from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
@@ -60,10 +60,13 @@ def _style() -> Iterator[None]:
         yield
 
 
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure).print_png(buffer)
-    return buffer.getvalue()
+def _pixels(figure: Figure) -> PILImage.Image:
+    """The figure's pixels (RGB): the PDF takes them as they are, with no PNG encoded and
+    decoded again on the way (a third of the rendering time)."""
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()
+    rgba = np.asarray(canvas.buffer_rgba())
+    return PILImage.fromarray(np.ascontiguousarray(rgba[:, :, :3]))
 
 
 def _metric(geom: BaseGeometry) -> BaseGeometry:
@@ -97,7 +100,7 @@ def _scale_bar(ax: Any, xmin: float, xmax: float, ymin: float) -> None:
     ax.text(x0 + length / 2, y0 + width * 0.01, label, ha="center", va="bottom")
 
 
-def map_png(report: Report, metric: str | None = None) -> bytes:
+def map_image(report: Report, metric: str | None = None) -> PILImage.Image:
     """The choropleth of ``metric`` (default: the report's) over the report's areas."""
     key = metric or report.metric
     column = report.areas.column(key)
@@ -142,10 +145,10 @@ def map_png(report: Report, metric: str | None = None) -> bytes:
             bar.update_ticks()
         ax.set_title(f"{report.title}: {column.label}")
         figure.tight_layout()
-        return _png(figure)
+        return _pixels(figure)
 
 
-def chart_png(chart: Chart) -> bytes:
+def chart_image(chart: Chart) -> PILImage.Image:
     """A bar chart: grouped or stacked series, horizontal when there are many categories."""
     count = len(chart.categories)
     horizontal = count > 10
@@ -189,4 +192,4 @@ def chart_png(chart: Chart) -> bytes:
         ax.grid(axis="x" if horizontal else "y", color="#e5e7eb")
         ax.set_axisbelow(True)
         figure.tight_layout()
-        return _png(figure)
+        return _pixels(figure)

@@ -11,14 +11,25 @@ its own bound parameters (``visible_sql``, ``visible_params``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from component_catalog.sql import near_3857
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """A transaction whose statements are not JIT-compiled. PostGIS functions are costed
+    high, so the planner's estimates of the report statements pass ``jit_above_cost``, and
+    compiling took longer than running them (measured: bench/reports.py)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 @dataclass(frozen=True)
@@ -182,3 +193,19 @@ def edit_counts(
     with connection.cursor() as cursor:
         cursor.execute(sql, parameters)
         return [EditCount(*row) for row in cursor.fetchall()]
+
+
+# Advisory-lock class of the synchronous export slots (``reports.gate``): 'RPRT'.
+_SLOT_CLASS = 0x52505254
+
+
+def try_export_slot(slot: int) -> bool:
+    """Take synchronous export slot ``slot`` for this connection's session, if free."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [_SLOT_CLASS, slot])
+        return bool(cursor.fetchone()[0])
+
+
+def release_export_slot(slot: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_SLOT_CLASS, slot])

@@ -19,7 +19,7 @@ from gis_app import access
 from gis_app.roles import Action
 from map_ui import vendor
 from map_ui.builder import MapOptions, render_map
-from reports import params
+from reports import gate, params
 from reports.exports import FORMATS
 from reports.scope import LEVELS, levels_below, reportable_areas
 
@@ -47,6 +47,7 @@ def page_strings() -> dict[str, str]:
         "failed": _("The report could not be made."),
         "network": _("The server could not be reached. Check your connection and try again."),
         "exporting": _("Preparing the %(format)s file…"),
+        "exportProgress": _("Preparing the %(format)s file… %(percent)s"),
         "exported": _("%(file)s downloaded."),
         "noData": _("No data"),
         "rows": _("%(count)s areas"),
@@ -82,6 +83,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         "strings": page_strings(),
         "formats": list(FORMATS),
         "levels": {a["code"]: levels_below(a["level"]) for a in areas},
+        "syncMaxAreas": gate.max_areas(),
     }
     context = {
         "map": rendered,

@@ -61,6 +61,7 @@ from django.middleware.security import SecurityMiddleware
 from django.urls import set_script_prefix, set_urlconf
 from django.utils.log import log_response
 
+from gis_app import timeouts
 from gis_app.csp import ContentSecurityPolicyMiddleware
 from gis_app.middleware import ControlCharacterMiddleware
 from tiles import views
@@ -78,6 +79,7 @@ EXPECTED_MIDDLEWARE: Final = (
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gis_app.csp.ContentSecurityPolicyMiddleware",
     "gis_app.middleware.ControlCharacterMiddleware",
+    "gis_app.timeouts.StatementTimeoutMiddleware",
 )
 # tiles/urls.py under /tiles/ (slug and int converters); tests check both agree.
 TILE_PATH: Final = re.compile(
@@ -135,21 +137,29 @@ class TileFastPath:
         self, view: Callable[..., HttpResponse], request: HttpRequest, kwargs: dict[str, Any]
     ) -> Any:
         """The view's response; an exception becomes Django's error response (a 500 and
-        its log). A reused connection is checked only when a statement failed on it."""
+        its log). A reused connection is checked only when a statement failed on it. The
+        read limit of ``gis_app.timeouts`` applies as under its middleware."""
         reused = connection.connection is not None
         if reused:
             connection.health_check_done = True  # type: ignore[attr-defined]
+        limit = timeouts.read_ms()
         try:
-            return view(request, **kwargs)
+            with timeouts.limited(limit):  # sent only when the connection lacks it
+                return view(request, **kwargs)
         except DatabaseError as exc:
+            if timeouts.is_timeout(exc):
+                return timeouts.timeout_response(request, limit)
             if not (reused and connection.connection is not None and not connection.is_usable()):
                 return response_for_exception(request, exc)
             connection.close()  # dead: once more on a new connection
         except Exception as exc:  # noqa: BLE001
             return response_for_exception(request, exc)
         try:
-            return view(request, **kwargs)
+            with timeouts.limited(limit):
+                return view(request, **kwargs)
         except Exception as exc:  # noqa: BLE001
+            if timeouts.is_timeout(exc):
+                return timeouts.timeout_response(request, limit)
             return response_for_exception(request, exc)
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:

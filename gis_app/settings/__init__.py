@@ -88,8 +88,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "gis_app.csp.ContentSecurityPolicyMiddleware",  # keep last (tiles/fastpath.py copies it)
+    "gis_app.csp.ContentSecurityPolicyMiddleware",  # tiles/fastpath.py copies this list
     "gis_app.middleware.ControlCharacterMiddleware",
+    "gis_app.timeouts.StatementTimeoutMiddleware",  # keep last (see gis_app.timeouts)
 ]
 
 ROOT_URLCONF = "gis_app.urls"
@@ -213,6 +214,15 @@ IMPORT_MAX_UPLOAD_BYTES = int(os.environ.get("IMPORT_MAX_UPLOAD_BYTES", 1024 * 1
 # Imports inserting at least this many components load them as a partition of their own
 # (indexes built in one pass, then attached); smaller ones insert into the live table.
 IMPORT_PARTITION_MIN_ROWS = int(os.environ.get("IMPORT_PARTITION_MIN_ROWS", 50_000))
+
+# Statement time limits (gis_app.timeouts): web reads, web writes, background jobs.
+STATEMENT_TIMEOUT_READ_MS = int(os.environ.get("STATEMENT_TIMEOUT_READ_MS", 5000))
+STATEMENT_TIMEOUT_WRITE_MS = int(os.environ.get("STATEMENT_TIMEOUT_WRITE_MS", 15000))
+STATEMENT_TIMEOUT_JOB_MS = int(os.environ.get("STATEMENT_TIMEOUT_JOB_MS", 600000))
+# Report exports answered synchronously: at most this many areas (rows), and at most this
+# many rendered at once in the whole deployment (the others: the background export).
+REPORTS_SYNC_MAX_AREAS = int(os.environ.get("REPORTS_SYNC_MAX_AREAS", 60))
+REPORTS_SYNC_EXPORT_SLOTS = int(os.environ.get("REPORTS_SYNC_EXPORT_SLOTS", 1))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"

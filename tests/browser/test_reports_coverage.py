@@ -1,7 +1,9 @@
 """The reports page in Chromium: the demo planner logs in, opens the coverage report,
 changes N, sees the figures change, and downloads the PDF and the GeoPackage, which are
-then opened (pages and text; layers, feature counts and figures). No request leaves
-127.0.0.1; screenshots are saved as artifacts.
+then opened (pages and text; layers, feature counts and figures). The PDF is made by a
+background job, which a real procrastinate worker (``--queues reports``, a subprocess on the
+test database) runs while the page shows its progress. No request leaves 127.0.0.1;
+screenshots are saved as artifacts.
 
 The live server reads the committed test database, so the demo buildings and the demo
 facilities (public toilets, shelters, parking lots, through the component service) are
@@ -11,11 +13,15 @@ committed for this module and removed again afterwards, leaving the tables as th
 from __future__ import annotations
 
 import io
+import os
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -29,7 +35,9 @@ from component_catalog import services as component_services
 from layers import basemap_demo
 from layers.models import Layer
 from reports import params, services
-from tests.browser.conftest import RequestWatcher, shot
+from reports.models import ReportJob
+from tests.browser.conftest import RequestWatcher, artifacts_dir, shot
+from tests.conftest import REPO
 from tiles import cache as tile_cache
 
 FACILITY_CLASSES = ("0201", "0301", "0502")
@@ -128,6 +136,42 @@ def coverage_data(live_url: str, django_db_blocker: Any) -> Iterator[None]:
             in_thread(lambda: _remove(ids, values))
 
 
+@pytest.fixture(scope="module")
+def report_worker(live_url: str, django_db_blocker: Any) -> Iterator[None]:
+    """A real worker process for the report exports, on the test database; stopped after,
+    and the jobs it made deleted."""
+    db = connection.settings_dict
+    with django_db_blocker.unblock():
+        first = in_thread(lambda: ReportJob.objects.order_by("-id").values("id").first())
+    env = {
+        **os.environ,
+        "DATABASE_URL": "postgis://{}:{}@{}:{}/{}".format(
+            quote(db["USER"], safe=""),
+            quote(db["PASSWORD"], safe=""),
+            db["HOST"] or "127.0.0.1",
+            db["PORT"] or 5432,
+            db["NAME"],
+        ),
+        "DJANGO_SETTINGS_MODULE": "gis_app.settings",
+    }
+    log = (artifacts_dir() / "report-worker.log").open("wb")
+    command = [sys.executable, "manage.py", "procrastinate", "worker", "--queues", "reports"]
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
+            process.kill()
+            process.wait()
+        log.close()
+        with django_db_blocker.unblock():
+            since = first["id"] if first else 0
+            in_thread(lambda: ReportJob.objects.filter(id__gt=since).delete())
+
+
 def login(page: Any, username: str = "planner") -> None:
     page.fill("#id_username", username)
     page.fill("#id_password", "demo-pass-2019")
@@ -172,7 +216,11 @@ def percent(value: float | None) -> str:
 
 
 def test_planner_changes_n_and_downloads_pdf_and_geopackage(
-    coverage_data: None, open_page: Any, requests_seen: RequestWatcher, tmp_path: Path
+    coverage_data: None,
+    report_worker: None,
+    open_page: Any,
+    requests_seen: RequestWatcher,
+    tmp_path: Path,
 ) -> None:
     page = open_page("/reports/?kind=coverage&level=community")
     assert "/accounts/login/" in page.url
@@ -211,7 +259,8 @@ def test_planner_changes_n_and_downloads_pdf_and_geopackage(
     assert "n=1000" in page.url
     shot(page, "reports-coverage-n1000", full_page=True)
 
-    # PDF, by keyboard as well: focus the button, press Enter; a progress state shows.
+    # PDF, by keyboard as well: focus the button, press Enter; the background job's
+    # progress shows, then the file downloads.
     with page.expect_download() as pdf_info:
         page.locator("button[data-format=pdf]").focus()
         page.keyboard.press("Enter")
@@ -254,6 +303,7 @@ def test_planner_changes_n_and_downloads_pdf_and_geopackage(
     assert requests_seen.outside() == []
     assert requests_seen.matching(r"/static/vendor/chart\.js/")
     assert requests_seen.matching(r"/api/v1/reports/coverage\.pdf\?.*n=1000")
+    assert requests_seen.matching(r"/api/v1/report-jobs/\d+/file$")
 
 
 def test_bad_n_is_explained_in_chinese_and_focused(

@@ -461,32 +461,89 @@
     return match ? match[1] : fallback;
   }
 
+  function save(response, fallback) {
+    return response.blob().then(function (blob) {
+      var name = filenameOf(response, fallback);
+      var url = URL.createObjectURL(blob);
+      var link = document.createElement("a");
+      link.href = url;
+      link.download = name;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(function () {
+        URL.revokeObjectURL(url);
+      }, 60000);
+      return name;
+    });
+  }
+
+  function showPercent(percent) {
+    var bar = el("report-progress");
+    if (percent == null) {
+      bar.removeAttribute("value");
+    } else {
+      bar.max = 100;
+      bar.value = percent;
+    }
+  }
+
+  function csrfToken() {
+    var input = document.querySelector(".report-exports input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+
+  // The server makes the file in the background (PDF, or a report of many areas): queue
+  // the job, show its progress, then fetch its file.
+  function viaJob(url, label) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : failure(response);
+      })
+      .then(function poll(job) {
+        if (job.status === "failed") {
+          var error = new Error(job.error || strings.failed);
+          throw error;
+        }
+        showPercent(job.percent);
+        el("report-message").textContent = format(strings.exportProgress, { format: label, percent: job.percent + "%" });
+        if (job.status === "done") {
+          return fetch(job.download, { credentials: "same-origin" });
+        }
+        return new Promise(function (resolve) {
+          setTimeout(resolve, 700);
+        })
+          .then(function () {
+            return fetch(job.url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+          })
+          .then(function (response) {
+            return response.ok ? response.json() : failure(response);
+          })
+          .then(poll);
+      });
+  }
+
   function download(fmt, table, button) {
     if (!state.report) return;
     clearError();
     var q = new URLSearchParams(state.query);
     if (table) q.set("table", table);
     var label = fmt === "gpkg" ? "GeoPackage" : fmt.toUpperCase();
+    var url = config.api.replace("KIND/", state.report.kind + "." + fmt) + "?" + q.toString();
+    var rows = state.report.tables.length ? state.report.tables[0].rows.length : 0;
+    var background = fmt === "pdf" || rows > config.syncMaxAreas;
     button.setAttribute("aria-busy", "true");
     button.disabled = true;
     busy(true, format(strings.exporting, { format: label }));
-    return fetch(config.api.replace("KIND/", state.report.kind + "." + fmt) + "?" + q.toString(), {
-      credentials: "same-origin",
-    })
+    var answered = background ? viaJob(url, label) : fetch(url, { credentials: "same-origin" });
+    return answered
       .then(function (response) {
         if (!response.ok) return failure(response);
-        return response.blob().then(function (blob) {
-          var name = filenameOf(response, state.report.kind + "." + fmt);
-          var url = URL.createObjectURL(blob);
-          var link = document.createElement("a");
-          link.href = url;
-          link.download = name;
-          document.body.appendChild(link);
-          link.click();
-          link.remove();
-          setTimeout(function () {
-            URL.revokeObjectURL(url);
-          }, 60000);
+        return save(response, state.report.kind + "." + fmt).then(function (name) {
           busy(false, format(strings.exported, { file: name }));
         });
       })
@@ -495,6 +552,7 @@
         showError(error instanceof TypeError ? strings.network : error.message, error.field);
       })
       .finally(function () {
+        showPercent(null);
         button.removeAttribute("aria-busy");
         button.disabled = false;
       });
