@@ -15,6 +15,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from pypdf import PdfReader
 
+from gis_app.db_roles import as_owner
 from reports.models import ReportJob
 from tests.conftest import token_for
 
@@ -24,7 +25,7 @@ def real_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     """Real commits (the worker cannot see a test transaction); every update of a report
     job's progress is logged by a trigger, so the test sees each step the worker made."""
     with django_db_blocker.unblock():
-        with connection.cursor() as cursor:
+        with as_owner(), connection.cursor() as cursor:  # the application's role has no DDL
             cursor.execute(
                 """
                 CREATE TABLE test_report_progress (job bigint, stage text, percent int,
@@ -44,7 +45,7 @@ def real_db(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
             yield
         finally:
             ReportJob.objects.filter(id__gt=first).delete()
-            with connection.cursor() as cursor:
+            with as_owner(), connection.cursor() as cursor:
                 cursor.execute(
                     "DROP TRIGGER test_report_progress ON reports_reportjob;"
                     "DROP FUNCTION test_report_progress_log(); DROP TABLE test_report_progress"
