@@ -56,10 +56,23 @@ def limit_for(request: HttpRequest) -> int:
     return read_ms() if request.method in _READ_METHODS else write_ms()
 
 
+def _in_failed_transaction(raw: Any) -> bool:
+    """Whether the driver's connection is in a transaction an error has aborted: the next
+    statement is the rollback (to a savepoint) that ends it, and anything sent before it
+    would fail. psycopg 3 and psycopg2 both."""
+    info = getattr(raw, "info", None)
+    if info is not None and hasattr(info, "transaction_status"):
+        return int(info.transaction_status) == 3  # psycopg.pq.TransactionStatus.INERROR
+    status = getattr(raw, "get_transaction_status", None)
+    return status is not None and status() == 3  # psycopg2.extensions.TRANSACTION_STATUS_INERROR
+
+
 def _set(limit_ms: int) -> None:
-    """Send the limit unless the open connection already has it."""
+    """Send the limit unless the open connection already has it (or cannot take it now)."""
     raw = connection.connection
     if getattr(connection, _REMEMBERED, None) == (raw, limit_ms):
+        return
+    if raw is not None and _in_failed_transaction(raw):
         return
     # The driver's cursor (no execute wrappers, no query log), its errors as Django's.
     with connection.wrap_database_errors, raw.cursor() as cursor:

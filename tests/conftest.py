@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +12,17 @@ import pytest
 from django.test import Client
 
 REPO = Path(__file__).resolve().parent.parent
+# The demo loader's accounts (README: Demo accounts); anonymous callers are None.
+DEMO_ACCOUNTS = [
+    "city_admin",
+    "district_admin",
+    "street_admin",
+    "community_worker",
+    "surveyor_water",
+    "surveyor_green",
+    "planner",
+    "auditor",
+]
 SHARED_DATA = REPO.parent / "shared" / "data"
 
 
@@ -34,6 +48,33 @@ def django_db_setup(request: Any, django_test_environment: Any, django_db_blocke
     yield
     with django_db_blocker.unblock(), db_roles.as_owner():
         teardown_databases(config, verbosity=0)
+
+
+@contextmanager
+def in_test_transaction() -> Iterator[None]:
+    """As Django's test client: requests sent straight to a WSGI handler must not close the
+    test's connection (the test runs inside a transaction), so close_old_connections is off
+    while they run."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+
+
+def stop_process(process: Any, timeout: float = 15) -> None:
+    """Terminate a worker subprocess a test started, killing it if it does not stop."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
+        process.kill()
+        process.wait()
 
 
 def token_for(client: Client, username: str, password: str = "demo-pass-2019") -> str:

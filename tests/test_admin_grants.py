@@ -18,19 +18,10 @@ from gis_app.models import AuditEvent, Membership, Organization
 from gis_app.roles import ROLE_ACTIONS, Action, may_grant
 from layers.models import Layer
 from tests.components_helpers import Api
+from tests.conftest import DEMO_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 
-DEMO_USERS = [
-    "city_admin",
-    "district_admin",
-    "street_admin",
-    "community_worker",
-    "surveyor_water",
-    "surveyor_green",
-    "planner",
-    "auditor",
-]
 STREET = "330106001"
 COMMUNITY = "330106001001"
 
@@ -253,7 +244,7 @@ def _area_of(obj: Any) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("username", DEMO_USERS)
+@pytest.mark.parametrize("username", DEMO_ACCOUNTS)
 def test_walk_every_admin_model_as_every_demo_role(username):
     """Every admin page a role may open answers without error, and every row the admin
     lets it change or delete lies inside one of its managing grants (city-wide rows: a
@@ -306,7 +297,7 @@ def test_no_role_may_grant_an_action_it_does_not_hold():
                 assert ROLE_ACTIONS[role] <= actions, (granter, role)
 
 
-@pytest.mark.parametrize("username", DEMO_USERS)
+@pytest.mark.parametrize("username", DEMO_ACCOUNTS)
 def test_stewardships_are_never_written_outside_ones_area(username):
     """The API's grant-like write (who maintains which layer where) as every role."""
     body = {

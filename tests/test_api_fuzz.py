@@ -9,15 +9,13 @@ back and no other test sees it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from typing import Any
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.test import Client
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -25,35 +23,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation import GenerationMode
 
-from tests.conftest import token_for
+from tests.conftest import DEMO_ACCOUNTS, in_test_transaction, token_for
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [
-    None,
-    "city_admin",
-    "district_admin",
-    "street_admin",
-    "community_worker",
-    "surveyor_water",
-    "surveyor_green",
-    "planner",
-    "auditor",
-]
+ROLES = [None, *DEMO_ACCOUNTS]
 EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 3}
-
-
-@contextmanager
-def in_test_transaction() -> Iterator[None]:
-    """Requests made through the WSGI handler must not close the test's connection (the
-    test runs inside a transaction): close_old_connections is off while they run."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def fuzz(schema: Any, headers: dict[str, str]) -> list[str]:

@@ -10,20 +10,9 @@ from django.test import Client
 from gis_app.models import Membership, Organization
 from layers import demo
 from layers.models import AdminArea, GridCell
-from tests.conftest import REPO
+from tests.conftest import DEMO_ACCOUNTS, REPO
 
 pytestmark = pytest.mark.django_db
-
-DEMO_ACCOUNTS = [
-    "city_admin",
-    "district_admin",
-    "street_admin",
-    "community_worker",
-    "surveyor_water",
-    "surveyor_green",
-    "planner",
-    "auditor",
-]
 
 
 def snapshot():

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import OperationalError, ProgrammingError, close_old_connections, connection
+from django.db import OperationalError, ProgrammingError, connection
 from django.test import Client, override_settings
 from django.urls import resolve
 
 from tests.components_helpers import Api, inside
+from tests.conftest import in_test_transaction
 from tests.ogc_data import gas_cover, toilet
 from tests.test_tiles import decode, features, tile_of
 from tiles import fastpath, sql, views
@@ -30,19 +30,6 @@ from tiles.fastpath import TileFastPath
 pytestmark = pytest.mark.django_db
 
 Answer = tuple[str, list[tuple[str, str]], bytes]
-
-
-@contextmanager
-def in_test_transaction() -> Iterator[None]:
-    """As Django's test client: requests must not close the test's connection (the test
-    runs inside a transaction), so close_old_connections is off while they run."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
 
 def environ(path: str, method: str = "GET", **extra: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from importers.models import ImportJob
 from tests.browser.conftest import artifacts_dir, db_access, shot
 from tests.browser.test_survey import log_in, wait_text
 from tests.components_helpers import inside
-from tests.conftest import REPO
+from tests.conftest import REPO, stop_process
 
 ORGANIZATIONS = (
     '{"owner": {"value": "HZ-SW"}, "maintainer": {"value": "HZ-SW"}, '
@@ -62,12 +62,7 @@ def import_worker() -> Iterator[subprocess.Popen[bytes]]:
     try:
         yield process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
 
 

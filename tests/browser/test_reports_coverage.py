@@ -37,7 +37,7 @@ from layers.models import Layer
 from reports import params, services
 from reports.models import ReportJob
 from tests.browser.conftest import RequestWatcher, artifacts_dir, shot
-from tests.conftest import REPO
+from tests.conftest import REPO, stop_process
 from tiles import cache as tile_cache
 
 FACILITY_CLASSES = ("0201", "0301", "0502")
@@ -160,12 +160,7 @@ def report_worker(live_url: str, django_db_blocker: Any) -> Iterator[None]:
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:  # pragma: no cover - a stuck worker
-            process.kill()
-            process.wait()
+        stop_process(process)
         log.close()
         with django_db_blocker.unblock():
             since = first["id"] if first else 0
