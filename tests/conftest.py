@@ -77,6 +77,24 @@ def stop_process(process: Any, timeout: float = 15) -> None:
         process.wait()
 
 
+def analyze_all() -> None:
+    """Fresh planner statistics on every table of the platform, seeing the current
+    transaction's rows (as autovacuum gives them in production). The tests connect as the
+    application's role, which owns nothing and so may not ANALYZE: the owner's
+    ``analyze_table`` does it (migration core.0004)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT analyze_table(c.oid) FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p')
+              AND NOT c.relispartition
+              AND c.relowner = (SELECT proowner FROM pg_proc WHERE proname = 'analyze_table')
+            """
+        )
+
+
 def token_for(client: Client, username: str, password: str = "demo-pass-2019") -> str:
     response = client.post("/api/v1/auth/token/", {"username": username, "password": password})
     assert response.status_code == 200, response.content

@@ -35,7 +35,7 @@ from component_catalog import quality
 from component_catalog.models import Component, ComponentClass, ComponentHistory
 from layers import basemap_demo
 from layers.models import AdminArea, Building, Layer
-from tests.conftest import token_for
+from tests.conftest import analyze_all, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -57,8 +57,7 @@ def demo_data(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
             # Statistics of the loaded rows, as autovacuum gives them in production (it
             # cannot see this uncommitted transaction): in the whole suite, with the
             # statistics earlier tests left, the edits report ran past the 5 s limit.
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+            analyze_all()
             yield
         finally:
             transaction.set_rollback(True)
