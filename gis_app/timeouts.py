@@ -19,8 +19,8 @@ tile fast path (``tiles.fastpath``), which bypasses the middleware, uses :func:`
 
 Persistent connections (``CONN_MAX_AGE``) keep a session setting across requests, so the
 value set on a connection is remembered on its wrapper and not sent again while it is the
-same; a new connection, or a setting made inside a transaction (which a rollback would
-undo), is set again on the next request.
+same; a new connection is set again. A setting made inside a transaction is sent once for
+that transaction and remembered for the session when it commits (a rollback would undo it).
 """
 
 from __future__ import annotations
@@ -30,13 +30,14 @@ from contextlib import contextmanager, suppress
 from typing import Any, Final
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 
 QUERY_CANCELED: Final = "57014"  # SQLSTATE of a statement cancelled (timeout or cancel)
 _READ_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
 _REMEMBERED: Final = "_gis_statement_timeout"  # attribute on the connection wrapper
+_PENDING: Final = "_gis_statement_timeout_pending"  # set in a transaction not yet committed
 
 
 def read_ms() -> int:
@@ -72,13 +73,36 @@ def _set(limit_ms: int) -> None:
     raw = connection.connection
     if getattr(connection, _REMEMBERED, None) == (raw, limit_ms):
         return
+    pending = getattr(connection, _PENDING, None)
+    if pending is not None and pending[:2] == (raw, limit_ms) and _still_open(pending[2]):
+        return  # sent earlier in this transaction, and nothing has undone it
     if raw is not None and _in_failed_transaction(raw):
         return
     # The driver's cursor (no execute wrappers, no query log), its errors as Django's.
     with connection.wrap_database_errors, raw.cursor() as cursor:
         cursor.execute("SELECT set_config('statement_timeout', %s, false)", [f"{limit_ms}ms"])
-    # A setting made inside a transaction is undone by its rollback: not remembered.
-    setattr(connection, _REMEMBERED, None if connection.in_atomic_block else (raw, limit_ms))
+    if not connection.in_atomic_block:
+        setattr(connection, _REMEMBERED, (raw, limit_ms))
+        return
+    # Inside a transaction a rollback (of it, or of the savepoint the setting was made in)
+    # undoes the setting: it holds for the session once committed; until then it holds
+    # while the commit hook registered with it is still queued (Django drops the hooks of
+    # what it rolls back).
+
+    def settled() -> None:
+        setattr(connection, _REMEMBERED, (raw, limit_ms))
+
+    transaction.on_commit(settled)
+    setattr(connection, _PENDING, (raw, limit_ms, settled))
+
+
+def _still_open(hook: Callable[[], None]) -> bool:
+    """Whether ``hook`` (a commit hook of this connection) is still queued: the transaction
+    or savepoint it was registered in has been neither committed nor rolled back."""
+    # entries are (savepoint ids, function, robust)
+    return connection.in_atomic_block and any(
+        entry[1] is hook for entry in connection.run_on_commit
+    )
 
 
 def apply(limit_ms: int) -> None:
