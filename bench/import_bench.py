@@ -61,6 +61,7 @@ from psycopg2 import sql as pgsql
 from pyogrio.raw import write as ogr_write
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ogc_items import code_tree as shared_code_tree  # noqa: E402  (same folder)
 from ogc_items import db_params  # noqa: E402  (same folder: connection parameters)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,33 +118,9 @@ CODE = ROOT
 
 
 def code_tree(rev: str | None) -> tuple[Path, str]:
-    """The tree to run Django from and its description. With ``rev``, the revision is
-    exported with ``git archive`` under .local/bench/import/ (once), so that the timed code
-    is exactly a commit even while the working tree is being edited."""
-    git = ["git", "-C", str(ROOT)]
-    if rev is None:
-        head = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            [*git, "status", "--porcelain", "--", "importers", "component_catalog", "gis_app"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return ROOT, f"working tree at {head}" + (" (with uncommitted changes)" if dirty else "")
-    sha = subprocess.run(
-        [*git, "rev-parse", "--verify", f"{rev}^{{commit}}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    tree = WORK / f"src-{sha[:12]}"
-    if not (tree / "manage.py").exists():
-        tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run([*git, "archive", sha], capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    return tree, f"commit {sha[:12]} (exported with git archive)"
+    """The working tree, or ``rev`` exported under .local/bench/import/ (see
+    ``ogc_items.code_tree``)."""
+    return shared_code_tree(rev, WORK, watched=("importers", "component_catalog", "gis_app"))
 
 
 # With --psycopg2: a package named psycopg that fails to import, first on the children's

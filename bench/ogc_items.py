@@ -241,6 +241,46 @@ def ensure_data(conn: Any, wanted: int) -> dict[str, int]:
 # --- servers ---------------------------------------------------------------------------
 
 
+def code_tree(
+    rev: str | None, work: Path, watched: tuple[str, ...] = (), link_shared: bool = False
+) -> tuple[Path, str]:
+    """The tree to run Django from and its description: the working tree (said to carry
+    uncommitted changes when any of the ``watched`` paths has some), or, with ``rev``, that
+    revision exported with ``git archive`` under ``work`` (once), so the timed code is
+    exactly a commit while the working tree is being edited. ``link_shared``: the export
+    gets links to the checkout's .venv, node_modules and .local."""
+    git = ["git", "-C", str(ROOT)]
+    if rev is None:
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = (
+            watched
+            and subprocess.run(
+                [*git, "status", "--porcelain", "--", *watched],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
+        return ROOT, f"working tree at {head}" + (" (with uncommitted changes)" if dirty else "")
+    sha = subprocess.run(
+        [*git, "rev-parse", "--verify", f"{rev}^{{commit}}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    tree = work / f"src-{sha[:12]}"
+    if not (tree / "manage.py").exists():
+        tree.mkdir(parents=True, exist_ok=True)
+        archive = subprocess.run([*git, "archive", sha], capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        for shared in (".venv", "node_modules", ".local") if link_shared else ():
+            if not (tree / shared).exists() and (ROOT / shared).exists():
+                (tree / shared).symlink_to((ROOT / shared).resolve())
+    return tree, f"commit {sha[:12]} (exported with git archive)"
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((HOST, 0))

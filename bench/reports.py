@@ -228,28 +228,9 @@ def via_job(port: int, token: str, path: str) -> tuple[int, bytes]:
 
 
 def code_tree(rev: str | None) -> tuple[Path, str]:
-    """Where Django runs from: the working tree, or a ``git archive`` export of ``rev``."""
-    git = ["git", "-C", str(ROOT)]
-    if rev is None:
-        head = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-        return ROOT, f"working tree at {head}"
-    sha = subprocess.run(
-        [*git, "rev-parse", "--verify", f"{rev}^{{commit}}"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.strip()
-    tree = common.WORK / f"src-{sha[:12]}"
-    if not (tree / "manage.py").exists():
-        tree.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run([*git, "archive", sha], capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-        for shared in (".venv", "node_modules", ".local"):
-            if not (tree / shared).exists() and (ROOT / shared).exists():
-                (tree / shared).symlink_to((ROOT / shared).resolve())
-    return tree, f"commit {sha[:12]} (git archive)"
+    """Where Django runs from: the working tree, or a ``git archive`` export of ``rev``
+    with links to the checkout's environment (``ogc_items.code_tree``)."""
+    return common.code_tree(rev, common.WORK, link_shared=True)
 
 
 def environment(tree: Path) -> dict[str, str]:

@@ -89,7 +89,9 @@ class GuardedAdmin(AuditedAdmin):
     formfield_overrides = GEOMETRY_OVERRIDES  # the map widget from local files, no CDN
 
     def may_write(self, request: HttpRequest, obj: Any) -> bool:
-        raise NotImplementedError
+        """May the user save ``obj`` as it stands? Subclasses say what a write needs; a
+        subclass that does not writes nothing."""
+        return False
 
     def scope_errors(self, request: HttpRequest, obj: Any) -> dict[str | None, str]:
         """Why ``obj`` may not be saved by this user, by form field (empty: it may)."""

@@ -12,14 +12,14 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 
 from gis_app import parsing
+from gis_app.error_pages import wants_json
 from gis_app.errors import InvalidInput
 
-API_PREFIXES = ("/api/", "/ogc/", "/tiles/")
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def _refusal(request: HttpRequest, error: InvalidInput) -> HttpResponse:
-    if request.path.startswith(API_PREFIXES):
+    if wants_json(request):
         return JsonResponse(
             error.as_dict(), status=error.status_code, json_dumps_params={"ensure_ascii": False}
         )
