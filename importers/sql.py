@@ -18,6 +18,7 @@ every run.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import time
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,7 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import IntegrityError, connection
+from django.utils import timezone
 
 from component_catalog.sql import (
     DIFF,
@@ -375,10 +377,16 @@ _NEW_COLUMNS = """identifier, county_code, serial, component_class_id, geometry,
 _NEW_VALUES = """county_code || component_class_id || lpad(serial::text, 6, '0'),
     county_code, serial, component_class_id, geometry, coalesce(name, ''),
     coalesce(address, ''), coalesce(status, 'good'), 'in_use', coalesce(data_source, 'other'),
-    coalesce(initial_date, current_date), current_date, coalesce(attributes, '{}'::jsonb),
+    coalesce(initial_date, %(today)s::date), %(today)s::date, coalesce(attributes, '{}'::jsonb),
     '', '', coalesce(needs_review, false), coalesce(review_reason, ''), '', 1, now(), now(),
     community_id, grid_cell_id, competent_department_id, owner_id, maintainer_id,
     %(user)s, %(user)s, %(source)s, row, coalesce(source_key, '')"""
+
+
+def _today() -> dt.date:
+    """The calendar day in the city's time zone. Not SQL ``current_date``: the database
+    session runs in UTC, whose date lags Hangzhou's by a day from 00:00 to 08:00."""
+    return timezone.localdate()
 
 
 def _history_sql(source: str) -> str:
@@ -420,6 +428,7 @@ def insert_staged(
         "changeset": changeset_id,
         "username": username,
         "sample": list(sample_rows),
+        "today": _today(),
     }
     staged = sum(n for _c, _k, _f, n in first_serials)
     with connection.cursor() as cursor:
@@ -607,7 +616,7 @@ def update_staged(
                 review_reason = CASE WHEN u.data_source IS NULL THEN c.review_reason
                                      ELSE coalesce(u.review_reason, '') END,
                 initial_date = coalesce(u.initial_date, c.initial_date),
-                change_date = current_date,
+                change_date = %(today)s::date,
                 attributes = c.attributes || coalesce(u.attributes, '{{}}'::jsonb),
                 source_name = %(source)s,
                 source_row = u.row,
@@ -619,7 +628,7 @@ def update_staged(
             FROM {_UPDATES} u
             WHERE c.id = u.target_id
             """,  # noqa: S608
-            {"user": user_id, "source": source_name},
+            {"user": user_id, "source": source_name, "today": _today()},
         )
         updated = cursor.rowcount
         cursor.execute(

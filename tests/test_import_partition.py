@@ -11,6 +11,7 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from component_catalog import representation
 from component_catalog.models import (
@@ -363,3 +364,31 @@ def test_a_staging_copy_failing_in_its_thread_fails_the_import_and_changes_nothi
     assert "bad staged value" in job.error
     assert sent == [10, 10]  # the third batch was not staged
     assert db_state() == before and _partitions() == partitions
+
+
+def _a_zone_on_another_day() -> str:
+    """A fixed-offset zone whose calendar day differs from Hangzhou's right now: 20 hours
+    behind before 20:00 Hangzhou time, 6 hours ahead after."""
+    hour = timezone.localtime().hour
+    return "Etc/GMT+12" if hour < 20 else "Etc/GMT-14"
+
+
+@pytest.mark.parametrize("rows", [3, 12], ids=["live-table", "partition"])
+def test_imported_dates_are_the_citys_calendar_day_whatever_the_sessions_zone(
+    tmp_path: Path, rows: int
+) -> None:
+    # The database session runs in UTC, a day behind Hangzhou from 00:00 to 08:00: a date
+    # taken from the session (SQL current_date) was yesterday's for imports made then.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL TIME ZONE '{_a_zone_on_another_day()}'")
+    path = _trees(tmp_path, rows)
+    _import(tmp_path, path)
+    today = timezone.localdate()
+    stored = Component.objects.filter(source_name="trees.geojson")
+    assert {(c.initial_date, c.change_date) for c in stored} == {(today, today)}
+    # a re-import that updates the rows stamps the same day
+    mapping = tmp_path / "m.yaml"
+    args = [path, "--user", "city_admin", "--class", "0402", "--mapping", mapping, *ORGS]
+    code, job, out = run(*args, "--on-duplicate", "update")
+    assert code == 0 and job.updated == rows, out
+    assert {c.change_date for c in stored.all()} == {today}
