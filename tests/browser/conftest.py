@@ -60,12 +60,48 @@ def artifacts_dir() -> Path:
 
 @dataclass
 class RequestWatcher:
-    """Every URL the browser asked for; :meth:`outside` lists those not on 127.0.0.1."""
+    """Every URL the browser asked for; :meth:`outside` lists those not on 127.0.0.1.
+    :meth:`problems` lists the page errors and failed requests of the pages it watches
+    (:meth:`watch`): a request the network refused, or an answer of 400 or more, unless a
+    test said it expects it (``page.allow_failures(pattern)``, a regular expression on
+    ``"STATUS URL"``)."""
 
     urls: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    allowed: list[str] = field(default_factory=list)
 
     def record(self, request: Any) -> None:
         self.urls.append(request.url)
+
+    def watch(self, page: Any) -> None:
+        """Record ``page``'s uncaught errors and failed requests; give it ``allow_failures``
+        and ``js_errors`` (the page's own error list, for tests that read it)."""
+        errors: list[str] = []
+
+        def error(exc: Any) -> None:
+            errors.append(str(exc))
+            self.page_errors.append(f"{page.url}: {exc}")
+
+        page.on("pageerror", error)
+        page.on("response", self._response)
+        page.on("requestfailed", self._failed)
+        page.js_errors = errors
+        page.allow_failures = lambda *patterns: self.allowed.extend(patterns)
+
+    def _response(self, response: Any) -> None:
+        if response.status >= 400:
+            self.failures.append(f"{response.status} {response.url}")
+
+    def _failed(self, request: Any) -> None:
+        reason = request.failure or ""
+        # a tile or image the page itself cancelled (zooming on, leaving): not a failure
+        if "ERR_ABORTED" not in reason:
+            self.failures.append(f"failed {request.url} ({reason})")
+
+    def problems(self) -> list[str]:
+        unexpected = [f for f in self.failures if not any(re.search(p, f) for p in self.allowed)]
+        return [*self.page_errors, *unexpected]
 
     def outside(self) -> list[str]:
         found = []
@@ -121,6 +157,9 @@ def close_pages(
         context.close()
     outside = requests_seen.outside()
     assert not outside, f"requests left 127.0.0.1: {outside[:10]}"
+    if failed is None or not failed.failed:
+        problems = requests_seen.problems()
+        assert not problems, f"page errors or failed requests: {problems[:10]}"
 
 
 @pytest.fixture
@@ -134,7 +173,9 @@ def open_page(
 ) -> Iterator[Callable[..., Any]]:
     """``open_page(path, viewport=(w, h), language="zh-hans", **context_options)`` -> a page
     of a fresh browser context with the request watcher attached. After the test, every
-    request must have gone to 127.0.0.1; a failing test leaves a screenshot."""
+    request must have gone to 127.0.0.1, and no page may have thrown an uncaught error or
+    had a request fail (``page.allow_failures(pattern)`` for those a test expects); a
+    failing test leaves a screenshot."""
     contexts: list[Any] = []
     pages: list[Any] = []
 
@@ -155,9 +196,7 @@ def open_page(
         contexts.append(context)
         page = context.new_page()
         pages.append(page)
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.js_errors = errors  # type: ignore[attr-defined]
+        requests_seen.watch(page)
         page.goto(live_url + path)
         return page
 

@@ -136,6 +136,7 @@ def test_reverse_car_finding_highlights_the_space_then_nothing_after_exit(
         assert send(lot.gate, event("fcb-1", "in", 20, plate)).status_code == 200
         assert send(lot.camera, event("fcb-2", "in", 18, plate, space="B1-031")).status_code == 200
     page = open_page("/parking/find/", viewport=PHONE, has_touch=True, is_mobile=True)
+    page.allow_failures(r"^404 .*/api/v1/parking/find-car/$")  # the car has left
     wait_for_map(page)
     page.wait_for_function("() => document.body.dataset.findcar === 'ready'")
     page.locator("#plate").fill("浙a8c3d2")

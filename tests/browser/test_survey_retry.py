@@ -37,6 +37,7 @@ def test_a_creation_whose_answer_was_lost_is_stored_once(
             route.continue_()
 
     page.route("**/api/v1/components/", lose_the_answer)
+    page.allow_failures(r"\(net::ERR_CONNECTION_RESET\)$")  # the answer lost on purpose
     page.select_option("#sv-class", "0101")
     page.click("#sv-add")
     page.click("#sv-draw-centre")
