@@ -13,7 +13,8 @@
 Parameters: ``area`` (code; default the caller's widest reportable area), ``level``
 (``district``, ``street`` or ``community``), ``metric`` (the mapped column), and per kind
 ``classes``, ``n`` (coverage, metres 50-5000), ``months`` (edits, 1-60), ``as_of``
-(quality). 401 without a login, 403 without the REPORT action, 404 for a hidden area.
+(quality), ``classify`` (the map's classes). 401 without a login, 403 without the REPORT
+action, 404 for a hidden area.
 """
 
 from __future__ import annotations
@@ -44,6 +45,12 @@ PARAMETERS = [
     OpenApiParameter("n", OpenApiTypes.NUMBER, description="coverage distance, metres 50-5000"),
     OpenApiParameter("months", OpenApiTypes.INT, description="edits: months back, 1-60"),
     OpenApiParameter("as_of", OpenApiTypes.DATE, description="quality: reference date"),
+    OpenApiParameter(
+        "classify",
+        OpenApiTypes.STR,
+        enum=["auto", "jenks", "quantile", "equal"],
+        description="map classes: natural breaks, quantiles or equal intervals (auto: by data)",
+    ),
 ]
 
 
@@ -64,9 +71,12 @@ def report_json(report: Report) -> dict[str, Any]:
             "id": row["code"],
             "geometry": json.loads(report.geometries[row["code"]].geojson),
             "properties": {k: _rounded(v) for k, v in row.items()},
+            # where the area's name goes on the map (inside it, far from its edges)
+            "label": list(report.geometries[row["code"]].label),
         }
         for row in report.areas.rows
     ]
+    classes = {column.key: report.classes(column.key) for column in report.mappable()}
     return {
         "kind": report.kind,
         "title": report.title,
@@ -84,6 +94,9 @@ def report_json(report: Report) -> dict[str, Any]:
         "tables": tables,
         "charts": [chart.as_dict() for chart in report.charts],
         "map": {"type": "FeatureCollection", "features": features},
+        "classify": report.classify,
+        # the choropleth's classes of every mappable column (reports.classes)
+        "classes": {key: found.as_dict() if found else None for key, found in classes.items()},
     }
 
 

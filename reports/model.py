@@ -9,9 +9,14 @@ GeoJSON text built by PostGIS).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
+import shapely
+from shapely.ops import polylabel
+
+from reports.classes import Classes, classify
 from reports.scope import Scope
 
 # Column kinds: how a value is written and shown.
@@ -27,6 +32,8 @@ class Column:
     # A detail column (per class, per month) is left out of the PDF's tables, which have
     # no room for dozens of columns; CSV, XLSX and GeoPackage carry every column.
     detail: bool = False
+    # Which way is better, for the PDF's findings: "high" (coverage), "low" (damage), "".
+    better: str = ""
 
 
 @dataclass
@@ -92,6 +99,16 @@ class AreaGeometry:
     wkb: bytes
     geojson: str
 
+    @functools.cached_property
+    def label(self) -> tuple[float, float]:
+        """Where the area's name goes (lon, lat): the pole of inaccessibility of its largest
+        part, the point inside it farthest from its edges (1 m precision)."""
+        shape = shapely.from_wkb(self.wkb)
+        parts = list(getattr(shape, "geoms", [shape]))
+        largest = max(parts, key=lambda p: p.area)
+        point = polylabel(largest, tolerance=1e-5)
+        return (round(point.x, 6), round(point.y, 6))
+
 
 @dataclass
 class Report:
@@ -106,6 +123,11 @@ class Report:
     geometries: dict[str, AreaGeometry]
     metric: str
     notes: list[str] = field(default_factory=list)
+    # Set by services.build: how the map's classes are cut, who asked (the PDF's basemap
+    # shows what they may see) and the office issuing the report (their organization).
+    classify: str = "auto"
+    viewer: Any = None
+    issuer: str = ""
 
     @property
     def areas(self) -> Table:
@@ -116,3 +138,9 @@ class Report:
 
     def mappable(self) -> list[Column]:
         return [c for c in self.areas.columns if c.mappable]
+
+    def classes(self, key: str | None = None) -> Classes | None:
+        """The map classes of column ``key`` (default: the mapped metric)."""
+        column = self.areas.column(key or self.metric)
+        values = [row.get(column.key) for row in self.areas.rows]
+        return classify(values, self.classify, share=column.kind == SHARE)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from component_catalog.quality_api import as_of_date
 from gis_app import params
 from gis_app.errors import InvalidInput, NotFound
+from reports.classes import AUTO, METHODS
 from reports.scope import ROW_LEVELS
 
 KINDS = ("counts", "condition", "quality", "coverage", "edits", "parking")
@@ -43,6 +44,8 @@ class ReportRequest:
     months: int = MONTHS_DEFAULT
     as_of: date | None = None
     metric: str | None = None
+    # How the choropleth's classes are cut (reports.classes): auto, jenks, quantile, equal.
+    classify: str = AUTO
 
 
 def _classes(query: Mapping[str, str]) -> tuple[str, ...]:
@@ -88,7 +91,8 @@ def _metric(query: Mapping[str, str]) -> str | None:
 def parse(kind: str, query: Mapping[str, str]) -> ReportRequest:
     """A ``ReportRequest`` from query parameters: ``area``, ``level``, ``metric`` and, per
     kind, ``classes`` (counts, condition), ``n`` (coverage: metres, 50 to 5000),
-    ``months`` (edits: 1 to 60) and ``as_of`` (quality: YYYY-MM-DD)."""
+    ``months`` (edits: 1 to 60), ``as_of`` (quality: YYYY-MM-DD) and ``classify`` (the
+    map's classes: ``auto``, ``jenks``, ``quantile`` or ``equal``)."""
     if kind not in KINDS:
         raise NotFound(
             _("Unknown report %(kind)r; reports are %(kinds)s.")
@@ -108,4 +112,5 @@ def parse(kind: str, query: Mapping[str, str]) -> ReportRequest:
         months=_months(query),
         as_of=as_of_date(query),
         metric=_metric(query),
+        classify=params.choice(query, "classify", (AUTO, *METHODS)) or AUTO,
     )

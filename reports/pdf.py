@@ -1,14 +1,18 @@
-"""A report as PDF (reportlab): title and parameters, the choropleth map, the charts and
-the tables, all text in the embedded CJK font (so Chinese renders and can be searched and
-copied). Detail columns (per class, per month) are left to the CSV, XLSX and GeoPackage."""
+"""A report as PDF (reportlab): a title page (issuing office, title, area, date, parameters,
+summary and findings), the choropleth map on its basemap, the charts and the tables, every
+page numbered "第 X 页 共 Y 页", all text in the embedded CJK font (so Chinese renders and
+can be searched and copied). Detail columns (per class, per month) are left to the CSV,
+XLSX and GeoPackage."""
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
+from typing import Any
 from xml.sax.saxutils import escape
 
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from PIL import Image as PILImage
 from reportlab import rl_config
@@ -17,8 +21,11 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     KeepTogether,
+    ListFlowable,
+    ListItem,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -32,7 +39,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.flowables import Flowable
 
-from reports import fonts, render
+from reports import findings, fonts, render
 from reports.format import display
 from reports.model import Report, Table
 
@@ -53,6 +60,19 @@ def _styles() -> dict[str, ParagraphStyle]:
             "h2", parent=base, fontSize=12, leading=16, spaceBefore=8, spaceAfter=4
         ),  # fmt: skip
         "cell": ParagraphStyle("cell", parent=base, fontSize=7.5, leading=9.5),
+        "body": ParagraphStyle("body", parent=base, fontSize=10, leading=15, spaceAfter=3),
+        "cover": ParagraphStyle("cover", parent=base, fontSize=26, leading=34, spaceAfter=4),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=base, fontSize=15, leading=20, textColor=colors.HexColor("#24292f")
+        ),
+        "office": ParagraphStyle(
+            "office",
+            parent=base,
+            fontSize=11,
+            leading=16,
+            textColor=colors.HexColor("#0b5cad"),
+            spaceAfter=4,
+        ),  # fmt: skip
         "small": ParagraphStyle(
             "small", parent=base, fontSize=7.5, leading=10, textColor=colors.HexColor("#57606a")
         ),  # fmt: skip
@@ -103,8 +123,94 @@ def _table(table: Table, styles: dict[str, ParagraphStyle]) -> PdfTable:
     return result
 
 
+class _NumberedCanvas(Canvas):
+    """A canvas that holds its pages back until the end, to write "page X of Y" (the total
+    is known only then) and the report's title in every page's footer."""
+
+    def __init__(self, *args: Any, title: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict[str, Any]] = []
+        self._title = title
+
+    def showPage(self) -> None:  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for number, state in enumerate(self._pages, start=1):
+            self.__dict__.update(state)
+            self._footer(number, total)
+            super().showPage()
+        super().save()
+
+    def _footer(self, number: int, total: int) -> None:
+        self.saveState()
+        self.setFont(fonts.FONT_NAME, 7.5)
+        self.setFillColor(colors.HexColor("#57606a"))
+        self.drawString(15 * mm, 10 * mm, self._title)
+        self.drawRightString(
+            A4[0] - 15 * mm,
+            10 * mm,
+            _("Page %(page)s of %(pages)s") % {"page": number, "pages": total},
+        )
+        self.restoreState()
+
+
+def _area_text(report: Report) -> str:
+    english = (translation.get_language() or "").startswith("en")
+    return report.scope.label(english)
+
+
+def _title_page(report: Report, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    """The first page: the issuing office, the title, area and date, the parameters, the
+    summary and the findings."""
+    area = _area_text(report)
+    issued = formats.date_format(timezone.localdate(), "DATE_FORMAT")
+    story: list[Flowable] = [Spacer(1, 18 * mm)]
+    if report.issuer:
+        story.append(_p(report.issuer, styles["office"]))
+    story.append(_p(report.title, styles["cover"]))
+    story.append(_p(area, styles["subtitle"]))
+    story.append(Spacer(1, 6 * mm))
+    facts = [
+        (_("Issued by"), report.issuer or "–"),
+        (_("Date"), issued),
+        *report.parameter_text,
+        (_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
+    ]
+    story.append(
+        PdfTable(
+            [[_p(k, styles["base"]), _p(v, styles["base"])] for k, v in facts],
+            colWidths=[35 * mm, WIDTH - 35 * mm],
+            hAlign="LEFT",
+            style=PdfTableStyle(
+                [("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de"))]
+            ),
+        )
+    )
+    story.append(_p(_("Summary"), styles["h2"]))
+    story.append(_p(findings.summary(report, area), styles["body"]))
+    story.append(_p(_("Findings"), styles["h2"]))
+    story.append(
+        ListFlowable(
+            [
+                ListItem(_p(text, styles["body"]), leftIndent=10)
+                for text in findings.findings(report)
+            ],
+            bulletType="bullet",
+            start="•",
+            leftIndent=10,
+        )
+    )
+    story.append(PageBreak())
+    return story
+
+
 def to_pdf(report: Report, progress: Callable[[str, int], None] | None = None) -> bytes:
-    """The PDF bytes: page 1 the title, parameters and map; then charts; then tables.
+    """The PDF bytes: a title page (issuing office, title, area, date, parameters,
+    summary and findings), the map page, the charts, then the tables; every page
+    numbered "page X of Y".
     ``progress(stage, percent)`` is told each step (map, each chart, layout): 40 to 95."""
 
     def step(stage: str, percent: int) -> None:
@@ -112,18 +218,9 @@ def to_pdf(report: Report, progress: Callable[[str, int], None] | None = None) -
             progress(stage, percent)
 
     styles = _styles()
-    story: list[Flowable] = [_p(report.title, styles["title"])]
-    facts = [*report.parameter_text]
-    facts.append((_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")))
-    story.append(
-        PdfTable(
-            [[_p(k, styles["base"]), _p(v, styles["base"])] for k, v in facts],
-            colWidths=[35 * mm, WIDTH - 35 * mm],
-            hAlign="LEFT",
-        )
-    )
-    story.append(Spacer(1, 4 * mm))
+    story: list[Flowable] = _title_page(report, styles)
     step("map", 40)
+    story.append(_p(report.title, styles["title"]))
     story.append(_Picture(render.map_image(report), WIDTH))
     story.extend(_p(note, styles["small"]) for note in report.notes)
     story.append(PageBreak())
@@ -142,14 +239,6 @@ def to_pdf(report: Report, progress: Callable[[str, int], None] | None = None) -
             )
         )
 
-    def footer(canvas: object, doc: SimpleDocTemplate) -> None:
-        canvas.saveState()  # type: ignore[attr-defined]
-        canvas.setFont(fonts.FONT_NAME, 7)  # type: ignore[attr-defined]
-        canvas.drawRightString(  # type: ignore[attr-defined]
-            A4[0] - 15 * mm, 10 * mm, f"{report.title} · {doc.page}"
-        )
-        canvas.restoreState()  # type: ignore[attr-defined]
-
     step("layout", 90)
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -160,7 +249,12 @@ def to_pdf(report: Report, progress: Callable[[str, int], None] | None = None) -
         topMargin=15 * mm,
         bottomMargin=18 * mm,
         title=report.title,
-        author=_("Smart community platform"),
+        author=report.issuer or _("Smart community platform"),
     )
-    document.build(story, onFirstPage=footer, onLaterPages=footer)
+    document.build(
+        story,
+        canvasmaker=functools.partial(
+            _NumberedCanvas, title=f"{report.title} · {_area_text(report)}"
+        ),
+    )
     return buffer.getvalue()

@@ -29,7 +29,8 @@ from component_catalog.models import (
 )
 from gis_app import access
 from gis_app.errors import InvalidInput
-from gis_app.roles import Action
+from gis_app.models import Membership
+from gis_app.roles import ROLE_ACTIONS, Action
 from layers.models import Building
 from reports import sql
 from reports.model import (
@@ -85,6 +86,14 @@ def _class_names(codes: Iterable[str]) -> dict[str, str]:
         .order_by("code")
         .values_list("code", "name_zh", "name_en")
     }
+
+
+def _classes_text(codes: tuple[str, ...]) -> str:
+    """The chosen classes as people read them ("0301 公共厕所, ..."), or "all"."""
+    if not codes:
+        return _("all")
+    names = _class_names(codes)
+    return ", ".join(f"{code} {names.get(code, '')}".strip() for code in codes)
 
 
 def _check_classes(codes: tuple[str, ...]) -> None:
@@ -235,7 +244,7 @@ def counts_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
         parameters={"classes": list(request.classes)},
         parameter_text=[
             *_scope_text(scope),
-            (_("Classes"), ", ".join(request.classes) or _("all")),
+            (_("Classes"), _classes_text(request.classes)),
         ],
         tables=[Table("areas", _("By area"), columns, rows), class_table],
         charts=charts,
@@ -262,9 +271,9 @@ def _condition_columns() -> list[Column]:
         Column("damaged", str(ComponentStatus.DAMAGED.label), INTEGER, mappable=True),
         Column("missing", str(ComponentStatus.MISSING.label), INTEGER, mappable=True),
         Column("occupied", str(ComponentStatus.OCCUPIED.label), INTEGER),
-        Column("share_damaged", _("Share damaged"), SHARE, mappable=True),
-        Column("share_missing", _("Share missing"), SHARE, mappable=True),
-        Column("share_bad", _("Share damaged or missing"), SHARE, mappable=True),
+        Column("share_damaged", _("Share damaged"), SHARE, mappable=True, better="low"),
+        Column("share_missing", _("Share missing"), SHARE, mappable=True, better="low"),
+        Column("share_bad", _("Share damaged or missing"), SHARE, mappable=True, better="low"),
     ]
 
 
@@ -331,7 +340,7 @@ def condition_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
         parameters={"classes": list(request.classes)},
         parameter_text=[
             *_scope_text(scope),
-            (_("Classes"), ", ".join(request.classes) or _("all")),
+            (_("Classes"), _classes_text(request.classes)),
         ],
         tables=[
             Table("areas", _("By area"), [*_area_columns(), *_condition_columns()], rows),
@@ -508,7 +517,7 @@ def coverage_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
     columns = [*_area_columns(), Column("buildings", _("Buildings"), INTEGER)]
     for key in SERVICES:
         columns.append(Column(f"covered_{key}", labels[key][1], INTEGER))
-        columns.append(Column(f"share_{key}", labels[key][2], SHARE, mappable=True))
+        columns.append(Column(f"share_{key}", labels[key][2], SHARE, mappable=True, better="high"))
     all_buildings = sum(r["buildings"] for r in rows)
     service_rows = []
     for key, classes in SERVICES.items():
@@ -691,4 +700,23 @@ def build(user: Any, request: ReportRequest) -> Report:
                 field="metric",
             )
         report.metric = request.metric
+    report.classify = request.classify
+    report.viewer = user
+    report.issuer = issuing_office(user)
     return report
+
+
+def issuing_office(user: Any) -> str:
+    """The organization issuing the user's reports: that of their widest active membership
+    whose role may report (the first one when several are as wide), '' for none."""
+    memberships = (
+        Membership.objects.filter(user=user, active=True, organization__active=True)
+        .select_related("organization", "area")
+        .order_by("area__code", "id")
+    )
+    able = [m for m in memberships if Action.REPORT in ROLE_ACTIONS.get(m.role, ())]
+    if not able:
+        return ""
+    best = min(able, key=lambda m: len(m.area.code))
+    organization = best.organization
+    return (organization.name_en or organization.name) if _english() else organization.name

@@ -209,3 +209,50 @@ def try_export_slot(slot: int) -> bool:
 def release_export_slot(slot: int) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_SLOT_CLASS, slot])
+
+
+@dataclass(frozen=True)
+class BasemapShape:
+    kind: str  # road, river, water, green or building
+    wkb: bytes
+    road_class: str
+
+
+def basemap(
+    bbox: tuple[float, float, float, float],
+    tolerance: float,
+    features_sql: str,
+    features_params: Sequence[Any],
+    buildings_sql: str | None,
+    buildings_params: Sequence[Any],
+) -> list[BasemapShape]:
+    """The base features (and, when ``buildings_sql`` is given, the building footprints)
+    meeting the bounding box (EPSG:4490 degrees), simplified to ``tolerance`` degrees, for
+    the PDF's map; only rows of the access-filtered id subqueries."""
+    parts = [
+        f"""
+        SELECT f.kind, ST_AsBinary(ST_SimplifyPreserveTopology(f.geometry, %s)),
+               COALESCE(f.attributes->>'road_class', f.attributes->>'level', '')
+        FROM layers_basefeature f
+        WHERE f.geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4490)
+          AND f.id IN ({features_sql})
+        """  # noqa: S608  (constant fragments and a Django-compiled id subquery)
+    ]
+    parameters: list[Any] = [tolerance, *bbox, *features_params]
+    if buildings_sql is not None:
+        parts.append(
+            f"""
+            SELECT 'building', ST_AsBinary(ST_SimplifyPreserveTopology(b.geometry, %s)), ''
+            FROM layers_building b
+            WHERE b.geometry && ST_MakeEnvelope(%s, %s, %s, %s, 4490)
+              AND b.id IN ({buildings_sql})
+            """  # noqa: S608
+        )
+        parameters += [tolerance, *bbox, *buildings_params]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), parameters)
+        return [
+            BasemapShape(kind, bytes(wkb), road_class or "")
+            for kind, wkb, road_class in cursor.fetchall()
+            if wkb is not None
+        ]

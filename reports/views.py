@@ -12,14 +12,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from component_catalog.models import ComponentClass
 from gis_app import access
 from gis_app.roles import Action
 from map_ui import vendor
 from map_ui.builder import MapOptions, render_map
 from reports import gate, params
+from reports.classes import AUTO, EQUAL, JENKS, QUANTILE
 from reports.exports import FORMATS
 from reports.scope import LEVELS, levels_below, reportable_areas
 
@@ -39,7 +42,7 @@ def level_labels() -> dict[str, str]:
     return {"district": _("Districts"), "street": _("Streets"), "community": _("Communities")}
 
 
-def page_strings() -> dict[str, str]:
+def page_strings() -> dict[str, Any]:
     """Text the page's script shows, translated here (the script has no gettext)."""
     return {
         "loading": _("Computing the report…"),
@@ -53,7 +56,53 @@ def page_strings() -> dict[str, str]:
         "rows": _("%(count)s areas"),
         "legend": _("Legend"),
         "chart": _("Chart"),
+        "areaCount": _("(%(count)s)"),
+        "allClasses": _("All classes"),
+        "classChosen": _("1 class chosen"),
+        "classesChosen": _("%(count)s classes chosen"),
+        "methods": {
+            "jenks": _("Natural breaks"),
+            "quantile": _("Quantiles"),
+            "equal": _("Equal intervals"),
+        },
     }
+
+
+def classify_methods() -> dict[str, str]:
+    """The ways the map's classes may be cut (reports.classes), for the form."""
+    return {
+        AUTO: _("Chosen by the data"),
+        JENKS: _("Natural breaks (Jenks)"),
+        QUANTILE: _("Quantiles (equal counts)"),
+        EQUAL: _("Equal intervals"),
+    }
+
+
+def class_groups() -> list[dict[str, Any]]:
+    """The active component classes under their major classes, for the class filter."""
+    english = (translation.get_language() or "").startswith("en")
+
+    def label(name_zh: str, name_en: str) -> str:
+        return (name_en or name_zh) if english else name_zh
+
+    groups: dict[str, dict[str, Any]] = {}
+    minors = (
+        ComponentClass.objects.filter(active=True, code__regex=r"^\d{4}$")
+        .select_related("major")
+        .order_by("code")
+    )
+    for minor in minors:
+        major = minor.major
+        group = groups.setdefault(
+            major.code if major else minor.code[:2],
+            {
+                "code": major.code if major else minor.code[:2],
+                "label": label(major.name_zh, major.name_en) if major else "",
+                "classes": [],
+            },
+        )
+        group["classes"].append({"code": minor.code, "label": label(minor.name_zh, minor.name_en)})
+    return list(groups.values())
 
 
 @login_required
@@ -106,5 +155,7 @@ def reports_page(request: HttpRequest) -> HttpResponse:
             ("pdf", "PDF"),
         ],  # fmt: skip
         "config": config,
+        "classify_methods": classify_methods(),
+        "class_groups": class_groups(),
     }
     return render(request, "reports/index.html", context)

@@ -108,7 +108,7 @@ def test_a_pdf_made_in_the_background_with_its_progress(real_db: None) -> None:
     pdf = PdfReader(io.BytesIO(response.content))
     text = "".join(page.extract_text() for page in pdf.pages)
     assert "数据质量" in text and "北山街道" in text and "2024-06-30" in text  # in Chinese
-    assert pdf.pages[0].images
+    assert pdf.pages[1].images  # the map, after the title page
 
     # Nobody else sees the job or its file.
     for other in ("planner", "district_admin"):

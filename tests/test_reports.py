@@ -457,7 +457,7 @@ def test_coverage_exports_open_in_real_readers(tmp_path: Any) -> None:
     assert len(pdf.pages) >= 3
     first_page = pdf.pages[0].extract_text()
     assert "服务覆盖" in first_page and "西湖区" in first_page and "400 m" in first_page
-    assert pdf.pages[0].images, "the map is an image on the first page"
+    assert pdf.pages[1].images, "the map is an image on the page after the title page"
     text = "".join(page.extract_text() for page in pdf.pages)
     assert all(name in text for name in names.values())
     assert pdf.metadata is not None and pdf.metadata.title == "服务覆盖"

@@ -267,7 +267,7 @@ def test_planner_changes_n_and_downloads_pdf_and_geopackage(
     assert len(pdf.pages) >= 3
     first_page = pdf.pages[0].extract_text()
     assert "服务覆盖" in first_page and "1000 m" in first_page and "西湖区" in first_page
-    assert pdf.pages[0].images  # the choropleth map
+    assert pdf.pages[1].images  # the choropleth map, after the title page
     text = "".join(p.extract_text() for p in pdf.pages)
     assert "保俶社区" in text and "停车场" in text
     wait_until_idle(page)

@@ -8,7 +8,6 @@
 (function () {
   "use strict";
 
-  var PALETTE = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
   var NO_DATA = "#d0d7de";
   var SERIES_COLOURS = ["#0b5cad", "#e07b00", "#2a9d4b", "#a23b72", "#6c757d"];
 
@@ -20,7 +19,7 @@
   var el = function (id) {
     return document.getElementById(id);
   };
-  var state = { report: null, query: null, layer: null, legend: null, charts: [], selected: null, busy: 0, seq: 0 };
+  var state = { report: null, query: null, layer: null, labels: null, legend: null, charts: [], selected: null, busy: 0, seq: 0 };
 
   function format(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_m, key) {
@@ -114,9 +113,35 @@
     if (kind() === "coverage") q.set("n", form.elements.n.value.trim());
     if (kind() === "edits") q.set("months", form.elements.months.value.trim());
     if (kind() === "quality" && form.elements.as_of.value) q.set("as_of", form.elements.as_of.value);
+    if (classKinds().indexOf(kind()) >= 0) {
+      var codes = chosenClasses();
+      if (codes.length) q.set("classes", codes.join(","));
+    }
+    if (form.elements.classify.value !== "auto") q.set("classify", form.elements.classify.value);
     var metric = form.elements.metric.value;
     if (metric && state.report && state.report.kind === kind()) q.set("metric", metric);
     return q;
+  }
+
+  function classKinds() {
+    return el("report-classes").closest("[data-kinds]").getAttribute("data-kinds").split(" ");
+  }
+
+  function chosenClasses() {
+    return Array.prototype.filter
+      .call(form.elements.classes.options, function (option) {
+        return option.selected;
+      })
+      .map(function (option) {
+        return option.value;
+      });
+  }
+
+  function showChosenClasses() {
+    var codes = chosenClasses();
+    var text = codes.length === 1 ? strings.classChosen : strings.classesChosen;
+    el("report-classes-chosen").textContent = codes.length ? format(text, { count: codes.length }) : strings.allClasses;
+    el("report-classes-clear").hidden = !codes.length;
   }
 
   function fromLocation() {
@@ -127,6 +152,12 @@
     ["n", "months", "as_of"].forEach(function (name) {
       if (q.get(name)) form.elements[name].value = q.get(name);
     });
+    var codes = (q.get("classes") || "").split(",");
+    Array.prototype.forEach.call(form.elements.classes.options, function (option) {
+      option.selected = codes.indexOf(option.value) >= 0;
+    });
+    if (q.get("classify") && form.elements.classify.querySelector('option[value="' + CSS.escape(q.get("classify")) + '"]')) form.elements.classify.value = q.get("classify");
+    showChosenClasses();
     return q.get("metric");
   }
 
@@ -208,24 +239,23 @@
     return window.SCMap && window.SCMap.current;
   }
 
-  function breaks(values, share) {
-    var known = values.filter(function (v) {
-      return v !== null && v !== undefined;
-    });
-    if (!known.length) return null;
-    var low = share ? 0 : Math.min.apply(null, known);
-    var high = Math.max.apply(null, known);
-    if (high <= low) high = low + (share ? 0.01 : 1);
-    var step = (high - low) / PALETTE.length;
-    return PALETTE.map(function (_c, i) {
-      return low + step * i;
-    }).concat([high]);
+  // A class's range as the legend shows it: integers as "1–4" (or "5"), other figures
+  // as "0.5 – 1" (a value equal to the upper edge belongs to the next class).
+  function classLabel(classes, i, kind) {
+    var low = classes.breaks[i];
+    var high = classes.breaks[i + 1];
+    if (kind === "integer") {
+      var last = i === classes.counts.length - 1;
+      var top = last ? high : high - 1;
+      return top <= low ? show(low, kind) : show(low, kind) + "–" + show(top, kind);
+    }
+    return show(low, kind) + " – " + show(high, kind);
   }
 
-  function colourOf(value, edges) {
-    if (value === null || value === undefined || !edges) return NO_DATA;
-    for (var i = PALETTE.length - 1; i >= 0; i--) if (value >= edges[i]) return PALETTE[i];
-    return PALETTE[0];
+  function colourOf(value, classes) {
+    if (value === null || value === undefined || !classes) return NO_DATA;
+    for (var i = classes.counts.length - 1; i > 0; i--) if (value >= classes.breaks[i]) return classes.colours[i];
+    return classes.colours[0];
   }
 
   function drawMap(report) {
@@ -236,11 +266,9 @@
     var column = report.tables[0].columns.filter(function (c) {
       return c.key === metric;
     })[0];
-    var values = report.map.features.map(function (f) {
-      return f.properties[metric];
-    });
-    var edges = breaks(values, column.kind === "share");
+    var classes = (report.classes || {})[metric] || null;
     if (state.layer) map.removeLayer(state.layer);
+    if (state.labels) map.removeLayer(state.labels);
     state.layer = L.geoJSON(report.map, {
       coordsToLatLng: function (c) {
         return ctl.toDisplay(L.latLng(c[1], c[0]));
@@ -251,7 +279,7 @@
           className: "choropleth-area",
           color: chosen ? "#1b1f24" : "#57606a",
           weight: chosen ? 4 : 1.2,
-          fillColor: colourOf(feature.properties[metric], edges),
+          fillColor: colourOf(feature.properties[metric], classes),
           fillOpacity: 0.75,
         };
       },
@@ -262,11 +290,75 @@
         });
       },
     }).addTo(map);
-    if (state.layer.getBounds().isValid()) map.fitBounds(state.layer.getBounds(), { padding: [12, 12] });
-    drawLegend(map, column, edges);
+    state.labels = areaLabels(report, ctl).addTo(map);
+    if (state.layer.getBounds().isValid()) {
+      // Fractional zooms, so that the chosen area fills the map rather than a whole-zoom
+      // step that may leave it at half the size.
+      map.options.zoomSnap = 0.1;
+      map.invalidateSize();
+      map.fitBounds(state.layer.getBounds(), { padding: [16, 16], animate: false });
+    }
+    drawLegend(map, column, classes);
+    placeLabels();
   }
 
-  function drawLegend(map, column, edges) {
+  /* The areas' names, at each area's label point (inside it, far from its edges). */
+  function areaLabels(report, ctl) {
+    var group = L.layerGroup();
+    report.map.features.forEach(function (feature) {
+      if (!feature.label) return;
+      var text = document.createElement("span");
+      text.textContent = feature.properties.name;
+      var marker = L.marker(ctl.toDisplay(L.latLng(feature.label[1], feature.label[0])), {
+        icon: L.divIcon({ className: "area-label", html: text, iconSize: [0, 0] }),
+        interactive: false,
+        keyboard: false,
+      });
+      marker.areaCode = feature.id;
+      group.addLayer(marker);
+    });
+    return group;
+  }
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  /* Shows the names that fit: inside their area's box on screen and clear of the names
+     already shown (larger areas first); the others are hidden until a zoom makes room. */
+  function placeLabels() {
+    if (!state.labels || !state.layer) return;
+    var map = state.labels._map;
+    if (!map) return;
+    var boxes = {};
+    state.layer.eachLayer(function (layer) {
+      var bounds = layer.getBounds();
+      var a = map.latLngToContainerPoint(bounds.getNorthWest());
+      var b = map.latLngToContainerPoint(bounds.getSouthEast());
+      boxes[layer.feature.id] = { width: Math.abs(b.x - a.x), height: Math.abs(b.y - a.y) };
+    });
+    var markers = state.labels.getLayers().sort(function (m, n) {
+      var p = boxes[m.areaCode] || { width: 0, height: 0 };
+      var q = boxes[n.areaCode] || { width: 0, height: 0 };
+      return q.width * q.height - p.width * p.height;
+    });
+    var taken = [];
+    markers.forEach(function (marker) {
+      var element = marker.getElement();
+      if (!element) return;
+      element.classList.remove("area-label-hidden");
+      var rect = element.firstChild.getBoundingClientRect();
+      var box = boxes[marker.areaCode] || { width: 0, height: 0 };
+      var room = rect.width <= box.width * 1.1 && rect.height <= box.height;
+      var clear = taken.every(function (other) {
+        return !overlaps(rect, other);
+      });
+      if (room && clear) taken.push(rect);
+      else element.classList.add("area-label-hidden");
+    });
+  }
+
+  function drawLegend(map, column, classes) {
     if (state.legend) map.removeControl(state.legend);
     state.legend = L.control({ position: "bottomright" });
     state.legend.onAdd = function () {
@@ -274,21 +366,36 @@
       var title = document.createElement("strong");
       title.textContent = column.label;
       box.appendChild(title);
+      if (classes) {
+        var method = document.createElement("small");
+        method.className = "legend-method";
+        method.textContent = strings.methods[classes.method] || classes.method;
+        box.appendChild(method);
+      }
       var list = document.createElement("ul");
-      var add = function (colour, text) {
+      var add = function (colour, text, count) {
         var li = document.createElement("li");
         var swatch = document.createElement("i");
         swatch.style.background = colour;
         li.appendChild(swatch);
-        li.appendChild(document.createTextNode(text));
+        var label = document.createElement("span");
+        label.className = "legend-range";
+        label.textContent = text;
+        li.appendChild(label);
+        var number = document.createElement("span");
+        number.className = "legend-count";
+        number.textContent = format(strings.areaCount, { count: count });
+        li.appendChild(number);
         list.appendChild(li);
       };
-      if (edges) {
-        PALETTE.forEach(function (colour, i) {
-          add(colour, show(edges[i], column.kind) + " – " + show(edges[i + 1], column.kind));
+      if (classes) {
+        classes.colours.forEach(function (colour, i) {
+          add(colour, classLabel(classes, i, column.kind), classes.counts[i]);
         });
+        if (classes.no_data) add(NO_DATA, strings.noData, classes.no_data);
+      } else {
+        add(NO_DATA, strings.noData, state.report ? state.report.map.features.length : 0);
       }
-      add(NO_DATA, strings.noData);
       box.appendChild(list);
       return box;
     };
@@ -581,6 +688,17 @@
     form.elements.level.addEventListener("change", function () {
       load();
     });
+    form.elements.classify.addEventListener("change", function () {
+      load();
+    });
+    form.elements.classes.addEventListener("change", showChosenClasses);
+    el("report-classes-clear").addEventListener("click", function () {
+      Array.prototype.forEach.call(form.elements.classes.options, function (option) {
+        option.selected = false;
+      });
+      showChosenClasses();
+      form.elements.classes.focus();
+    });
     form.elements.metric.addEventListener("change", function () {
       if (state.report) drawMap(state.report);
       if (state.query) state.query.set("metric", form.elements.metric.value);
@@ -595,6 +713,7 @@
       ctl.map.on("sc:crschange", function () {
         if (state.report) drawMap(state.report);
       });
+      ctl.map.on("zoomend", placeLabels);
     }
     load({ metric: metric });
   }
