@@ -13,6 +13,7 @@ from reports.format import class_label, display
 from reports.model import SHARE, Column, Report
 
 TOP = 3
+MAX_TIED = 8
 # A share "where more is better" (coverage) is a finding when an area is below this.
 LOW_SHARE = 0.5
 
@@ -40,7 +41,7 @@ def summary(report: Report, area: str) -> str:
         "metric": column.label,
     }
     if known:
-        text += " " + _(
+        text += ("" if text.endswith("。") else " ") + _(
             "Across the areas it ranges from %(low)s to %(high)s, %(average)s on average."
         ) % {
             "low": display(min(known), column.kind),
@@ -50,28 +51,44 @@ def summary(report: Report, area: str) -> str:
     return text
 
 
+def _end(rows: list[dict[str, Any]], column: Column) -> str:
+    """The areas at one end of the ranking (``rows`` from that end): the first few, or all
+    those tied with the first when more share its value (up to ``MAX_TIED`` named)."""
+    first = rows[0][column.key]
+    tied = [r for r in rows if r[column.key] == first]
+    if len(tied) > TOP:
+        names = _(", ").join(r["name"] for r in tied[:MAX_TIED])
+        if len(tied) > MAX_TIED:
+            names += _(" and %(count)s more") % {"count": len(tied) - MAX_TIED}
+        return _("%(count)s areas at %(value)s (%(areas)s)") % {
+            "count": len(tied),
+            "value": display(first, column.kind),
+            "areas": names,
+        }
+    count = min(TOP, len(rows) // 2 or 1)
+    return _listed([(r["name"], r[column.key]) for r in rows[:count]], column)
+
+
 def _ends(report: Report, column: Column) -> list[str]:
     rows = [r for r in report.areas.rows if r.get(column.key) is not None]
-    if len(rows) < 2:
+    if len(rows) < 2 or len({r[column.key] for r in rows}) < 2:
         return []
     ranked = sorted(rows, key=lambda r: r[column.key], reverse=True)
-    count = min(TOP, len(ranked) // 2 or 1)
-    high = [(r["name"], r[column.key]) for r in ranked[:count]]
-    low = [(r["name"], r[column.key]) for r in reversed(ranked[-count:])]
+    high, low = _end(ranked, column), _end(list(reversed(ranked)), column)
     values = {"metric": column.label}
     if column.better == "high":
         return [
-            _("Best on “%(metric)s”: %(areas)s.") % {**values, "areas": _listed(high, column)},
-            _("Worst on “%(metric)s”: %(areas)s.") % {**values, "areas": _listed(low, column)},
+            _("Best on “%(metric)s”: %(areas)s.") % {**values, "areas": high},
+            _("Worst on “%(metric)s”: %(areas)s.") % {**values, "areas": low},
         ]
     if column.better == "low":
         return [
-            _("Best on “%(metric)s”: %(areas)s.") % {**values, "areas": _listed(low, column)},
-            _("Worst on “%(metric)s”: %(areas)s.") % {**values, "areas": _listed(high, column)},
+            _("Best on “%(metric)s”: %(areas)s.") % {**values, "areas": low},
+            _("Worst on “%(metric)s”: %(areas)s.") % {**values, "areas": high},
         ]
     return [
-        _("Highest “%(metric)s”: %(areas)s.") % {**values, "areas": _listed(high, column)},
-        _("Lowest “%(metric)s”: %(areas)s.") % {**values, "areas": _listed(low, column)},
+        _("Highest “%(metric)s”: %(areas)s.") % {**values, "areas": high},
+        _("Lowest “%(metric)s”: %(areas)s.") % {**values, "areas": low},
     ]
 
 
