@@ -307,10 +307,9 @@
     var group = L.layerGroup();
     report.map.features.forEach(function (feature) {
       if (!feature.label) return;
-      var text = document.createElement("span");
-      text.textContent = feature.properties.name;
+      var name = feature.properties.name;
       var marker = L.marker(ctl.toDisplay(L.latLng(feature.label[1], feature.label[0])), {
-        icon: L.divIcon({ className: "area-label", html: text, iconSize: [0, 0] }),
+        icon: L.divIcon({ className: "area-label", html: SCHtml.html`<span>${name}</span>`, iconSize: [0, 0] }),
         interactive: false,
         keyboard: false,
       });
