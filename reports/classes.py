@@ -182,15 +182,17 @@ def classify(
     share: bool = False,
 ) -> Classes | None:
     """The classes of ``values`` (None: no data) by ``method`` (``jenks``, ``quantile``,
-    ``equal``, or ``auto``), at most ``k`` classes and never more than the distinct values;
-    None when no value is known. ``auto`` takes natural breaks unless they leave more
-    than half of the areas in one class (very skewed figures): then quantiles."""
+    ``equal``, or ``auto``), at most ``k`` classes, never more than the distinct values nor
+    half the values; None when no value is known. ``auto`` takes natural breaks unless they
+    leave more than half of the areas in one class (very skewed figures): then quantiles."""
     known = [float(v) for v in values if v is not None]
     if not known:
         return None
     chosen = JENKS if method == AUTO else method
     distinct = sorted(set(known))
-    k = max(1, min(k, len(distinct)))
+    # never more classes than distinct values, nor than half the areas (six streets in
+    # five classes would say nothing a table does not)
+    k = max(1, min(k, len(distinct), max(2, len(known) // 2)))
     if chosen == EQUAL:
         low, high = min(known), max(known)
         raw = [low + (high - low) * i / k for i in range(1, k)]

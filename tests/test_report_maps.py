@@ -113,6 +113,11 @@ def test_breaks_are_round_and_keep_the_classes(method: str) -> None:
     assert shares is not None and shares.breaks[0] >= 0
 
 
+def test_few_areas_get_few_classes() -> None:
+    six = classes.classify([4.3, 4.31, 4.8, 5.4, 5.5, 5.8])
+    assert six is not None and len(six.counts) == 3 and sum(six.counts) == 6
+
+
 def test_no_values_and_too_few_distinct_values() -> None:
     assert classes.classify([None, None]) is None
     found = classes.classify([None, 3, 3, 5])
