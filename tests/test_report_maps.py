@@ -250,3 +250,16 @@ def test_basemap_shapes_are_the_users_base_layers() -> None:
     district = AdminArea.objects.get(code="330106").boundary.extent
     assert {"road", "river", "green"} <= {s.kind for s in basemap.shapes(planner, district)}
     assert basemap.shapes(None, district) == []
+
+
+@pytest.mark.parametrize("kind", ["counts", "quality", "edits", "parking"])
+def test_every_kind_has_a_title_page_and_page_numbers(kind: str) -> None:
+    client = client_for("street_admin", language="zh-hans")
+    body = report(client, kind)
+    pdf = PdfReader(io.BytesIO(download(client, kind, "pdf").content))
+    pages = [page.extract_text() for page in pdf.pages]
+    assert body["title"] in pages[0] and "北山街道" in pages[0]
+    assert "摘要" in pages[0] and "主要发现" in pages[0]
+    assert office_of("street_admin", english=False) in pages[0]
+    assert pdf.pages[1].images
+    assert all(f"第 {i} 页 共 {len(pages)} 页" in t for i, t in enumerate(pages, start=1))
