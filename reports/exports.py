@@ -87,6 +87,8 @@ def to_xlsx(report: Report) -> bytes:
     about.title = _sheet_title(_("Report"), used)
     about.append([report.title])
     about["A1"].font = Font(bold=True, size=14)
+    if report.issuer:
+        about.append([_("Issued by"), report.issuer])
     for label, value in report.parameter_text:
         about.append([label, value])
     about.append([_("Generated"), timezone.localtime().strftime("%Y-%m-%d %H:%M")])

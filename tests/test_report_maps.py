@@ -181,7 +181,7 @@ def test_pdf_title_page_findings_and_page_numbers_in_chinese() -> None:
     assert "服务覆盖" in cover and "西湖区" in cover
     assert office_of("planner", english=False) in cover
     assert "摘要" in cover and "主要发现" in cover
-    assert "30 个社区" in cover
+    assert "西湖区的 30 个社区" in cover
     # the findings name the best and the worst covered communities, from the figures
     rows = [r for r in body["tables"][0]["rows"] if r["share_toilet"] is not None]
     ranked = sorted(rows, key=lambda r: r["share_toilet"], reverse=True)
@@ -263,3 +263,13 @@ def test_every_kind_has_a_title_page_and_page_numbers(kind: str) -> None:
     assert office_of("street_admin", english=False) in pages[0]
     assert pdf.pages[1].images
     assert all(f"第 {i} 页 共 {len(pages)} 页" in t for i, t in enumerate(pages, start=1))
+
+
+def test_the_workbook_names_the_issuing_office() -> None:
+    from openpyxl import load_workbook
+
+    client = client_for("planner", language="zh-hans")
+    book = load_workbook(io.BytesIO(download(client, "counts", "xlsx", classes="0301").content))
+    about = {row[0]: row[1] for row in book["报告"].iter_rows(values_only=True)}
+    assert about["出具单位"] == office_of("planner", english=False)
+    assert about["部件类别"] == "0301 公共厕所"
