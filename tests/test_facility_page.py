@@ -114,3 +114,42 @@ def test_class_api_answers_in_english_without_chinese_labels(api_as: Any, code: 
         assert material["x-enum-labels"]["铸铁"] == "Cast iron"
     zh = client.get(f"/api/v1/component-classes/{code}/").json()["attribute_schema"]["properties"]
     assert all(HAN.search(p["title"]) for p in zh.values())
+
+
+def test_survey_form_classes_carry_english_labels_and_choices(client: Client) -> None:
+    assert client.login(username="surveyor_water", password="demo-pass-2019")
+    page = client.get("/survey/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    classes = page.context["classes"]
+    assert classes
+    checked = 0
+    for klass in classes:
+        for name, prop in klass["schema"].get("properties", {}).items():
+            assert not HAN.search(prop["title"]), (klass["code"], name, prop["title"])
+            for label in (prop.get("x-enum-labels") or {}).values():
+                assert not HAN.search(label), (klass["code"], name, label)
+            checked += 1
+    assert checked
+    materials = [
+        k["schema"]["properties"]["material"]
+        for k in classes
+        if "material" in k["schema"].get("properties", {})
+    ]
+    assert materials and materials[0]["x-enum-labels"]["铸铁"] == "Cast iron"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_language_menu_names_each_language_in_itself_and_the_site_has_an_icon(
+    client: Client, language: str
+) -> None:
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    menu = re.search(r'<select id="lang-select".*?</select>', html, re.S)[0]
+    names = [n.strip() for n in re.findall(r"<option[^>]*>(.*?)</option>", menu)]
+    assert names == ["简体中文", "English"]
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', html)[1]
+    served = client.get(icon)
+    assert served.status_code == 200 and served["Content-Type"].startswith("image/svg+xml")
+    svg = b"".join(served.streaming_content) if served.streaming else served.content
+    assert svg.lstrip().startswith(b"<svg")
+    old_style = client.get("/favicon.ico", follow=True)
+    assert old_style.status_code == 200 and old_style.redirect_chain[-1][0] == icon
