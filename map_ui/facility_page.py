@@ -22,14 +22,14 @@ from map_ui import facilities, opening_hours, strings
 #: Labels that read more naturally on a facility page than the schema's titles (the
 #: others come from the schema, translated by ``catalog_labels``).
 NATURAL_LABELS: dict[str, Any] = {
-    "accessible": gettext_lazy("Wheelchair-accessible WC"),
+    "capacity": pgettext_lazy("facility field", "Total spaces"),
+    "charging_spaces": gettext_lazy("EV charging spaces"),
     "accessible_spaces": gettext_lazy("Accessible parking spaces"),
+    "accessible": gettext_lazy("Wheelchair-accessible WC"),
     "baby_care_room": gettext_lazy("Baby-care room"),
     "gender_neutral_room": gettext_lazy("Family / gender-neutral room"),
     "fee": pgettext_lazy("facility field", "Charges"),
     "fee_description": gettext_lazy("Tariff"),
-    "capacity": pgettext_lazy("facility field", "Total spaces"),
-    "charging_spaces": gettext_lazy("EV charging spaces"),
     "capacity_persons": gettext_lazy("Shelters (persons)"),
     "entrance_description": gettext_lazy("Entrances"),
     "protection_level": gettext_lazy("Protection class"),

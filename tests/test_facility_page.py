@@ -73,10 +73,8 @@ def test_a_car_park_shows_its_free_spaces_now(client: Client) -> None:
     lot = make_lot("文三路测试停车场", capacity=(30, 2, 1))
     events = [event(f"fp-{n}", "in", 20, f"浙A7{n:04d}") for n in range(5)]
     assert send(lot.gate, {"events": events}).status_code == 200
-    feed = client.get("/api/v1/parking/availability/").json()
-    items = feed.get("features") or feed.get("lots") or feed.get("results") or feed
-    mine = [i for i in items if (i.get("properties") or i).get("id") == lot.identifier]
-    state = mine[0].get("properties") or mine[0]
+    feed = client.get("/api/v1/parking/availability/").json()["lots"]
+    state = next(i for i in feed if i["id"] == lot.identifier)
     free, capacity = state["free"]["total"], state["capacity"]["total"]
     assert (free, capacity) == (28, 33)
     en = client.get(f"/facilities/{lot.identifier}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

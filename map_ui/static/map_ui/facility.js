@@ -47,6 +47,7 @@
     this.el = {
       distance: document.getElementById("facility-distance"),
       locate: document.getElementById("facility-locate"),
+      keyYou: document.getElementById("facility-key-you"),
     };
   }
 
@@ -63,6 +64,7 @@
     this.el.locate.addEventListener("click", function () {
       self.locate();
     });
+    document.body.dataset.facility = "ready";
     if (!navigator.geolocation) return;
     this.el.locate.hidden = false;
     if (navigator.permissions && navigator.permissions.query) {
@@ -113,12 +115,15 @@
     this.el.distance.textContent = fmt(this.t.fromYouWords, { where: this.words(db) });
     this.el.distance.setAttribute("data-distance-m", String(Math.round(db.distance_m)));
     this.el.locate.hidden = true;
+    this.el.keyYou.hidden = false;
     var bounds = L.latLngBounds([this.ctl.toDisplay(this.you), this.ctl.toDisplay(this.place)]);
-    this.map.fitBounds(bounds, { padding: [32, 32], maxZoom: 18 });
+    this.map.fitBounds(bounds, { padding: [32, 32], maxZoom: 18, animate: false });
+    document.body.dataset.facility = "located";
   };
 
   SCMap.onReady(function (ctl) {
     if (!ctl.config.extra || !ctl.config.extra.facility) return;
-    new Page(ctl).start();
+    window.SCFacility = new Page(ctl);
+    window.SCFacility.start();
   });
 })();
