@@ -188,4 +188,6 @@ def facility_strings() -> dict[str, str]:
         "you": _("You are here"),
         "fromYouWords": _("%(where)s from you"),
         "locate": _("Show my position and the distance"),
+        "geoDenied": _("Location permission was refused. Allow it in the browser's settings."),
+        "geoUnavailable": _("Your position is not available right now. Try again later."),
     }

@@ -116,7 +116,8 @@ def _rule(text: str) -> Rule:
         days, holidays = _days(head)
         rest = rest.strip()
         spans = _spans(rest) if rest else ((0, DAY_MINUTES),)
-        return Rule(days, holidays, spans, all_days=days == tuple(range(7)) and not holidays)
+        # Every weekday named: "daily" (holidays fall on one of them anyway).
+        return Rule(days, holidays, spans, all_days=sorted(days) == list(range(7)))
     return Rule(tuple(range(7)), False, _spans(text), all_days=True)
 
 

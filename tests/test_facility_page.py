@@ -151,3 +151,51 @@ def test_language_menu_names_each_language_in_itself_and_the_site_has_an_icon(
     assert svg.lstrip().startswith(b"<svg")
     old_style = client.get("/favicon.ico", follow=True)
     assert old_style.status_code == 200 and old_style.redirect_chain[-1][0] == icon
+
+
+def test_stored_schemas_carry_their_english_and_local_classes_use_their_own(
+    api_as: Any,
+) -> None:
+    from component_catalog.models import ComponentClass
+
+    stored = ComponentClass.objects.get(code="0101").attribute_schema["properties"]["material"]
+    assert stored["title"] == "材质" and "铸铁" in stored["enum"]  # the standard's text
+    assert stored["x-i18n"]["en"] == {
+        "title": "Material",
+        "enum": {
+            "铸铁": "Cast iron",
+            "球墨铸铁": "Ductile iron",
+            "复合材料": "Composite",
+            "混凝土": "Concrete",
+            "钢": "Steel",
+            "其他": "Other",
+        },
+    }
+    # A local extension class: its own annotation first, then the table, then the key.
+    ComponentClass.objects.create(
+        code="0198",
+        major_id="01",
+        name_zh="智能井盖传感器",
+        name_en="Smart cover sensor",
+        geometry_kind="point",
+        attribute_schema={
+            "type": "object",
+            "properties": {
+                "battery_state": {
+                    "title": "电池状态",
+                    "type": "string",
+                    "enum": ["正常", "低电量"],
+                    "x-i18n": {"en": {"title": "Battery", "enum": {"正常": "OK", "低电量": "Low"}}},
+                },
+                "material": {"title": "材质", "type": "string", "enum": ["钢", "塑料"]},
+                "install_note": {"title": "安装备注", "type": "string"},
+            },
+        },
+    )
+    answer = api_as("city_admin").get("/api/v1/component-classes/0198/", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 200, answer.content
+    props = answer.json()["attribute_schema"]["properties"]
+    assert props["battery_state"]["title"] == "Battery"
+    assert props["battery_state"]["x-enum-labels"] == {"正常": "OK", "低电量": "Low"}
+    assert props["material"]["x-enum-labels"] == {"钢": "Steel", "塑料": "Plastic"}
+    assert props["install_note"]["title"] == "Install note"

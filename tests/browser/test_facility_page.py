@@ -232,3 +232,23 @@ def test_language_menu_and_icon(open_page: Any, language: str) -> None:
     icon = page.evaluate("document.querySelector('link[rel=icon]').href")
     response = page.request.get(icon)
     assert response.ok and response.headers["content-type"].startswith("image/svg+xml")
+
+
+@pytest.mark.parametrize(("size", "language"), [(PHONE, "zh-hans"), (LAPTOP, "en")])
+def test_without_the_users_position_the_page_offers_it_and_says_why_not(
+    open_page: Any, places: dict[str, Any], size: Any, language: str
+) -> None:
+    page = open_page(f"/facilities/{places['toilet']}/", viewport=size, language=language)
+    wait_for_map(page)
+    page.wait_for_function("() => document.body.dataset.facility === 'ready'")
+    button = page.locator("#facility-locate")
+    assert button.is_visible()
+    assert page.locator("#facility-key-you").is_hidden()
+    button.click()  # the browser refuses: the context was given no permission
+    denied = "定位权限被拒绝" if language == "zh-hans" else "Location permission was refused"
+    page.wait_for_function(
+        "(text) => document.getElementById('facility-distance').textContent.includes(text)",
+        arg=denied,
+    )
+    assert page.evaluate("document.body.dataset.facility") == "ready"
+    shot(page, f"facility-no-position-{size[0]}-{language}")
