@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ NATURAL_LABELS: dict[str, Any] = {
     "seats": gettext_lazy("Seats"),
 }
 HOURS_KEYS = ("opening_hours", "collection_times")
+REFRESH_SECONDS = 60  # free spaces on an open car-park page, as often as the map's layer
 
 
 @dataclass
@@ -178,6 +180,19 @@ def build(user: Any, identifier: str) -> Page:
         },
         "strings": {**strings.resident_strings(), **facility_strings()},
     }
+    if page.parking is not None:
+        page.map_extra["parking"] = {
+            "url": reverse("parking-lot", kwargs={"identifier": component.identifier}),
+            "refreshSeconds": REFRESH_SECONDS,
+            "strings": {
+                "free": _("%(free)s of %(capacity)s free"),
+                "updated": _("Updated %(time)s"),
+                "status_spaces_available": _("Spaces available"),
+                "status_almost_full": _("Almost full"),
+                "status_full": _("Full"),
+                "status_unknown": _("No live data"),
+            },
+        }
     return page
 
 

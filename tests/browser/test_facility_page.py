@@ -205,6 +205,24 @@ def test_car_park_page_shows_free_spaces_now_like_the_list(
         assert rows["收费情况"] == "收费" and rows["经营管理说明"] == "由物业服务中心管理"
     shot(page, f"facility-carpark-{size[0]}-{language}", full_page=True)
 
+    # Two more cars arrive while the page is open: the next refresh shows it.
+    tag = f"{size[0]}-{language}"
+    with db_access(django_db_blocker):
+        arrivals = [
+            event(f"fpb-r{tag}-{n}", "in", 1, f"浙B{n}{size[0]}{len(language)}") for n in range(2)
+        ]
+        assert send(lot.gate, {"events": arrivals}).status_code == 200
+    page.evaluate("SCFacilityParking.refresh()")
+    page.wait_for_function("() => document.body.dataset.parkingRefreshed === '1'")
+    now = page.locator("#parking-free strong").inner_text()
+    assert re.search(rf"\b{free - 2}\b", now), now
+    with db_access(django_db_blocker):
+        leaving = [
+            event(f"fpb-o{tag}-{n}", "out", 0.5, f"浙B{n}{size[0]}{len(language)}", gate="G2")
+            for n in range(2)
+        ]
+        assert send(lot.gate, {"events": leaving}).status_code == 200
+
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_find_car_names_the_floor_once(
