@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -19,6 +20,7 @@ api_v1 = [
 urlpatterns = [
     path("", include("map_ui.home_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("gis_app/favicon.svg")), name="favicon"),
     path("accounts/login/", views.PlatformLoginView.as_view(), name="login"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from gis_app.errors import NotFound
 from map_ui import basemaps, facilities, parking, strings
+from map_ui import facility_page as facility_content
 from map_ui.builder import MapOptions, render_map
 
 
@@ -64,10 +65,25 @@ def resident_home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def facility_page(request: HttpRequest, identifier: str) -> HttpResponse:
-    """One facility: what it is, where, opening hours, accessibility, status, photos, and
-    links that open it in Amap or Baidu Maps."""
+    """One facility: what it is, a small map with it and the user (distance and direction
+    once the browser shares its position), live free spaces of a car park, opening hours
+    in words, details, photos, and links that open it in Amap or Baidu Maps."""
     try:
-        found = facilities.facility(request.user, identifier)
+        page = facility_content.build(request.user, identifier)
     except NotFound:
         raise Http404(_("No such facility.")) from None
-    return render(request, "map_ui/facility.html", {"f": found})
+    rendered = render_map(
+        MapOptions(
+            label=_("Map of the facility and your position"),
+            center=(page.facility.lat, page.facility.lon),
+            zoom=17,
+            legend=False,
+            layer_switcher=False,
+            page_js=[static("map_ui/facility.js")],
+            page_css=[static("map_ui/facility.css")],
+            extra=page.map_extra,
+        )
+    )
+    return render(
+        request, "map_ui/facility.html", {"f": page.facility, "page": page, "map": rendered}
+    )

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from component_catalog import catalog_labels
 from component_catalog.models import ComponentClass, ComponentStatus, DataSource, GnssFix
 from gis_app import access
 from gis_app.models import Organization, OrganizationKind
@@ -34,7 +35,7 @@ class SurveyClass:
             "name_zh": self.name_zh,
             "geometry": self.geometry,
             "threshold_m": self.threshold_m,
-            "schema": self.schema,
+            "schema": catalog_labels.localized(self.schema, "en" if english else "zh-hans"),
             "layer": self.layer,
         }
 

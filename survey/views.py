@@ -53,6 +53,7 @@ SHELL_VENDOR = [
 SHELL_STATIC = [
     "gis_app/base.css",
     "gis_app/safe_html.js",
+    "gis_app/favicon.svg",  # linked from the base template
     "gis_app/site.js",
     "map_ui/map.css",
     "map_ui/map.js",

@@ -123,7 +123,7 @@ def test_facility_page_shows_details_photos_and_map_links(client: Client) -> Non
     assert response.status_code == 200
     html = response.content.decode()
     assert "文三路公厕" in html and "Public toilet" in html and "Good" in html
-    assert "Mo-Su 05:30-23:00" in html and "Wheelchair-accessible WC" in html
+    assert "Daily 05:30-23:00" in html and "Wheelchair-accessible WC" in html
     photo = re.search(r'<img src="([^"]+)"[^>]*alt="入口"', html)
     assert photo, "the photo is shown"
     assert client.get(photo.group(1)).status_code == 200

@@ -1,9 +1,11 @@
 from typing import Any
 
+from django.utils.translation import get_language
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from component_catalog import catalog_labels
 from component_catalog.models import ComponentClass, ComponentHistory
 from gis_app.history import EditorView
 from layers.models import Layer, LayerKind
@@ -14,6 +16,13 @@ class ComponentClassSerializer(serializers.ModelSerializer):
     geometry = serializers.CharField(source="geometry_kind", read_only=True)
     is_public = serializers.SerializerMethodField()
     layer = serializers.SerializerMethodField()
+    attribute_schema = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_attribute_schema(self, obj: ComponentClass) -> dict[str, Any]:
+        """The schema with titles (and ``x-enum-labels`` for the choices) in the request's
+        language; validation keywords and stored values as in the catalog."""
+        return catalog_labels.localized(obj.attribute_schema or {}, get_language())
 
     def _layer(self, obj: ComponentClass) -> Layer | None:
         layers = self.context.setdefault(

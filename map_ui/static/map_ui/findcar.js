@@ -99,8 +99,9 @@
     this.say(fmt(this.t.found, { plate: found.plate, lot: found.lot.name }));
     this.el.lot.textContent = found.lot.name + (found.lot.address ? " · " + found.lot.address : "");
     if (found.space) {
-      this.el.space.textContent = found.floor
-        ? fmt(this.t.floorSpace, { floor: found.floor.name || found.floor.code, space: found.space.code })
+      var floor = found.floor && (found.floor.name || found.floor.code); // once: "1F-029" already names 1F
+      this.el.space.textContent = floor && found.space.code.indexOf(floor) !== 0
+        ? fmt(this.t.floorSpace, { floor: floor, space: found.space.code })
         : fmt(this.t.space, { space: found.space.code });
     } else {
       this.el.space.textContent = this.t.noSpace;

@@ -593,7 +593,7 @@
     var klass = this.classes[p["class"]];
     var props = (klass && klass.schema && klass.schema.properties) || {};
     Object.keys(p.attributes || {}).forEach(function (key) {
-      add(self._attrLabel(key, props[key]), self._value(p.attributes[key]));
+      add(self._attrLabel(key, props[key]), self._value(p.attributes[key], props[key]));
     });
     if (p.gnss) add(t.gnss, this._gnssText(p.gnss));
     add(t.dataSource, this.choices.data_source[p.data_source]);
@@ -637,15 +637,15 @@
   };
 
   Editor.prototype._attrLabel = function (key, spec) {
-    if (!this.english && spec && spec.title) return spec.title;
+    if (spec && spec.title) return spec.title; // localized on the server
     return SCForm.humanize(key, this.english);
   };
 
-  Editor.prototype._value = function (value) {
+  Editor.prototype._value = function (value, spec) {
     if (value === true) return this.t.yes;
     if (value === false) return this.t.no;
-    if (Array.isArray(value)) return value.join(", ");
-    return value;
+    if (Array.isArray(value)) return value.map(function (v) { return SCForm.choiceLabel(spec && spec.items, v); }).join(", ");
+    return SCForm.choiceLabel(spec, value);
   };
 
   window.SCSurveyEditor = {

@@ -43,6 +43,13 @@
     return unit ? base + " (" + unit + ")" : base;
   }
 
+  /* A stored choice as the reader's language names it (x-enum-labels of the localized
+   * schema); the value itself is what is saved. */
+  function choiceLabel(spec, value) {
+    var labels = (spec && spec["x-enum-labels"]) || {};
+    return labels[value] || value;
+  }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (k) {
@@ -77,7 +84,7 @@
     var english = opts.english;
     var id = (opts.idPrefix || "sv-attr-") + name;
     var required = (opts.required || []).indexOf(name) >= 0;
-    var label = english ? humanize(name, true) : spec.title || humanize(name, false);
+    var label = spec.title || humanize(name, english); // the schema comes localized (x-i18n)
     var unit = unitOf(name, english);
     var wrap = el("div", { class: "sv-field", "data-field": "properties.attributes." + name });
     this.wrap = wrap;
@@ -116,7 +123,7 @@
         cb.checked = current.indexOf(option) >= 0;
         cb.addEventListener("change", mark);
         line.appendChild(cb);
-        line.appendChild(el("label", { for: optionId }, option));
+        line.appendChild(el("label", { for: optionId }, choiceLabel(spec.items, option)));
         group.appendChild(line);
         return cb;
       });
@@ -139,7 +146,7 @@
         input = el("select", { id: id, "aria-describedby": described, required: required });
         input.appendChild(el("option", { value: "" }, t.choose));
         spec.enum.forEach(function (option) {
-          var o = el("option", { value: option }, option);
+          var o = el("option", { value: option }, choiceLabel(spec, option));
           if (option === self.initial) o.selected = true;
           input.appendChild(o);
         });
@@ -277,6 +284,7 @@
       return new AttributeForm(container, schema, values, opts);
     },
     humanize: humanize,
+    choiceLabel: choiceLabel,
     unitOf: unitOf,
     fmt: fmt,
     el: el,
