@@ -2,7 +2,7 @@
  * The admin's map widget for geometry fields (gis_app.admin_widgets.LeafletGeometryWidget):
  * Leaflet + leaflet-draw on the platform's offline basemap (the common map module,
  * SCMap). Each .sc-geometry-widget carries its configuration in data-config
- * ({geomType, basemapsUrl, layersUrl, tilesBase, tilejsonUrl, strings}); the geometry lives
+ * ({geomType, basemapsUrl, layersUrl, tilesBase, tilejsonUrl, strings, readOnly}); the geometry lives
  * as GeoJSON in the widget's textarea, which the form posts. Drawing, editing or deleting
  * on the map rewrites the textarea; editing the textarea redraws the map.
  */
@@ -89,6 +89,12 @@
       extra: {},
     });
     this.drawn = new L.FeatureGroup().addTo(map);
+    if (this.cfg.readOnly) {
+      // A page of someone who may view but not change: the geometry, no drawing tools.
+      if (!this.load(true)) this.centreOnCity();
+      this.box.setAttribute("data-ready", "true");
+      return;
+    }
     var draw = {};
     ["polygon", "rectangle", "polyline", "marker", "circle", "circlemarker"].forEach(function (k) {
       draw[k] = kinds(self.cfg.geomType).indexOf(k) >= 0 ? {} : false;
@@ -161,7 +167,7 @@
     boxes.forEach(function (box) {
       // Skip started widgets and the hidden template row of an inline formset.
       if (box.getAttribute("data-ready") || box.getAttribute("data-for").indexOf("__prefix__") >= 0) return;
-      if (!translated) translateDraw(JSON.parse(box.getAttribute("data-config")).strings);
+      if (!translated && L.drawLocal) translateDraw(JSON.parse(box.getAttribute("data-config")).strings);
       translated = true;
       var widget = new Widget(box);
       box.scGeometry = widget;
