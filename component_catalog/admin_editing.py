@@ -45,7 +45,9 @@ class ComponentAdminForm(forms.ModelForm):
     """The component's editable fields, its class's attributes as typed fields, the version
     the page was opened at (hidden) and the reason for the change (the changeset comment)."""
 
-    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    base_version = forms.IntegerField(
+        label=_("Version you started from"), widget=forms.HiddenInput, min_value=1
+    )
     comment = forms.CharField(
         label=_("Reason for the change"),
         max_length=500,

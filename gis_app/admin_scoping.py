@@ -27,6 +27,7 @@ from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gis_app import access, audit
 from gis_app.admin_widgets import GEOMETRY_OVERRIDES, LeafletGeometryWidget, render_read_only
@@ -184,7 +185,59 @@ class MapsForGeometry:
         return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
 
 
-class GuardedAdmin(MapsForGeometry, AuditedAdmin):
+#: Labels of foreign keys whose models give none (their default, the field's name, is
+#: English on every page): the admin shows these, translated, instead.
+FIELD_LABELS: dict[str, Any] = {
+    "user": gettext_lazy("user"),
+    "organization": gettext_lazy("organization"),
+    "area": gettext_lazy("area"),
+    "layer": gettext_lazy("layer"),
+    "lot": gettext_lazy("parking lot"),
+    "floor": gettext_lazy("floor"),
+    "gate": gettext_lazy("gate"),
+    "space": gettext_lazy("parking space"),
+    "component": gettext_lazy("component"),
+}
+
+
+def _untranslated(field: Any) -> bool:
+    return isinstance(field.verbose_name, str) and field.verbose_name == field.name.replace(
+        "_", " "
+    )
+
+
+class TranslatedLabels:
+    """Form labels and list columns of fields without a translated verbose name."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if formfield is not None and db_field.name in FIELD_LABELS and _untranslated(db_field):
+            formfield.label = FIELD_LABELS[db_field.name]
+        return formfield
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        columns = super().get_list_display(request)  # type: ignore[misc]
+        model = self.model  # type: ignore[attr-defined]
+        return [_column(model, name) if isinstance(name, str) else name for name in columns]
+
+
+def _column(model: Any, name: str) -> Any:
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # a method or property of the admin or model
+        return name
+    if name not in FIELD_LABELS or not _untranslated(field):
+        return name
+
+    @admin.display(description=FIELD_LABELS[name], ordering=name)
+    def show(obj: Any) -> Any:
+        return getattr(obj, name)
+
+    show.__name__ = name
+    return show
+
+
+class GuardedAdmin(TranslatedLabels, MapsForGeometry, AuditedAdmin):
     """An audited admin whose writes are checked row by row with ``may_write``; subclasses
     say what a write needs (``ScopedAdmin``: the model's access policy)."""
 

@@ -9,6 +9,8 @@
 (function () {
   "use strict";
 
+  var FIT_MAX_ZOOM = 17; // closer than this, a lone point shows no street to place it by
+
   var KINDS = {
     Point: ["marker"],
     LineString: ["polyline"],
@@ -135,8 +137,15 @@
       this.error.hidden = false;
       return false;
     }
-    if (fit && this.drawn.getLayers().length) this.map.fitBounds(this.drawn.getBounds(), { maxZoom: 19, padding: [20, 20] });
+    if (fit && this.drawn.getLayers().length) this.fit();
     return true;
+  };
+
+  /* Show the whole geometry; a point (or a tiny shape) with its streets around it. */
+  Widget.prototype.fit = function () {
+    var bounds = this.drawn.getBounds();
+    var zoom = Math.min(this.map.getBoundsZoom(bounds.pad(0.1)), FIT_MAX_ZOOM);
+    this.map.setView(bounds.getCenter(), zoom, { animate: false });
   };
 
   Widget.prototype.save = function () {
