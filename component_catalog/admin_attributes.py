@@ -5,9 +5,11 @@ check boxes. What the schema does not describe (nested objects, free lists) is e
 JSON. The values go to the component services, which validate them against the schema
 again: the form only makes the common mistakes impossible to type.
 
-Labels: Chinese from the schema's ``title``; English from ``x-title-en`` where the catalog
-gives one, else from the attribute's name (``depth_m`` -> "Depth (m)"), with the schema's
-English ``description`` as help text.
+Labels: Chinese from the schema's ``title``; other languages from the schema's ``x-i18n``
+annotation (``{"en": {"title": "Material", "enum": {"铸铁": "Cast iron"}}}``, the catalog's
+translations) where it has one, else from the attribute's name (``depth_m`` ->
+"Depth (m)"), with the schema's English ``description`` as help text. Choices keep their
+stored (standard Chinese) values; only their labels change with the language.
 """
 
 from __future__ import annotations
@@ -52,18 +54,27 @@ def humanize(name: str, in_english: bool) -> str:
     return f"{base} ({unit})"
 
 
+def _translation(spec: dict[str, Any]) -> dict[str, Any]:
+    """The schema's ``x-i18n`` entry for the page's language ({} for Chinese or none)."""
+    if not english():
+        return {}
+    i18n = spec.get("x-i18n")
+    language = (get_language() or "en").lower().split("-")[0]
+    entry = i18n.get(language) if isinstance(i18n, dict) else None
+    return entry if isinstance(entry, dict) else {}
+
+
 def label_of(name: str, spec: dict[str, Any]) -> str:
+    """The attribute's label in the page's language."""
     if english():
-        return str(spec.get("x-title-en") or humanize(name, True))
+        return str(_translation(spec).get("title") or humanize(name, True))
     return str(spec.get("title") or humanize(name, False))
 
 
 def _choice_labels(spec: dict[str, Any]) -> list[tuple[Any, str]]:
-    values = list(spec.get("enum") or [])
-    labels = spec.get("x-enum-en") if english() else None
-    if isinstance(labels, list) and len(labels) == len(values):
-        return [(v, str(label)) for v, label in zip(values, labels, strict=True)]
-    return [(v, str(v)) for v in values]
+    labels = _translation(spec).get("enum")
+    labels = labels if isinstance(labels, dict) else {}
+    return [(v, str(labels.get(str(v), v))) for v in spec.get("enum") or []]
 
 
 def _help(spec: dict[str, Any]) -> str:

@@ -70,6 +70,10 @@ class ComponentAdminForm(forms.ModelForm):
             self.fields[name] = field
         if component.pk:
             self.fields["base_version"].initial = component.version
+            if "geometry" in self.fields and component.geometry is not None:
+                # the map's drawing tools offer the class's kind of geometry only
+                kind = component.geometry.geom_type.upper()
+                self.fields["geometry"].widget.attrs["geom_type"] = kind
         self.saved_through_services = False
 
     def clean(self) -> dict[str, Any]:

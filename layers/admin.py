@@ -3,6 +3,7 @@ from typing import Any
 from django.contrib import admin
 
 from gis_app.admin_scoping import ScopedAdmin
+from gis_app.roles import Action
 from layers.models import AdminArea, GridCell, Layer, Stewardship
 
 
@@ -57,5 +58,6 @@ class StewardshipAdmin(ScopedAdmin):
     list_display = ["layer", "area", "organization", "role", "note"]
     list_filter = ["role", "layer__kind"]
     search_fields = ["layer__code", "area__name", "organization__name"]
-    raw_id_fields = ["area"]
+    autocomplete_fields = ["layer", "area", "organization"]
+    autocomplete_actions = {"area": Action.MANAGE}  # only areas the user administers
     list_select_related = ["layer", "area", "organization"]

@@ -214,3 +214,21 @@ def test_view_only_pages_draw_the_geometry_on_a_map() -> None:
     html = page.content.decode()
     assert "sc-geometry-readonly" in html
     assert "个部分" not in html and "vertices" not in html
+
+
+def test_english_labels_and_choices_come_from_the_schemas_translations() -> None:
+    component = make_manhole()
+    klass = component.component_class
+    schema = klass.attribute_schema
+    schema["properties"]["material"]["x-i18n"] = {
+        "en": {"title": "Cover material", "enum": {"铸铁": "Cast iron", "钢": "Steel"}}
+    }
+    klass.attribute_schema = schema
+    klass.save(update_fields=["attribute_schema"])
+    html = login("city_admin", "en").get(change_url(component)).content.decode()
+    assert ">Cover material" in html
+    assert '<option value="铸铁">Cast iron</option>' in html  # the stored value stays
+    assert '<option value="钢">Steel</option>' in html
+    assert '<option value="混凝土">混凝土</option>' in html  # no translation: as stored
+    chinese = login("city_admin").get(change_url(component)).content.decode()
+    assert ">材质" in chinese and '<option value="铸铁">铸铁</option>' in chinese

@@ -110,6 +110,9 @@ def test_the_component_page_draws_the_geometry_on_the_basemap_and_saves(
     assert state["drawn"] == 1 and state["markerVisible"]
     assert state["inView"] and state["zoom"] >= 16  # fitted to the manhole
     assert state["drawTools"] >= 1  # the city administrator may move it
+    # a manhole is a point: the tools place a point, they draw no lines or polygons
+    assert page.locator(".sc-geometry-widget .leaflet-draw-draw-marker").count() == 1
+    assert page.locator(".sc-geometry-widget .leaflet-draw-draw-polygon").count() == 0
     # typed attribute fields, labelled in the page's language
     material = page.locator("select[name=attr__material]")
     assert material.count() == 1
@@ -118,6 +121,8 @@ def test_the_component_page_draws_the_geometry_on_the_basemap_and_saves(
     assert depth.get_attribute("type") == "number" and depth.get_attribute("max") == "20"
     assert LABELS[language]["depth"] in page.locator("label[for=id_attr__depth_m]").inner_text()
     shot(page, f"admin-component-map-{language}")
+    page.locator("#id_attr__material").scroll_into_view_if_needed()
+    shot(page, f"admin-component-attributes-{language}")
     # save a change
     material.select_option("铸铁")
     depth.fill("2.5")
@@ -147,3 +152,42 @@ def test_a_view_only_page_draws_the_geometry_without_tools(
     assert state["drawTools"] == 0
     assert page.locator("select[name=attr__material]").count() == 0
     shot(page, "admin-component-view-only")
+
+
+def test_an_area_page_draws_its_boundary_fitted(open_page: Any) -> None:
+    with_area = "/admin/layers/adminarea/?q=330106001001"
+    page = admin_login(open_page, "city_admin", with_area, "en")
+    page.locator("#result_list tbody th a").first.click()
+    wait_for_widget_map(page)
+    state = page.evaluate(
+        """() => {
+          const w = document.querySelector('.sc-geometry-widget').scGeometry;
+          const b = w.drawn.getBounds();
+          return {drawn: w.drawn.getLayers().length, inView: w.map.getBounds().contains(b),
+                  tight: w.map.getBoundsZoom(b) - w.map.getZoom()};
+        }"""
+    )
+    assert state["drawn"] >= 1 and state["inView"] and state["tight"] <= 1
+    assert page.locator(".leaflet-draw-toolbar").count() == 0  # boundaries come with the area
+    assert "vertices" not in page.content()
+    shot(page, "admin-area-boundary-en")
+
+
+def test_a_grant_finds_users_and_areas_by_search_within_the_street(open_page: Any) -> None:
+    page = admin_login(open_page, "street_admin", "/admin/core/membership/add/", "zh-hans")
+    page.locator(".field-area .select2-selection").click()
+    page.wait_for_selector(".select2-results__option:not(.loading-results)")
+    areas = page.locator(".select2-results__option").all_inner_texts()
+    codes = [re.search(r"\((\d+)\)", a).group(1) for a in areas]  # type: ignore[union-attr]
+    assert "330106001" in codes and all(c.startswith("330106001") for c in codes), areas
+    page.keyboard.press("Escape")
+    page.locator(".field-user .select2-selection").click()
+    page.locator(".select2-search__field").fill("admin")
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.select2-results__option')]"
+        ".every(o => !o.classList.contains('loading-results'))"
+    )
+    users = page.locator(".select2-results__option").all_inner_texts()
+    assert "street_admin" in users  # itself: its own grant is in its street
+    assert "city_admin" not in users and "district_admin" not in users
+    shot(page, "admin-grant-autocomplete-zh-hans")
