@@ -1,3 +1,4 @@
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
@@ -6,17 +7,25 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.forms import BaseForm
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from jsonschema import Draft202012Validator, SchemaError
 
-from component_catalog import admin_attributes, catalog_data
+from component_catalog import admin_attributes, catalog_data, services
 from component_catalog.admin_editing import ComponentAdminForm
 from component_catalog.inputs import ORGANIZATION_FIELDS
 from component_catalog.models import Changeset, Component, ComponentClass
+from gis_app import access
 from gis_app.admin_scoping import MAP_SUFFIX, AuditedAdmin, ScopedAdmin
+from gis_app.history import EditorView
 from gis_app.roles import Action
 from layers.registry import ensure_component_layer
+
+HISTORY_ROWS = 10  # the change page shows the latest edits; the API has them all
+#: The request of the change page being rendered (a display callable gets only the object).
+_VIEWER: ContextVar[HttpRequest | None] = ContextVar("component_admin_viewer", default=None)
 
 
 class ComponentClassForm(forms.ModelForm):
@@ -131,6 +140,7 @@ class ComponentAdmin(ScopedAdmin):
         "source_row",
         "created_at",
         "updated_at",
+        "recent_history",
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -178,8 +188,12 @@ class ComponentAdmin(ScopedAdmin):
                 },
             ),
         ]
+        fieldsets.append((_("Recent changes"), {"fields": ["recent_history"]}))
         if editable:
-            fieldsets.append((_("Your change"), {"fields": ["comment", "base_version"]}))
+            change = ["comment", "base_version"]
+            if access.can(request.user, Action.RETIRE, obj):
+                change.insert(1, "retire")
+            fieldsets.append((_("Your change"), {"fields": change}))
         # the geometry on a map, drawn read-only where the user may not change it
         swap = self._maps_for(request, obj, self.get_readonly_fields(request, obj))
         return [
@@ -230,6 +244,51 @@ class ComponentAdmin(ScopedAdmin):
             '<table class="sc-attributes"><tbody>{}</tbody></table>',
             format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows),
         )
+
+    @admin.display(description=_("recent changes"))
+    def recent_history(self, obj: Component) -> str:
+        request = _VIEWER.get()
+        if request is None:
+            return "-"
+        _component, entries = services.history_of(request.user, obj.identifier)
+        entries = list(reversed(entries))[:HISTORY_ROWS]
+        editors = EditorView(request.user, obj, [e.actor_id for e in entries])
+        rows = []
+        for entry in entries:
+            who = editors.fields(entry.actor_id, entry.actor_username, entry.changeset.comment)
+            rows.append(
+                (
+                    entry.version,
+                    date_format(timezone.localtime(entry.time), "SHORT_DATETIME_FORMAT"),
+                    entry.get_action_display(),
+                    who["actor"],
+                    who["comment"] or "",
+                    ", ".join(sorted(entry.changes)) if entry.action == "update" else "",
+                )
+            )
+        if not rows:
+            return "-"
+        heads = [_("version"), _("time"), _("action"), _("by"), _("comment"), _("changed")]
+        return format_html(
+            '<table class="sc-history"><thead><tr>{}</tr></thead><tbody>{}</tbody></table>',
+            format_html_join("", "<th>{}</th>", ((h,) for h in heads)),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                rows,
+            ),
+        )
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        # the history table shows editors as this user may see them (``EditorView``)
+        token = _VIEWER.set(request)
+        try:
+            response = super().changeform_view(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                response.render()  # now, while the viewer is known
+            return response
+        finally:
+            _VIEWER.reset(token)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # a new component gets its identifier from the API or map editor

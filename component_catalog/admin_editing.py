@@ -12,10 +12,12 @@ saved.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import shapely
 from django import forms
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -23,8 +25,9 @@ from django.utils.translation import gettext_lazy as _
 from component_catalog import admin_attributes, services
 from component_catalog.inputs import ORGANIZATION_FIELDS, ComponentInput
 from component_catalog.models import ChangesetSource, Component
-from gis_app import audit
+from gis_app import access, audit
 from gis_app.errors import Conflict, DomainError
+from gis_app.roles import Action
 
 #: Model fields the form edits (the rest is derived or read-only).
 EDITED_FIELDS = [
@@ -47,6 +50,14 @@ class ComponentAdminForm(forms.ModelForm):
 
     base_version = forms.IntegerField(
         label=_("Version you started from"), widget=forms.HiddenInput, min_value=1
+    )
+    retire = forms.BooleanField(
+        label=_("Retire this component"),
+        required=False,
+        help_text=_(
+            "It stays in the records as retired and leaves the maps and lists; the history "
+            "keeps it."
+        ),
     )
     comment = forms.CharField(
         label=_("Reason for the change"),
@@ -121,10 +132,19 @@ class ComponentAdminForm(forms.ModelForm):
             comment=self.cleaned_data.get("comment") or "",
             source=ChangesetSource.UI,
         )
+        retire = bool(self.cleaned_data.get("retire"))
+        if retire and not access.can(request.user, Action.RETIRE, self.instance):
+            self.add_error("retire", gettext("Your role does not allow retiring components."))
+            return
         try:
-            updated = services.update_component(
-                ctx, self.instance.identifier, self.edit(), partial=True
-            )
+            # an edit and a retirement together: both or neither (an edit alone keeps the
+            # audit of a refusal, which the services write before raising)
+            with transaction.atomic() if retire else nullcontext():
+                updated = services.update_component(
+                    ctx, self.instance.identifier, self.edit(), partial=True
+                )
+                if retire:
+                    updated = services.retire_component(ctx, updated.identifier, updated.version)
         except Conflict as exc:
             current = exc.extra.get("current") or {}
             version = (current.get("properties") or {}).get("version", "?")

@@ -232,3 +232,32 @@ def test_english_labels_and_choices_come_from_the_schemas_translations() -> None
     assert '<option value="混凝土">混凝土</option>' in html  # no translation: as stored
     chinese = login("city_admin").get(change_url(component)).content.decode()
     assert ">材质" in chinese and '<option value="铸铁">铸铁</option>' in chinese
+
+
+def test_retiring_in_the_admin_goes_through_the_services() -> None:
+    component = make_manhole()
+    client = login("city_admin")
+    page = client.get(change_url(component)).content.decode()
+    assert 'name="retire"' in page
+    response = client.post(change_url(component), form_data(client, component, retire="on"))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    component.refresh_from_db()
+    assert component.currency == "retired" and component.version == 2
+    entry = ComponentHistory.objects.get(identifier=component.identifier, version=2)
+    assert entry.action == "retire" and entry.changeset.comment == "后台修正井盖属性"
+    assert AuditEvent.objects.filter(
+        action="component.retire", object_id=component.identifier, actor_username="city_admin"
+    ).exists()
+
+
+def test_the_change_page_lists_the_latest_changes_with_their_reasons() -> None:
+    component = make_manhole()
+    client = login("city_admin")
+    client.post(change_url(component), form_data(client, component, attr__depth_m="2"))
+    html = client.get(change_url(component)).content.decode()
+    table = re.search(r'<table class="sc-history">(.*?)</table>', html, re.S)
+    assert table is not None
+    rows = re.findall(r"<tr><td>(\d+)</td>(.*?)</tr>", table.group(1), re.S)
+    assert [version for version, _rest in rows] == ["2", "1"]  # newest first
+    assert "后台修正井盖属性" in rows[0][1] and "attributes" in rows[0][1]
+    assert "city_admin" in rows[0][1]
