@@ -1,9 +1,10 @@
 """Form fields generated from a component class's attribute schema (JSON Schema 2020-12 as
 the catalog writes it), for the admin: enumerations as selects, integers and numbers with
 their bounds, yes/no, dates, texts with their length and pattern, lists of choices as
-check boxes. What the schema does not describe (nested objects, free lists) is edited as
-JSON. The values go to the component services, which validate them against the schema
-again: the form only makes the common mistakes impossible to type.
+check boxes, lists of texts as one comma-separated line. What the schema does not describe
+(nested objects, other lists) is edited as JSON. The values go to the component services,
+which validate them against the schema again: the form only makes the common mistakes
+impossible to type.
 
 Labels: Chinese from the schema's ``title``; other languages from the schema's ``x-i18n``
 annotation (``{"en": {"title": "Material", "enum": {"铸铁": "Cast iron"}}}``, the catalog's
@@ -109,6 +110,21 @@ class _ChoiceField(forms.TypedChoiceField):
         )
 
 
+class _TextListField(forms.CharField):
+    """A list of texts typed as one line, separated by commas (either width)."""
+
+    def to_python(self, value: Any) -> Any:
+        text = super().to_python(value)
+        return [part.strip() for part in re.split(r"[,，、]", text) if part.strip()]
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
 def field_for(name: str, spec: dict[str, Any], required: bool) -> forms.Field:
     """One form field for the attribute ``name`` described by ``spec``."""
     common: dict[str, Any] = {
@@ -154,6 +170,11 @@ def field_for(name: str, spec: dict[str, Any], required: bool) -> forms.Field:
             widget=forms.CheckboxSelectMultiple,
             **common,
         )
+    if kind == "array" and items.get("type") == "string":
+        common["help_text"] = " ".join(
+            p for p in (common["help_text"], _("Separate the entries with commas.")) if p
+        )
+        return _TextListField(**common)
     common["help_text"] = " ".join(p for p in (common["help_text"], _("As JSON.")) if p)
     return forms.JSONField(**common)
 
