@@ -115,7 +115,7 @@ class _TextListField(forms.CharField):
 
     def to_python(self, value: Any) -> Any:
         text = super().to_python(value)
-        return [part.strip() for part in re.split(r"[,，、]", text) if part.strip()]
+        return [part.strip() for part in re.split(r"[,，、]", text or "") if part.strip()]
 
     def prepare_value(self, value: Any) -> Any:
         return ", ".join(str(v) for v in value) if isinstance(value, list) else value
