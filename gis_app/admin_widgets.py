@@ -110,7 +110,9 @@ class LeafletGeometryWidget(BaseGeometryWidget):
         context["read_only"] = self.read_only
         context["config_json"] = json.dumps(config, ensure_ascii=False)
         context["map_label"] = _("Map for drawing the geometry")
-        context["text_label"] = _("Geometry as GeoJSON (editable)")
+        context["text_label"] = (
+            _("Geometry as GeoJSON") if self.read_only else _("Geometry as GeoJSON (editable)")
+        )
         context["help"] = _(
             "Draw or edit the geometry with the tools on the map, or type its GeoJSON below."
         )

@@ -261,3 +261,14 @@ def test_the_change_page_lists_the_latest_changes_with_their_reasons() -> None:
     assert [version for version, _rest in rows] == ["2", "1"]  # newest first
     assert "后台修正井盖属性" in rows[0][1] and "attributes" in rows[0][1]
     assert "city_admin" in rows[0][1]
+
+
+def test_a_read_only_map_offers_nothing_to_edit() -> None:
+    component = make_manhole()
+    html = login("auditor").get(change_url(component)).content.decode()
+    widget = re.search(
+        r'<div class="sc-geometry-widget sc-geometry-readonly".*?</details>', html, re.S
+    )
+    assert widget is not None
+    assert "可编辑" not in widget.group(0) and "readonly" in widget.group(0)
+    assert "&quot;readOnly&quot;: true" in widget.group(0)
