@@ -191,3 +191,32 @@ def test_a_grant_finds_users_and_areas_by_search_within_the_street(open_page: An
     assert "street_admin" in users  # itself: its own grant is in its street
     assert "city_admin" not in users and "district_admin" not in users
     shot(page, "admin-grant-autocomplete-zh-hans")
+
+
+def test_a_form_opened_before_someone_elses_save_is_refused_clearly(
+    open_page: Any, components: dict[str, Component], django_db_blocker: Any
+) -> None:
+    component = components["zh-hans"]
+    path = f"/admin/component_catalog/component/{component.pk}/change/"
+    page = admin_login(open_page, "city_admin", path, "zh-hans")
+    wait_for_widget_map(page)
+    with db_access(django_db_blocker):
+        component.refresh_from_db()
+        version = component.version
+        response = Api("district_admin").patch(
+            f"/api/v1/components/{component.identifier}/",
+            {"properties": {"version": version, "name": "区里先改"}, "comment": "先改"},
+        )
+        assert response.status_code == 200, response.content
+    page.locator("input[name=attr__depth_m]").fill("9")
+    page.fill("#id_comment", "晚了一步")
+    page.locator("input[name=_save]").click()
+    error = page.locator(".errornote, ul.errorlist.nonfield")
+    error.first.wait_for()
+    text = page.locator("ul.errorlist.nonfield").inner_text()
+    assert f"版本 {version + 1}" in text and "未保存" in text
+    shot(page, "admin-component-stale-zh-hans")
+    with db_access(django_db_blocker):
+        component.refresh_from_db()
+        assert component.version == version + 1 and component.name == "区里先改"
+        assert component.attributes["depth_m"] != 9
