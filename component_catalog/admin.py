@@ -58,6 +58,20 @@ class ComponentClassForm(forms.ModelForm):
         return schema
 
 
+def class_label(klass: ComponentClass) -> str:
+    """``0101 上水井盖`` on a Chinese page, ``0101 Water-supply manhole cover`` on others."""
+    english = admin_attributes.english() and klass.name_en
+    return f"{klass.code} {klass.name_en if english else klass.name_zh}"
+
+
+class MajorClassFilter(admin.RelatedFieldListFilter):
+    """Filter by major class (the two-digit codes only), named in the page's language."""
+
+    def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> Any:
+        majors = ComponentClass.objects.filter(code__regex=r"^\d{2}$").order_by("code")
+        return [(k.code, class_label(k)) for k in majors]
+
+
 @admin.register(ComponentClass)
 class ComponentClassAdmin(ScopedAdmin):
     """The catalog; admins add local extension classes (e.g. 0127+, 9xxx)."""
@@ -73,7 +87,7 @@ class ComponentClassAdmin(ScopedAdmin):
         "accuracy_threshold_m",
         "active",
     ]
-    list_filter = ["major", "geometry_kind", "default_public", "is_local"]
+    list_filter = [("major", MajorClassFilter), "geometry_kind", "default_public", "is_local"]
     search_fields = ["code", "name_zh", "name_en"]
 
     def save_model(
@@ -108,7 +122,7 @@ class ComponentAdmin(ScopedAdmin):
     list_display = [
         "identifier",
         "name",
-        "component_class",
+        "class_name",
         "status",
         "currency",
         "community",
@@ -117,13 +131,18 @@ class ComponentAdmin(ScopedAdmin):
         "version",
         "needs_review",
     ]
-    list_filter = ["status", "currency", "needs_review", "component_class__major"]
+    list_filter = [
+        "status",
+        "currency",
+        "needs_review",
+        ("component_class__major", MajorClassFilter),
+    ]
     search_fields = ["identifier", "name", "address"]
     list_select_related = ["component_class", "owner", "maintainer", "community"]
     autocomplete_fields = ["competent_department", "owner", "maintainer"]
     readonly_fields = [
         "identifier",
-        "component_class",
+        "class_name",
         "version",
         "currency",
         "community",
@@ -151,7 +170,7 @@ class ComponentAdmin(ScopedAdmin):
             else ["attributes_table"]
         )
         fieldsets: list[tuple[Any, dict[str, Any]]] = [
-            (None, {"fields": ["identifier", "component_class", "version", "currency"]}),
+            (None, {"fields": ["identifier", "class_name", "version", "currency"]}),
             (_("Location"), {"fields": ["geometry", "community", "grid_cell"]}),
             (
                 _("Description"),
@@ -227,6 +246,10 @@ class ComponentAdmin(ScopedAdmin):
         # the form saved it through the services while it was validated
         if not getattr(form, "saved_through_services", False):
             raise PermissionDenied
+
+    @admin.display(description=_("class"), ordering="component_class")
+    def class_name(self, obj: Component) -> str:
+        return class_label(obj.component_class)
 
     @admin.display(description=_("attributes"))
     def attributes_table(self, obj: Component) -> str:

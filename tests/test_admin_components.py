@@ -272,3 +272,14 @@ def test_a_read_only_map_offers_nothing_to_edit() -> None:
     assert widget is not None
     assert "可编辑" not in widget.group(0) and "readonly" in widget.group(0)
     assert "&quot;readOnly&quot;: true" in widget.group(0)
+
+
+def test_class_names_follow_the_page_language() -> None:
+    make_manhole()
+    english = login("city_admin", "en").get("/admin/component_catalog/component/")
+    html = english.content.decode()
+    assert "0101 Water-supply manhole cover" in html
+    assert "01 Public utilities" in html  # the major-class filter: majors only
+    assert "0101 上水井盖" not in html and "0102 Sewage" not in html
+    chinese = login("city_admin").get("/admin/component_catalog/component/").content.decode()
+    assert "0101 上水井盖" in chinese and "01 公用设施" in chinese
