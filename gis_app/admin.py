@@ -2,12 +2,15 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gis_app import access
-from gis_app.admin_scoping import AuditedAdmin, ScopedAdmin
+from gis_app.admin_scoping import AuditedAdmin, ScopedAdmin, is_autocomplete
 from gis_app.models import AuditEvent, Membership, Organization
 from gis_app.policies import classes_within
 from gis_app.roles import Action, Role, may_grant
@@ -28,7 +31,12 @@ class OrganizationAdmin(ScopedAdmin):
     list_display = ["code", "name", "kind", "area", "active"]
     list_filter = ["kind", "active"]
     search_fields = ["code", "name", "name_en"]
-    raw_id_fields = ["area"]
+    autocomplete_fields = ["area"]
+    autocomplete_actions = {"area": Action.MANAGE}  # only areas the user administers
+    fieldsets = [
+        (None, {"fields": ["code", "name", "name_en", "kind"]}),
+        (_("Home area"), {"fields": ["area", "active"]}),
+    ]
 
 
 @admin.register(Membership)
@@ -38,7 +46,13 @@ class MembershipAdmin(ScopedAdmin):
     list_display = ["user", "organization", "role", "area", "active"]
     list_filter = ["role", "active"]
     search_fields = ["user__username", "organization__name", "area__name"]
-    raw_id_fields = ["user", "organization", "area"]
+    autocomplete_fields = ["user", "organization", "area"]
+    # a grant's area: one the user administers; users: see ``UserAdmin``
+    autocomplete_actions = {"area": Action.MANAGE, "user": Action.MANAGE}
+    fieldsets = [
+        (_("Who"), {"fields": ["user", "organization"]}),
+        (_("Role and scope"), {"fields": ["role", "area", "class_codes", "active"]}),
+    ]
 
     def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "role" and not access.is_superuser(request.user):
@@ -67,6 +81,38 @@ class MembershipAdmin(ScopedAdmin):
         if not any(classes_within(g, obj.class_codes) for g in covering):
             return {"class_codes": gettext("These component classes are outside your own scope.")}
         return super().scope_errors(request, obj)
+
+
+User = get_user_model()
+
+
+class UserAdmin(AuditedAdmin, auth_admin.UserAdmin):
+    """Django's user admin (its own permissions), and the user search behind a grant's
+    "user" field for every admin who may grant roles: the users whose grants they see, and
+    the accounts with no grant yet (new staff waiting for one), never the rest."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is None and is_autocomplete(request):
+            return access.can_anywhere(request.user, Action.MANAGE)
+        return super().has_view_permission(request, obj)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        if is_autocomplete(request):
+            queryset = queryset.filter(is_active=True)
+            if not access.is_superuser(request.user):
+                granted = access.visible(request.user, Membership.objects.all(), Action.VIEW)
+                queryset = queryset.filter(
+                    Exists(granted.filter(user=OuterRef("pk")))
+                    | ~Exists(Membership.objects.filter(user=OuterRef("pk"), active=True))
+                )
+        return super().get_search_results(request, queryset, search_term)
+
+
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, UserAdmin)
 
 
 def audit_every_admin(site: admin.AdminSite) -> None:

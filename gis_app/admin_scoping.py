@@ -18,16 +18,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.contrib import admin
+from django.contrib.gis.db.models import GeometryField
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import Model, QuerySet
 from django.forms import BaseForm
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gis_app import access, audit
-from gis_app.admin_widgets import GEOMETRY_OVERRIDES
+from gis_app.admin_widgets import GEOMETRY_OVERRIDES, LeafletGeometryWidget, render_read_only
 from gis_app.models import AuditResult
 from gis_app.roles import Action
 
@@ -80,13 +83,166 @@ class AuditedAdmin(admin.ModelAdmin):
         return entries
 
 
-class GuardedAdmin(AuditedAdmin):
+#: Suffix of the read-only map shown in place of a geometry field (``boundary_map``).
+MAP_SUFFIX = "_map"
+
+
+def is_autocomplete(request: HttpRequest) -> bool:
+    """Is this the admin's autocomplete view (the search behind ``autocomplete_fields``)?"""
+    match = getattr(request, "resolver_match", None)
+    return bool(match and match.url_name == "autocomplete")
+
+
+def autocomplete_action(request: HttpRequest) -> Action:
+    """What the autocomplete being answered serves: the action the source admin names for
+    the field being filled in (``autocomplete_actions``, e.g. ``MANAGE`` for the area of a
+    grant: only areas the user administers), else ``VIEW``."""
+    try:
+        model = apps.get_model(request.GET.get("app_label", ""), request.GET.get("model_name", ""))
+    except (LookupError, ValueError):
+        return Action.VIEW
+    source = admin.site._registry.get(model)
+    actions = getattr(source, "autocomplete_actions", {})
+    return actions.get(request.GET.get("field_name", ""), Action.VIEW)
+
+
+def _swap_fields(fields: Any, swap: set[str], seen: set[str]) -> Any:
+    """``fields`` of a fieldset with each geometry field in ``swap`` shown as its map, once
+    (Django's default fieldsets list the field and its read-only map both)."""
+    if isinstance(fields, (list, tuple)):
+        swapped = [_swap_fields(f, swap, seen) for f in fields]
+        return type(fields)(f for f in swapped if f is not None)
+    name = f"{fields}{MAP_SUFFIX}" if fields in swap else fields
+    if isinstance(name, str) and name.endswith(MAP_SUFFIX):
+        if name in seen:
+            return None
+        seen.add(name)
+    return name
+
+
+class MapsForGeometry:
+    """Every geometry field drawn on a map: an editable widget on change and add pages
+    (``formfield_overrides``), and the same map without drawing tools where the field is
+    read-only (a view-only page, or a field in ``readonly_fields``), in place of GeoDjango's
+    text ("1 part, 6 vertices").
+
+    A read-only geometry field ``boundary`` is shown through a display callable named
+    ``boundary_map`` (``__getattr__``), swapped into the fieldsets and read-only fields."""
+
+    formfield_overrides: Any = GEOMETRY_OVERRIDES  # the map widget from local files, no CDN
+
+    def _geometry_fields(self) -> dict[str, Any]:
+        model = self.model  # type: ignore[attr-defined]
+        return {f.name: f for f in model._meta.fields if isinstance(f, GeometryField)}
+
+    def __getattr__(self, name: str) -> Any:
+        if name.endswith(MAP_SUFFIX) and not name.startswith("_"):
+            field = self._geometry_fields().get(name[: -len(MAP_SUFFIX)])
+            if field is not None:
+                return self._map_display(field)
+        raise AttributeError(name)
+
+    @staticmethod
+    def _map_display(field: Any) -> Any:
+        def show(obj: Any) -> str:
+            value = getattr(obj, field.name, None) if obj is not None else None
+            return render_read_only(field.name, value, field.geom_type)
+
+        show.short_description = field.verbose_name  # type: ignore[attr-defined]
+        return show
+
+    def _maps_for(self, request: HttpRequest, obj: Any, readonly: Any) -> set[str]:
+        geometry = set(self._geometry_fields())
+        if not geometry:
+            return set()
+        if obj is not None and not self.has_change_permission(request, obj):  # type: ignore[attr-defined]
+            return geometry  # a view-only page: every field is read-only
+        return geometry & set(readonly)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))  # type: ignore[misc]
+        swap = self._maps_for(request, obj, readonly)
+        return [f for f in readonly if f not in swap] + [f"{f}{MAP_SUFFIX}" for f in sorted(swap)]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)  # type: ignore[misc]
+        readonly = super().get_readonly_fields(request, obj)  # type: ignore[misc]
+        swap = self._maps_for(request, obj, readonly)
+        if not swap:
+            return fieldsets
+        seen: set[str] = set()
+        return [
+            (title, {**options, "fields": _swap_fields(options["fields"], swap, seen)})
+            for title, options in fieldsets
+        ]
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        if self._geometry_fields():
+            # a view-only page has no geometry form field to bring the map's files along
+            context["media"] = context["media"] + LeafletGeometryWidget().media
+        return super().render_change_form(request, context, *args, **kwargs)  # type: ignore[misc]
+
+
+#: Labels of foreign keys whose models give none (their default, the field's name, is
+#: English on every page): the admin shows these, translated, instead.
+FIELD_LABELS: dict[str, Any] = {
+    "user": gettext_lazy("user"),
+    "organization": gettext_lazy("organization"),
+    "area": gettext_lazy("area"),
+    "layer": gettext_lazy("layer"),
+    "lot": gettext_lazy("parking lot"),
+    "floor": gettext_lazy("floor"),
+    "gate": gettext_lazy("gate"),
+    "space": gettext_lazy("parking space"),
+    "component": gettext_lazy("component"),
+}
+
+
+def _untranslated(field: Any) -> bool:
+    return isinstance(field.verbose_name, str) and field.verbose_name == field.name.replace(
+        "_", " "
+    )
+
+
+class TranslatedLabels:
+    """Form labels and list columns of fields without a translated verbose name."""
+
+    def formfield_for_dbfield(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)  # type: ignore[misc]
+        if formfield is not None and db_field.name in FIELD_LABELS and _untranslated(db_field):
+            formfield.label = FIELD_LABELS[db_field.name]
+        return formfield
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        columns = super().get_list_display(request)  # type: ignore[misc]
+        model = self.model  # type: ignore[attr-defined]
+        return [_column(model, name) if isinstance(name, str) else name for name in columns]
+
+
+def _column(model: Any, name: str) -> Any:
+    try:
+        field = model._meta.get_field(name)
+    except Exception:  # a method or property of the admin or model
+        return name
+    if name not in FIELD_LABELS or not _untranslated(field):
+        return name
+
+    @admin.display(description=FIELD_LABELS[name], ordering=name)
+    def show(obj: Any) -> Any:
+        return getattr(obj, name)
+
+    show.__name__ = name
+    return show
+
+
+class GuardedAdmin(TranslatedLabels, MapsForGeometry, AuditedAdmin):
     """An audited admin whose writes are checked row by row with ``may_write``; subclasses
     say what a write needs (``ScopedAdmin``: the model's access policy)."""
 
     # The form field an out-of-scope error is shown on (None: at the top of the form).
     scope_field: str | None = None
-    formfield_overrides = GEOMETRY_OVERRIDES  # the map widget from local files, no CDN
 
     def may_write(self, request: HttpRequest, obj: Any) -> bool:
         """May the user save ``obj`` as it stands? Subclasses say what a write needs; a
@@ -212,6 +368,14 @@ class ScopedAdmin(GuardedAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         return access.visible(request.user, super().get_queryset(request))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        if is_autocomplete(request):
+            # a choice for another admin's field: only rows the field's purpose allows
+            queryset = access.visible(request.user, queryset, autocomplete_action(request))
+        return super().get_search_results(request, queryset, search_term)
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.is_active and request.user.is_staff

@@ -87,6 +87,13 @@ class LeafletGeometryWidget(BaseGeometryWidget):
             geom.srid = self.map_srid
         return geom
 
+    #: Drawn only, no drawing tools (pages of users who may view but not change).
+    read_only = False
+
+    def __init__(self, attrs: dict[str, Any] | None = None, *, read_only: bool = False) -> None:
+        super().__init__(attrs)
+        self.read_only = read_only
+
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         if isinstance(value, str) and not context["serialized"]:
@@ -98,14 +105,24 @@ class LeafletGeometryWidget(BaseGeometryWidget):
             "tilesBase": "/tiles/",
             "tilejsonUrl": "/tiles/components.json",
             "strings": widget_strings(),
+            "readOnly": self.read_only,
         }
+        context["read_only"] = self.read_only
         context["config_json"] = json.dumps(config, ensure_ascii=False)
         context["map_label"] = _("Map for drawing the geometry")
-        context["text_label"] = _("Geometry as GeoJSON (editable)")
+        context["text_label"] = (
+            _("Geometry as GeoJSON") if self.read_only else _("Geometry as GeoJSON (editable)")
+        )
         context["help"] = _(
             "Draw or edit the geometry with the tools on the map, or type its GeoJSON below."
         )
         return context
+
+
+def render_read_only(name: str, value: GEOSGeometry | None, geom_type: str = "GEOMETRY") -> str:
+    """The map of a geometry the user may see but not change (HTML, autoescaped)."""
+    widget = LeafletGeometryWidget(attrs={"geom_type": geom_type}, read_only=True)
+    return widget.render(f"{name}_map", value, attrs={"id": f"id_{name}_map"})
 
 
 #: ``formfield_overrides`` of the admin base classes: every geometry field gets the widget.

@@ -79,6 +79,10 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 @requires_csrf_token
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    from gis_app import admin_errors  # the admin's own page, in the admin's frame
+
+    if admin_errors.is_admin_page(request):
+        return admin_errors.permission_denied(request)
     return respond(
         request,
         PermissionDenied(),

@@ -1,47 +1,31 @@
 from typing import Any
 
 from django.contrib import admin
-from django.utils.translation import gettext_lazy as _
 
 from gis_app.admin_scoping import ScopedAdmin
+from gis_app.roles import Action
 from layers.models import AdminArea, GridCell, Layer, Stewardship
 
 
-class BoundaryReadonly:
-    """Boundaries are edited on the map, not as text; the admin shows a summary.
-    (GeoDjango's map widget loads OpenLayers from a CDN, which the platform never does.)"""
-
-    @admin.display(description=_("boundary"))
-    def boundary_summary(self, obj: Any) -> str:
-        if obj is None or obj.boundary is None:
-            return "-"
-        geom = obj.boundary
-        return _("%(parts)d part(s), %(points)d vertices, centre %(x).5f, %(y).5f") % {
-            "parts": len(geom),
-            "points": geom.num_coords,
-            "x": geom.point_on_surface.x,
-            "y": geom.point_on_surface.y,
-        }
-
-
 @admin.register(AdminArea)
-class AdminAreaAdmin(BoundaryReadonly, ScopedAdmin):
+class AdminAreaAdmin(ScopedAdmin):
     list_display = ["code", "name", "level", "parent", "is_public"]
     list_filter = ["level", "is_public"]
     search_fields = ["code", "name", "name_en"]
-    fields = ["code", "level", "name", "name_en", "parent", "is_public", "boundary_summary"]
-    readonly_fields = ["code", "level", "parent", "boundary_summary"]
+    fields = ["code", "level", "name", "name_en", "parent", "is_public", "boundary"]
+    # boundaries come with the area (load_demo, importers); the page draws it on a map
+    readonly_fields = ["code", "level", "parent", "boundary"]
 
     def has_add_permission(self, request: Any) -> bool:
         return False  # areas are loaded with their boundaries (load_demo, importers)
 
 
 @admin.register(GridCell)
-class GridCellAdmin(BoundaryReadonly, ScopedAdmin):
+class GridCellAdmin(ScopedAdmin):
     list_display = ["code", "name", "community"]
     search_fields = ["code", "name"]
-    fields = ["code", "name", "community", "boundary_summary"]
-    readonly_fields = ["code", "community", "boundary_summary"]
+    fields = ["code", "name", "community", "boundary"]
+    readonly_fields = ["code", "community", "boundary"]
 
     def has_add_permission(self, request: Any) -> bool:
         return False
@@ -74,5 +58,6 @@ class StewardshipAdmin(ScopedAdmin):
     list_display = ["layer", "area", "organization", "role", "note"]
     list_filter = ["role", "layer__kind"]
     search_fields = ["layer__code", "area__name", "organization__name"]
-    raw_id_fields = ["area"]
+    autocomplete_fields = ["layer", "area", "organization"]
+    autocomplete_actions = {"area": Action.MANAGE}  # only areas the user administers
     list_select_related = ["layer", "area", "organization"]

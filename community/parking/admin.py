@@ -39,6 +39,7 @@ class ParkingLotAdmin(ScopedAdmin):
     ]
     list_select_related = ["component", "operator"]
     raw_id_fields = ["component"]
+    autocomplete_fields = ["operator"]
     search_fields = ["component__identifier", "component__name"]
     inlines = [FloorInline, GateInline]
     scope_field = "component"  # a lot's area is its component's community

@@ -2,12 +2,14 @@
  * The admin's map widget for geometry fields (gis_app.admin_widgets.LeafletGeometryWidget):
  * Leaflet + leaflet-draw on the platform's offline basemap (the common map module,
  * SCMap). Each .sc-geometry-widget carries its configuration in data-config
- * ({geomType, basemapsUrl, layersUrl, tilesBase, tilejsonUrl, strings}); the geometry lives
+ * ({geomType, basemapsUrl, layersUrl, tilesBase, tilejsonUrl, strings, readOnly}); the geometry lives
  * as GeoJSON in the widget's textarea, which the form posts. Drawing, editing or deleting
  * on the map rewrites the textarea; editing the textarea redraws the map.
  */
 (function () {
   "use strict";
+
+  var FIT_MAX_ZOOM = 17; // closer than this, a lone point shows no street to place it by
 
   var KINDS = {
     Point: ["marker"],
@@ -89,6 +91,12 @@
       extra: {},
     });
     this.drawn = new L.FeatureGroup().addTo(map);
+    if (this.cfg.readOnly) {
+      // A page of someone who may view but not change: the geometry, no drawing tools.
+      if (!this.load(true)) this.centreOnCity();
+      this.box.setAttribute("data-ready", "true");
+      return;
+    }
     var draw = {};
     ["polygon", "rectangle", "polyline", "marker", "circle", "circlemarker"].forEach(function (k) {
       draw[k] = kinds(self.cfg.geomType).indexOf(k) >= 0 ? {} : false;
@@ -129,8 +137,15 @@
       this.error.hidden = false;
       return false;
     }
-    if (fit && this.drawn.getLayers().length) this.map.fitBounds(this.drawn.getBounds(), { maxZoom: 19, padding: [20, 20] });
+    if (fit && this.drawn.getLayers().length) this.fit();
     return true;
+  };
+
+  /* Show the whole geometry; a point (or a tiny shape) with its streets around it. */
+  Widget.prototype.fit = function () {
+    var bounds = this.drawn.getBounds();
+    var zoom = Math.min(this.map.getBoundsZoom(bounds.pad(0.1)), FIT_MAX_ZOOM);
+    this.map.setView(bounds.getCenter(), zoom, { animate: false });
   };
 
   Widget.prototype.save = function () {
@@ -161,7 +176,7 @@
     boxes.forEach(function (box) {
       // Skip started widgets and the hidden template row of an inline formset.
       if (box.getAttribute("data-ready") || box.getAttribute("data-for").indexOf("__prefix__") >= 0) return;
-      if (!translated) translateDraw(JSON.parse(box.getAttribute("data-config")).strings);
+      if (!translated && L.drawLocal) translateDraw(JSON.parse(box.getAttribute("data-config")).strings);
       translated = true;
       var widget = new Widget(box);
       box.scGeometry = widget;
