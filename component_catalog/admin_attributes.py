@@ -6,10 +6,9 @@ check boxes, lists of texts as one comma-separated line. What the schema does no
 which validate them against the schema again: the form only makes the common mistakes
 impossible to type.
 
-Labels: Chinese from the schema's ``title``; other languages from the schema's ``x-i18n``
-annotation (``{"en": {"title": "Material", "enum": {"铸铁": "Cast iron"}}}``, the catalog's
-translations) where it has one, else from the attribute's name (``depth_m`` ->
-"Depth (m)"), with the schema's English ``description`` as help text. Choices keep their
+Labels and choice labels in the page's language come from ``catalog_labels`` (the schema's
+``title`` and ``x-i18n`` annotation, then the catalog's tables, then the attribute's name
+in words), with the schema's English ``description`` as help text. Choices keep their
 stored (standard Chinese) values; only their labels change with the language.
 """
 
@@ -23,59 +22,23 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-PREFIX = "attr__"
+from component_catalog import catalog_labels
 
-_UNITS = {
-    "mm": ("mm", "毫米"),
-    "cm": ("cm", "厘米"),
-    "m": ("m", "米"),
-    "m2": ("m²", "平方米"),
-    "m3": ("m³", "立方米"),
-    "l": ("L", "升"),
-    "kv": ("kV", "千伏"),
-    "w": ("W", "瓦"),
-    "mpa": ("MPa", "兆帕"),
-    "years": ("a", "年"),
-}
-_UNIT_RE = re.compile(r"_(mm|cm|m2|m3|m|l|kv|w|mpa|years)$")
+PREFIX = "attr__"
 
 
 def english() -> bool:
-    return not (get_language() or "zh-hans").lower().startswith("zh")
-
-
-def humanize(name: str, in_english: bool) -> str:
-    """``pipe_diameter_mm`` -> "Pipe diameter (mm)" (or "(毫米)")."""
-    match = _UNIT_RE.search(name)
-    base = _UNIT_RE.sub("", name).replace("_", " ")
-    base = base[:1].upper() + base[1:]
-    if not match:
-        return base
-    unit = _UNITS[match.group(1)][0 if in_english else 1]
-    return f"{base} ({unit})"
-
-
-def _translation(spec: dict[str, Any]) -> dict[str, Any]:
-    """The schema's ``x-i18n`` entry for the page's language ({} for Chinese or none)."""
-    if not english():
-        return {}
-    i18n = spec.get("x-i18n")
-    language = (get_language() or "en").lower().split("-")[0]
-    entry = i18n.get(language) if isinstance(i18n, dict) else None
-    return entry if isinstance(entry, dict) else {}
+    return catalog_labels.language_key(get_language()) is not None
 
 
 def label_of(name: str, spec: dict[str, Any]) -> str:
     """The attribute's label in the page's language."""
-    if english():
-        return str(_translation(spec).get("title") or humanize(name, True))
-    return str(spec.get("title") or humanize(name, False))
+    return catalog_labels.title(spec, name, get_language())
 
 
 def _choice_labels(spec: dict[str, Any]) -> list[tuple[Any, str]]:
-    labels = _translation(spec).get("enum")
-    labels = labels if isinstance(labels, dict) else {}
-    return [(v, str(labels.get(str(v), v))) for v in spec.get("enum") or []]
+    language = get_language()
+    return [(v, catalog_labels.choice(spec, v, language)) for v in spec.get("enum") or []]
 
 
 def _help(spec: dict[str, Any]) -> str:

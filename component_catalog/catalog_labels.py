@@ -245,8 +245,29 @@ def annotate(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _words(key: str) -> str:
-    return key.replace("_", " ").strip().capitalize() or key
+_UNITS = {
+    "mm": ("mm", "毫米"),
+    "cm": ("cm", "厘米"),
+    "m": ("m", "米"),
+    "m2": ("m²", "平方米"),
+    "m3": ("m³", "立方米"),
+    "l": ("L", "升"),
+    "kv": ("kV", "千伏"),
+    "w": ("W", "瓦"),
+    "mpa": ("MPa", "兆帕"),
+    "years": ("a", "年"),
+}
+_UNIT_RE = re.compile(r"_(mm|cm|m2|m3|m|l|kv|w|mpa|years)$")
+
+
+def _words(key: str, chinese: bool = False) -> str:
+    """A property's key in words, its unit suffix spelled out: ``pipe_diameter_mm`` ->
+    "Pipe diameter (mm)" (or "(毫米)")."""
+    match = _UNIT_RE.search(key)
+    base = _UNIT_RE.sub("", key).replace("_", " ").strip().capitalize() or key
+    if not match:
+        return base
+    return f"{base} ({_UNITS[match.group(1)][1 if chinese else 0]})"
 
 
 def title(prop: dict[str, Any], key: str, language: str | None) -> str:
@@ -254,7 +275,7 @@ def title(prop: dict[str, Any], key: str, language: str | None) -> str:
     own = prop.get("title") if isinstance(prop.get("title"), str) else None
     lang = language_key(language)
     if lang is None:
-        return own or _words(key)
+        return own or _words(key, chinese=True)
     i18n = prop.get(I18N_KEY)
     entry = i18n.get(lang) if isinstance(i18n, dict) else None
     if isinstance(entry, dict) and isinstance(entry.get("title"), str):
