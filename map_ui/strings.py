@@ -22,6 +22,11 @@ def map_strings() -> dict[str, str]:
         "status_missing": _("missing"),
         "status_occupied": _("occupied"),
         "clusterCount": _("%(count)s items here; zoom in to see them"),
+        "status": _("Status"),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "emptyLayer": _("(no data)"),
+        "moreHere": _("%(count)s more features here; zoom in to pick another"),
     }
 
 
