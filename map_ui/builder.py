@@ -54,9 +54,11 @@ class PlatformMap(folium.Map):
         """
     )
 
-    def __init__(self, label: str, **kwargs: Any) -> None:
+    def __init__(self, label: str, max_zoom: int = DEFAULT_MAX_ZOOM, **kwargs: Any) -> None:
         super().__init__(tiles=None, **kwargs)
         self.label = label
+        # folium hands max_zoom only to its tile layers (none here): the map itself needs it.
+        self.max_zoom = max_zoom
         self.default_js = [("leaflet", vendor.url("leaflet.js"))]
         self.default_css = [("leaflet_css", vendor.url("leaflet.css"))]
         self.locate: dict[str, Any] | None = None
@@ -65,6 +67,7 @@ class PlatformMap(folium.Map):
         """What boot.js creates the map from (Jinja's ``tojson`` escapes it for the
         single-quoted attribute: no ', <, > or & survive)."""
         options = {camelize(k): v for k, v in self.options.items()}
+        options["maxZoom"] = self.max_zoom
         return {
             "center": list(self.location),
             "crs": self.crs,
