@@ -23,7 +23,7 @@ DESKTOP = (1280, 800)
 PHONE = (375, 812)
 SIZES = [pytest.param(DESKTOP, id="1280"), pytest.param(PHONE, id="375")]
 LANGUAGES = ["zh-hans", "en"]
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "zh-hans": {
         "toilet": "公共厕所",
         "parking": "停车：空余车位",
@@ -148,7 +148,7 @@ def test_tapping_a_toilet_opens_its_popup(
     link = popup.get_by_role("link", name=t["open"])
     assert link.get_attribute("href") == f"/facilities/{identifier}/"
     page.wait_for_function(
-        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+        "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
     )
     box = page.locator(".leaflet-popup").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= viewport[0]
@@ -181,3 +181,32 @@ def test_locate_and_zoom_in_stop_at_zoom_19(
     assert page.evaluate("SCMap.current.map.getZoom()") == 19
     assert zoom_in.get_attribute("aria-disabled") == "true"
     shot(page, f"map-identify-locate-{viewport[0]}-{language}")
+
+
+def test_identify_follows_the_amap_shift(
+    open_page: Any, toilets: Any, django_db_blocker: Any, settings: Any
+) -> None:
+    # Tests never use online basemaps: "Amap" tiles come from the test server here.
+    settings.MAP_AMAP_TILE_URL = "/static/map_ui/test-missing/{z}/{x}/{y}.png"
+    identifier = toilets["toilets"][1]
+    name, lon, lat = toilet_at(django_db_blocker, identifier)
+    page = open_map(open_page, DESKTOP, "zh-hans")
+    page.allow_failures(r"^404 .*/static/map_ui/test-missing/")
+    open_layer_switcher(page)
+    choose_layer(page, "公共厕所")
+    choose_layer(page, "高德地图")
+    page.wait_for_function("() => SCMap.current.crsMode === 'gcj02'")
+    page.evaluate("SCMap.current.layerControl.collapse()")
+    page.evaluate(
+        "([lat, lon]) => SCMap.current.map.setView(SCMap.current.toDisplay([lat, lon]), 18,"
+        " {animate: false})",
+        [lat, lon],
+    )
+    page.wait_for_function("() => !SCMap.current.isLoading()")
+    # Where the toilet is drawn (GCJ-02, hundreds of metres from its WGS 84 position).
+    x, y = screen_point(page, lon, lat)
+    page.mouse.click(x + TAP_OFFSET[0], y - TAP_OFFSET[1])
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert name in popup.inner_text() and "公共厕所" in popup.inner_text()
+    shot(page, "map-identify-amap-1280-zh-hans")
