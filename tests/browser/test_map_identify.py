@@ -29,6 +29,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "parking": "停车：空余车位",
         "groups": ["道路交通", "市容环境"],
         "hours": "开放时间",
+        "good": "完好",
         "open": "打开设施页面",
         "none": "未显示任何图层",
         "locate": "显示我的位置",
@@ -38,6 +39,7 @@ TEXT: dict[str, dict[str, Any]] = {
         "parking": "Parking: free spaces",
         "groups": ["Roads and traffic", "City appearance and environment"],
         "hours": "Opening hours",
+        "good": "Good",
         "open": "Open facility page",
         "none": "No layers shown",
         "locate": "Show my location",
@@ -145,6 +147,7 @@ def test_tapping_a_toilet_opens_its_popup(
     assert name in text
     assert t["toilet"] in text
     assert t["hours"] in text and "Mo-Su 05:30-23:00" in text
+    assert t["good"] in text
     link = popup.get_by_role("link", name=t["open"])
     assert link.get_attribute("href") == f"/facilities/{identifier}/"
     page.wait_for_function(
