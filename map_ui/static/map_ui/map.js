@@ -8,11 +8,11 @@
  *   layer switcher, with a legend, a metric scale bar and a loading bar;
  * - Amap draws in GCJ-02: while it is the basemap, overlays are drawn shifted
  *   WGS 84 -> GCJ-02 and clicks are shifted back (ChinaCoords, chinacoords.js).
- *
  * - identify: a click or tap on a vector-tile feature of a shown overlay opens a popup with
  *   its name, class and key attributes (and a link to its facility page). The overlays'
  *   tiles take no pointer events: map.js tests the click against the features VectorGrid
- *   decoded, with a hit area of at least 32 px around points; see docs/ARCHITECTURE.md, "Identify on the common map".
+ *   decoded, with a hit area of at least 32 px around points (docs/ARCHITECTURE.md,
+ *   "Identify on the common map").
  * - the layer switcher groups overlays under headings (major classes) and marks layers
  *   with no feature in the user's scope (last in their group); the legend lists the
  *   overlays shown, the page's own (ctl.addPageOverlay) included.
@@ -20,10 +20,11 @@
  *
  * Pages use the controller: ctl.ready (a Promise), ctl.toDisplay / ctl.fromDisplay
  * (WGS 84 <-> what is drawn), ctl.manage(layer, latlng) for markers that must follow the
- * shift, ctl.setBasemap(id), ctl.showOverlay(code, on), ctl.addPageOverlay(layer, options) for
- * a page's own layer (switcher and legend), ctl.identifyAt(displayLatlng) (features under
- * a point, best first), ctl.setIdentify(on) (popups on click, e.g. off while drawing), and
- * the map events "sc:click" ({latlng: WGS 84}), "sc:identify" ({hits, latlng}),
+ * shift, ctl.setBasemap(id), ctl.showOverlay(code, on), ctl.addPageOverlay(layer,
+ * options) for a page's own layer (switcher and legend), ctl.identifyAt(displayLatlng)
+ * (features under a point, best first), ctl.setIdentify(on) (popups on click, e.g. off
+ * while drawing), ctl.identifyHandler = fn(hits, event) (return true to take the click
+ * over), and the map events "sc:click" ({latlng: WGS 84}), "sc:identify" ({hits, latlng}),
  * "sc:located" ({latlng: WGS 84, accuracy}) and "sc:crschange".
  */
 (function (global) {
@@ -530,7 +531,7 @@
     };
   };
 
-  /* Squared distance helpers in tile pixels. */
+  /* Geometry tests in tile pixels (even-odd rule over all rings: holes and parts). */
   function insideRings(rings, p) {
     var inside = false;
     rings.forEach(function (ring) {
