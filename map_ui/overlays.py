@@ -10,10 +10,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from component_catalog.models import ComponentClass
+from component_catalog.models import Component, ComponentClass
+from gis_app import access
 from layers.models import LayerKind
 from map_ui.facilities import ATTRIBUTE_LABELS
 from tiles import sources
@@ -75,10 +77,21 @@ def major_groups() -> list[Group]:
     ]
 
 
+def classes_with_features(user: Any) -> set[str]:
+    """Codes of the component classes of which the user may see an in-use component (one
+    query: an index probe per class, as ``tiles.sources.combined_queryset`` filters)."""
+    visible = access.visible(user, Component.objects.in_use())
+    found = ComponentClass.objects.filter(major__isnull=False).filter(
+        Exists(visible.filter(component_class=OuterRef("code")))
+    )
+    return set(found.values_list("code", flat=True))
+
+
 def layer_info(user: Any) -> dict[str, Any]:
     """``{"groups": [{code, name}], "layers": {code: {group, has_features, labels}}}`` for
     the active registry layers the user may see."""
     layers: dict[str, dict[str, Any]] = {}
+    with_features = classes_with_features(user)
     for layer in sources.registry(user):
         spec = sources.spec_for(layer)
         if spec is None:
@@ -90,6 +103,10 @@ def layer_info(user: Any) -> dict[str, Any]:
         keys = [*spec.properties, *[a for a in spec.attributes if a != "*"]]
         schema = schema if isinstance(schema, dict) else None
         labels = {key: attribute_label(key, schema) for key in keys}
-        info = LayerInfo(group, spec.queryset(user).exists(), labels)
+        if layer.kind == LayerKind.COMPONENT:
+            has_features = layer.source in with_features
+        else:
+            has_features = spec.queryset(user).exists()
+        info = LayerInfo(group, has_features, labels)
         layers[layer.code] = asdict(info)
     return {"groups": [asdict(g) for g in major_groups()], "layers": layers}
