@@ -17,7 +17,8 @@ from tests.browser.conftest import (
     shot,
     wait_for_map,
 )
-from tests.ogc_data import committed_components
+from tests.components_helpers import Api
+from tests.ogc_data import committed_components, toilet
 
 DESKTOP = (1280, 800)
 PHONE = (375, 812)
@@ -213,3 +214,57 @@ def test_identify_follows_the_amap_shift(
     popup.wait_for()
     assert name in popup.inner_text() and "公共厕所" in popup.inner_text()
     shot(page, "map-identify-amap-1280-zh-hans")
+
+
+CLUSTER_AT = """() => {
+  const ctl = SCMap.current, grid = ctl.overlays['component-0301'].layer;
+  for (const tile of Object.values(grid._vectorTiles)) {
+    if (tile.getCoord().z !== grid._tileZoom) continue;
+    for (const f of Object.values(tile._layers)) {
+      if (!(f.properties.count > 1)) continue;
+      const px = tile.getCoord().scaleBy(grid.getTileSize()).add(f._point);
+      const at = ctl.map.latLngToContainerPoint(ctl.map.unproject(px, grid._tileZoom));
+      if (at.x > 20 && at.y > 20 && at.x < innerWidth - 20 && at.y < innerHeight - 200)
+        return [at.x, at.y, f.properties.count];
+    }
+  }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_tapped_cluster_says_how_many_and_zooms_in(
+    open_page: Any, toilets: Any, django_db_blocker: Any, committed: None, language: str
+) -> None:
+    t = TEXT[language]
+    _, lon, lat = toilet_at(django_db_blocker, toilets["toilets"][0])
+    with db_access(django_db_blocker):  # a second toilet 30 m away
+        made = Api("district_admin").create(toilet("保俶路二号公厕", [lon + 0.0003, lat]))
+        assert made.status_code == 201, made.content
+    page = open_map(open_page, PHONE, language)
+    open_layer_switcher(page)
+    choose_layer(page, t["toilet"])
+    page.evaluate("SCMap.current.layerControl.collapse()")
+    # Below the layer's own zoom (15) nearby toilets are drawn as one dot with a count.
+    page.evaluate(
+        "([lat, lon]) => SCMap.current.map.setView(SCMap.current.toDisplay([lat, lon]), 12,"
+        " {animate: false})",
+        [lat, lon],
+    )
+    page.wait_for_function("() => !SCMap.current.isLoading()")
+    found = page.evaluate(CLUSTER_AT)
+    assert found, "no cluster of toilets drawn at zoom 12"
+    x, y, count = found
+    box = page.locator(".sc-map").bounding_box()
+    page.touchscreen.tap(box["x"] + x, box["y"] + y)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert str(count) in popup.inner_text()
+    page.wait_for_function(
+        "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+        " && !SCMap.current.map._panAnim?._inProgress"
+    )
+    shot(page, f"map-identify-cluster-375-{language}")
+    popup.get_by_role("button").tap()
+    page.wait_for_function("() => SCMap.current.map.getZoom() >= 15")
+    page.locator(".leaflet-popup").wait_for(state="detached")  # closed (after its fade)

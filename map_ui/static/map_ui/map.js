@@ -661,11 +661,19 @@
     var body;
     var cls = layerName(this, layer);
     if (props.count && !props.identifier) {
+      var zoomIn = h("button", { type: "button", class: "sc-popup-zoom" }, text(this, "zoomHere"));
+      zoomIn.addEventListener("click", function () {
+        self.map.closePopup();
+        // to the layer's own zoom, where its features are drawn one by one
+        var target = Math.max(layer.min_zoom || 0, self.map.getZoom() + 2);
+        self.map.setView(latlng, Math.min(target, self.maxZoom));
+      });
       body = h(
         "div",
         { class: "sc-feature-popup", "data-layer": layer.code },
         h("strong", { class: "sc-popup-name" }, cls),
-        h("p", null, text(this, "clusterCount").replace("%(count)s", props.count))
+        h("p", null, text(this, "clusterCount").replace("%(count)s", props.count)),
+        zoomIn
       );
     } else {
       var info = this.layerInfo.layers[layer.code] || {};
