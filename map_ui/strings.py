@@ -26,6 +26,7 @@ def map_strings() -> dict[str, str]:
         "yes": _("Yes"),
         "no": _("No"),
         "emptyLayer": _("(no data)"),
+        "emptyGroup": _("No data in your area yet"),
         "zoomHere": _("Zoom in here"),
         "moreHere": _("%(count)s more features here; zoom in to pick another"),
     }

@@ -34,6 +34,8 @@ TEXT: dict[str, dict[str, Any]] = {
         "open": "打开设施页面",
         "none": "未显示任何图层",
         "locate": "显示我的位置",
+        "empty": "本区域暂无数据",
+        "no_data": "（暂无数据）",
     },
     "en": {
         "toilet": "Public toilet",
@@ -44,6 +46,8 @@ TEXT: dict[str, dict[str, Any]] = {
         "open": "Open facility page",
         "none": "No layers shown",
         "locate": "Show my location",
+        "empty": "No data in your area yet",
+        "no_data": "(no data)",
     },
 }
 # Pixels between the tap and the toilet's centre: outside the 5 px dot, inside the
@@ -125,6 +129,11 @@ def test_tapping_a_toilet_opens_its_popup(
     toilet_row = order.index(t["toilet"])
     last_heading = [row for row in order[:toilet_row] if row.startswith("H:")][-1]
     assert last_heading == "H:" + t["groups"][1]
+    # Layers with nothing in reach come last, marked, under a heading of their own.
+    empty_from = order.index("H:" + t["empty"])
+    assert toilet_row < empty_from
+    assert all(t["no_data"] in row for row in order[empty_from + 1 :])
+    assert not any(t["no_data"] in row for row in order[:empty_from])
     shot(page, f"map-identify-switcher-{size}")
     choose_layer(page, t["toilet"])
     page.evaluate("SCMap.current.layerControl.collapse()")

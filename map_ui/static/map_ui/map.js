@@ -13,9 +13,9 @@
  *   tiles take no pointer events: map.js tests the click against the features VectorGrid
  *   decoded, with a hit area of at least 32 px around points (docs/ARCHITECTURE.md,
  *   "Identify on the common map").
- * - the layer switcher groups overlays under headings (major classes) and marks layers
- *   with no feature in the user's scope (last in their group); the legend lists the
- *   overlays shown, the page's own (ctl.addPageOverlay) included.
+ * - the layer switcher groups overlays under headings (major classes) and lists layers
+ *   with no feature in the user's scope last, marked, under their own heading; the
+ *   legend lists the overlays shown, the page's own (ctl.addPageOverlay) included.
  * - zoom stops at config.maxZoom (19; a page may allow 20) on every basemap.
  *
  * Pages use the controller: ctl.ready (a Promise), ctl.toDisplay / ctl.fromDisplay
@@ -38,6 +38,7 @@
   var HIT_RADIUS = 16; // CSS px around a tap: a 32 px target at any zoom
   // Properties every popup shows in its own way (not as an attribute row).
   var OWN_PROPERTIES = { identifier: 1, class: 1, name: 1, status: 1, count: 1 };
+  var EMPTY_GROUP = "-empty"; // switcher group of the layers with no data for the user
 
   // Leaflet 1.8 removed L.DomEvent.fakeStop, which Leaflet.VectorGrid 1.3 calls when an
   // interactive tile is clicked (the common map's tiles are not interactive; other code
@@ -286,9 +287,9 @@
         self.overlays[l.code] = { meta: l, layer: layer };
         var info = self.layerInfo.layers[l.code];
         var st = pathStyle(l.style, l.geometry_kind, l.code);
-        // A layer with nothing in the user's scope is marked and goes last in its group.
+        // A layer with nothing in the user's scope is marked and listed last, on its own.
         var empty = !!info && !info.has_features && startWith.indexOf(l.code) < 0;
-        self._place(layer, info ? info.group : "", (l.sort_order || 0) + (empty ? 50000 : 0));
+        self._place(layer, empty ? EMPTY_GROUP : info ? info.group : "", l.sort_order || 0);
         overlayChoices.push([layer, layerName(self, l), st.fillColor || st.color, empty]);
       });
     var initial = basemaps.filter(function (b) {
@@ -354,7 +355,7 @@
     var index = groups.map(function (g) {
       return g.code;
     }).indexOf(group);
-    if (index < 0) index = groups.length;
+    if (index < 0) index = group === EMPTY_GROUP ? groups.length + 1 : groups.length;
     this._rank[L.stamp(layer)] = index * 100000 + order;
     this._groupOf[L.stamp(layer)] = group;
   };
@@ -365,6 +366,7 @@
   };
 
   Controller.prototype._groupName = function (code) {
+    if (code === EMPTY_GROUP) return text(this, "emptyGroup");
     var found = (this.layerInfo.groups || []).filter(function (g) {
       return g.code === code;
     })[0];
