@@ -29,6 +29,11 @@ from map_ui import strings, vendor
 
 #: Used when the database holds no city yet (West Lake, Hangzhou).
 FALLBACK_CENTER = (30.2741, 120.1551)
+#: Deepest zoom of every map page on every basemap (building scale; beyond it there is
+#: nothing more to see, and locate-me must not end on a grey screen). A page may allow
+#: up to MAX_ZOOM_LIMIT (the survey editor: 20, for placing points between kerbs).
+DEFAULT_MAX_ZOOM = 19
+MAX_ZOOM_LIMIT = 20
 
 
 class PlatformMap(folium.Map):
@@ -49,9 +54,11 @@ class PlatformMap(folium.Map):
         """
     )
 
-    def __init__(self, label: str, **kwargs: Any) -> None:
+    def __init__(self, label: str, max_zoom: int = DEFAULT_MAX_ZOOM, **kwargs: Any) -> None:
         super().__init__(tiles=None, **kwargs)
         self.label = label
+        # folium hands max_zoom only to its tile layers (none here): the map itself needs it.
+        self.max_zoom = max_zoom
         self.default_js = [("leaflet", vendor.url("leaflet.js"))]
         self.default_css = [("leaflet_css", vendor.url("leaflet.css"))]
         self.locate: dict[str, Any] | None = None
@@ -60,6 +67,7 @@ class PlatformMap(folium.Map):
         """What boot.js creates the map from (Jinja's ``tojson`` escapes it for the
         single-quoted attribute: no ', <, > or & survive)."""
         options = {camelize(k): v for k, v in self.options.items()}
+        options["maxZoom"] = self.max_zoom
         return {
             "center": list(self.location),
             "crs": self.crs,
@@ -145,6 +153,12 @@ class MapOptions:
     page_js: Sequence[str] = ()  # static URLs of the page's own modules (after map.js)
     page_css: Sequence[str] = ()
     extra: dict[str, Any] = field(default_factory=dict)  # passed to the page's JavaScript
+    max_zoom: int = DEFAULT_MAX_ZOOM  # at most MAX_ZOOM_LIMIT (the survey allows 20)
+    identify: bool = True  # a click on a vector-tile feature opens its popup
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.max_zoom <= MAX_ZOOM_LIMIT:
+            raise ValueError(f"max_zoom must be 1..{MAX_ZOOM_LIMIT}, not {self.max_zoom}")
 
 
 @dataclass(frozen=True)
@@ -173,6 +187,8 @@ def map_config(options: MapOptions) -> dict[str, Any]:
         "overlays": list(options.overlays),
         "legend": options.legend,
         "layerSwitcher": options.layer_switcher,
+        "maxZoom": options.max_zoom,
+        "identify": options.identify,
         "language": get_language() or "zh-hans",
         "strings": strings.map_strings(),
         "extra": options.extra,
@@ -185,8 +201,8 @@ def build_map(options: MapOptions) -> PlatformMap:
     fmap = PlatformMap(
         label=options.label or _("Map"),
         location=list(center),
-        zoom_start=options.zoom,
-        max_zoom=22,
+        zoom_start=min(options.zoom, options.max_zoom),
+        max_zoom=options.max_zoom,
         prefer_canvas=False,
     )
     PlatformControls(map_config(options), options.page_js, options.page_css).add_to(fmap)

@@ -17,11 +17,18 @@ def map_strings() -> dict[str, str]:
         "noOverlays": _("No layers shown"),
         "shifted": _("Amap basemap: overlays are shifted to GCJ-02 for display."),
         "openFacility": _("Open facility page"),
-        "status_good": _("good"),
-        "status_damaged": _("damaged"),
-        "status_missing": _("missing"),
-        "status_occupied": _("occupied"),
+        "status_good": _("Good"),
+        "status_damaged": _("Damaged"),
+        "status_missing": _("Missing"),
+        "status_occupied": _("Occupied"),
         "clusterCount": _("%(count)s items here; zoom in to see them"),
+        "status": _("Status"),
+        "yes": _("Yes"),
+        "no": _("No"),
+        "emptyLayer": _("(no data)"),
+        "emptyGroup": _("No data in your area yet"),
+        "zoomHere": _("Zoom in here"),
+        "moreHere": _("%(count)s more features here; zoom in to pick another"),
     }
 
 

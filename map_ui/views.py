@@ -9,15 +9,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app.errors import NotFound
-from map_ui import basemaps, facilities, parking, strings
+from map_ui import basemaps, facilities, overlays, parking, strings
 from map_ui import facility_page as facility_content
 from map_ui.builder import MapOptions, render_map
 
 
 @require_GET
 def basemaps_json(request: HttpRequest) -> JsonResponse:
-    """The basemaps the caller may pick (the offline platform basemap first)."""
-    data = {"basemaps": [b.as_json() for b in basemaps.available(request.user)]}
+    """The basemaps the caller may pick (the offline platform basemap first), and what the
+    layer switcher needs about the overlays (groups, empty layers, attribute labels)."""
+    data = {
+        "basemaps": [b.as_json() for b in basemaps.available(request.user)],
+        "overlays": overlays.layer_info(request.user),
+    }
     response = JsonResponse(data)
     response["Cache-Control"] = "private, max-age=60"
     return response

@@ -63,9 +63,15 @@
 
   Parking.prototype.start = function () {
     var self = this;
-    if (this.ctl.layerControl) {
-      this.ctl.layerControl.addOverlay(this.group, SCHtml.html`<span class="sc-swatch" style="background:${COLOURS.spaces_available}"></span>${this.t.layer}`);
-    }
+    // In the switcher under roads and traffic (the parking lots' major class), and in the legend.
+    this.ctl.addPageOverlay(this.group, {
+      name: this.t.layer,
+      color: COLOURS.spaces_available,
+      group: "02",
+      legend: ["spaces_available", "almost_full", "full", "unknown"].map(function (s) {
+        return [COLOURS[s], self.t["status_" + s]];
+      }),
+    });
     this.map.on("overlayadd", function (e) {
       if (e.layer === self.group) self.load();
     });

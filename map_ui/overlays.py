@@ -1,0 +1,112 @@
+"""What the common map's layer switcher, legend and feature popups need to know about the
+registry layers beyond the layer API: the group of each layer (the major class of a
+component layer, else the base layers' group), whether the user has any feature of it
+in scope (an empty layer is marked in the switcher) and the labels of the attributes its
+vector tiles carry (the popup shows them)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from component_catalog.models import Component, ComponentClass
+from gis_app import access
+from layers.models import LayerKind
+from map_ui.facilities import ATTRIBUTE_LABELS
+from tiles import sources
+
+#: Group of the layers that are not components (areas, grid cells, buildings, base features).
+BASE_GROUP = "base"
+
+#: Labels of the properties the tiles of non-component layers carry.
+PROPERTY_LABELS: dict[str, Any] = {
+    "address": _("Address"),
+    "floors": _("Floors"),
+    "use": _("Use"),
+    "units_count": _("Units"),
+    "build_year": _("Year built"),
+    "level": _("Level"),
+    "code": _("Code"),
+    "community": _("Community"),
+    "kind": _("Kind"),
+}
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    group: str
+    has_features: bool
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def attribute_label(key: str, schema: dict[str, Any] | None) -> str:
+    """A readable label of an attribute in the active language: the platform's own label,
+    else the schema's title in Chinese (or its English title), else the key in words."""
+    if key in ATTRIBUTE_LABELS:
+        return str(ATTRIBUTE_LABELS[key])
+    if key in PROPERTY_LABELS:
+        return str(PROPERTY_LABELS[key])
+    prop = ((schema or {}).get("properties") or {}).get(key) or {}
+    if _english():
+        title = prop.get("title_en")
+        return str(title) if title else key.replace("_", " ").capitalize()
+    return str(prop.get("title") or key)
+
+
+def major_groups() -> list[Group]:
+    """The base layers' group, then the catalog's major classes in code order."""
+    english = _english()
+    majors = ComponentClass.objects.filter(major__isnull=True).order_by("code")
+    return [Group(BASE_GROUP, str(_("Areas and buildings")))] + [
+        Group(m.code, (english and m.name_en) or m.name_zh) for m in majors
+    ]
+
+
+def classes_with_features(user: Any) -> set[str]:
+    """Codes of the component classes of which the user may see an in-use component (one
+    query: an index probe per class, as ``tiles.sources.combined_queryset`` filters)."""
+    visible = access.visible(user, Component.objects.in_use())
+    found = ComponentClass.objects.filter(major__isnull=False).filter(
+        Exists(visible.filter(component_class=OuterRef("code")))
+    )
+    return set(found.values_list("code", flat=True))
+
+
+def layer_info(user: Any) -> dict[str, Any]:
+    """``{"groups": [{code, name}], "layers": {code: {group, has_features, labels}}}`` for
+    the active registry layers the user may see."""
+    layers: dict[str, dict[str, Any]] = {}
+    with_features = classes_with_features(user)
+    for layer in sources.registry(user):
+        spec = sources.spec_for(layer)
+        if spec is None:
+            continue
+        schema = getattr(layer, "class_schema", None)
+        if isinstance(schema, str):  # jsonb may come back as text (see tiles.sources)
+            schema = json.loads(schema)
+        group = layer.source[:2] if layer.kind == LayerKind.COMPONENT else BASE_GROUP
+        keys = [*spec.properties, *[a for a in spec.attributes if a != "*"]]
+        schema = schema if isinstance(schema, dict) else None
+        labels = {key: attribute_label(key, schema) for key in keys}
+        if layer.kind == LayerKind.COMPONENT:
+            has_features = layer.source in with_features
+        else:
+            has_features = spec.queryset(user).exists()
+        info = LayerInfo(group, has_features, labels)
+        layers[layer.code] = asdict(info)
+    return {"groups": [asdict(g) for g in major_groups()], "layers": layers}
