@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from component_catalog import catalog_labels
 from component_catalog.models import Component, ComponentClass
 from gis_app import access
 from layers.models import LayerKind
@@ -48,6 +49,9 @@ class LayerInfo:
     group: str
     has_features: bool
     labels: dict[str, str] = field(default_factory=dict)
+    #: Labels of stored choice values in the page's language, by attribute (none in
+    #: Chinese: the values are the standard's Chinese words).
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def _english() -> bool:
@@ -56,16 +60,31 @@ def _english() -> bool:
 
 def attribute_label(key: str, schema: dict[str, Any] | None) -> str:
     """A readable label of an attribute in the active language: the platform's own label,
-    else the schema's title in Chinese (or its English title), else the key in words."""
+    else the schema's (see ``catalog_labels.title``)."""
     if key in ATTRIBUTE_LABELS:
         return str(ATTRIBUTE_LABELS[key])
     if key in PROPERTY_LABELS:
         return str(PROPERTY_LABELS[key])
-    prop = ((schema or {}).get("properties") or {}).get(key) or {}
-    if _english():
-        title = prop.get("title_en")
-        return str(title) if title else key.replace("_", " ").capitalize()
-    return str(prop.get("title") or key)
+    return catalog_labels.title(_property(key, schema), key, get_language())
+
+
+def _property(key: str, schema: dict[str, Any] | None) -> dict[str, Any]:
+    prop = ((schema or {}).get("properties") or {}).get(key)
+    return prop if isinstance(prop, dict) else {}
+
+
+def choice_labels(keys: list[str], schema: dict[str, Any] | None) -> dict[str, dict[str, str]]:
+    """The labels of the stored choices of ``keys`` in the page's language."""
+    language = get_language()
+    if catalog_labels.language_key(language) is None:
+        return {}
+    out = {}
+    for key in keys:
+        prop = _property(key, schema)
+        enum = prop.get("enum")
+        if isinstance(enum, list):
+            out[key] = {str(v): catalog_labels.choice(prop, v, language) for v in enum}
+    return out
 
 
 def major_groups() -> list[Group]:
@@ -107,6 +126,6 @@ def layer_info(user: Any) -> dict[str, Any]:
             has_features = layer.source in with_features
         else:
             has_features = spec.queryset(user).exists()
-        info = LayerInfo(group, has_features, labels)
+        info = LayerInfo(group, has_features, labels, choice_labels(keys, schema))
         layers[layer.code] = asdict(info)
     return {"groups": [asdict(g) for g in major_groups()], "layers": layers}

@@ -49,6 +49,13 @@ def test_layers_carry_group_labels_and_whether_the_caller_has_data() -> None:
         "Opening hours"
     )
     assert overlays("city_admin")["layers"]["grid-cells"]["group"] == "base"
+    # stored choices shown in the page's language: the cover's material, the toilet's fee
+    english = overlays("city_admin", "en")["layers"]
+    assert english["component-0101"]["choices"]["material"]["铸铁"] == "Cast iron"
+    assert english["component-0101"]["labels"]["material"] == "Material"
+    fee = english["component-0301"]["choices"]["fee"]
+    assert fee and not any(re.search(r"[\u4e00-\u9fff]", label) for label in fee.values())
+    assert overlays("city_admin")["layers"]["component-0101"]["choices"] == {}
 
     made = Api("district_admin").create(toilet("保俶路公厕", inside()))
     assert made.status_code == 201, made.content

@@ -648,7 +648,8 @@
     });
   };
 
-  function attributeValue(ctl, value) {
+  function attributeValue(ctl, value, choices) {
+    if (choices && typeof value === "string" && choices[value]) return choices[value];
     if (value === true) return text(ctl, "yes");
     if (value === false) return text(ctl, "no");
     if (typeof value === "number") return value.toLocaleString(ctl.config.language || undefined);
@@ -694,7 +695,8 @@
           return (ia < 0 ? 999 : ia) - (ib < 0 ? 999 : ib) || (a < b ? -1 : 1);
         })
         .forEach(function (key) {
-          rows.push(h("dt", null, labels[key] || key), h("dd", null, attributeValue(self, props[key])));
+          var choices = (info.choices || {})[key];
+          rows.push(h("dt", null, labels[key] || key), h("dd", null, attributeValue(self, props[key], choices)));
         });
       body = h(
         "div",
