@@ -134,11 +134,11 @@ def test_names_appear_at_their_zooms(demo: None) -> None:
     assert "community" in z13_kinds and not z13_kinds & {"road-major", "road-minor", "poi"}
 
 
-def tile_at_all(client: Client, shape: GEOSGeometry, z: int) -> list[dict[str, Any]]:
+def tile_at_all(client: Client, shape: GEOSGeometry, z: int, **query: str) -> list[dict[str, Any]]:
     """Every label tile at ``z`` over a shape's extent (EPSG:3857)."""
     x0, y0, x1, y1 = grid.tile_range(shape.extent, z)
     return [
-        client.get(f"/tiles/labels/{z}/{x}/{y}.json").json()
+        client.get(f"/tiles/labels/{z}/{x}/{y}.json", query).json()
         for x in range(x0, x1 + 1)
         for y in range(y0, y1 + 1)
     ]
@@ -171,9 +171,20 @@ def test_english_names_on_english_requests(demo: None) -> None:
     t = grid.tile_of(*street.boundary.point_on_surface.coords, 12)
     asked = Client().get(f"/tiles/labels/12/{t.x}/{t.y}.json", {"lang": "en"}).json()
     assert asked["lang"] == "en"
-    # a name the data has only in Chinese stays Chinese on English pages
+    # roads and rivers with an English name in the data
     lon, lat, _direction = anchors(road("天目山路").geometry, 16)[0]
-    assert "天目山路" in texts(tile_at(english, lon, lat, 16))
+    assert "Tianmushan Road" in texts(tile_at(english, lon, lat, 16), "road-major")
+    assert "天目山路" in texts(tile_at(Client(), lon, lat, 16), "road-major")
+    river = BaseFeature.objects.get(kind="river", name="西溪河")
+    lon, lat, _direction = anchors(river.geometry, 15)[0]
+    assert "Xixi River" in texts(tile_at(english, lon, lat, 15, lang="en"), "river")
+    # a name the data has only in Chinese stays Chinese on English pages
+    community = AdminArea.objects.get(code="330106001001")
+    assert community.name_en == ""
+    staff = Api("district_admin").client
+    shape = community.boundary.transform(3857, clone=True)
+    found = tile_at_all(staff, shape, 14, lang="en")
+    assert any(community.name in texts(t, "community") for t in found)
 
 
 def test_no_restricted_names_for_anonymous_callers(demo: None) -> None:

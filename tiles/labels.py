@@ -44,9 +44,15 @@ CACHE_LAYER = cache.LABELS  # the cache's layer name (tiles_tilecacheentry.layer
 LABEL_FORMAT = "labels-1"  # bump when the rules or the output change
 MAX_ZOOM = 22
 TILE_PX = 256  # the client's tile size: pixel distances below are at that scale
-LINE_SPACING_PX = 640  # between two labels of one line
+LINE_SPACING_PX = 256  # between two label anchors of one line (clients keep fewer)
 LINE_SHORTEST_PX = 48  # a line part shorter than this on screen gets no label
 DIRECTION_REACH_PX = 24  # a line label's angle follows the line over this much either side
+# From this zoom an area's name also stands on a lattice of points inside it (one name in
+# view wherever one looks), less important than the other labels.
+AREA_LATTICE_ZOOM = 15
+AREA_LATTICE_PX = 320
+AREA_LATTICE_MARGIN_PX = 40  # lattice points this close to the area's edge are left out
+AREA_REPEAT_RANK = 6
 
 
 @dataclass(frozen=True)
@@ -151,6 +157,8 @@ def _queries(specs: list[TileSpec], user: Any, tile: Tile) -> list[tuple[str, st
             "t_sub": F("level"),
         }
         found += _query("area", qs, areas.source.geometry_field, tile, **names)
+        if z >= AREA_LATTICE_ZOOM:
+            found += _query("lattice", qs, areas.source.geometry_field, tile, **names)
 
     roads = by_code.get("roads")
     wanted = []
@@ -225,16 +233,19 @@ def render(specs: list[TileSpec], user: Any, tile: Tile, english: bool) -> bytes
     queries = _queries(specs, user, tile)
     px = tile_size(tile.z) / TILE_PX  # EPSG:3857 metres per pixel at this zoom
     line = (LINE_SPACING_PX * px, DIRECTION_REACH_PX * px, LINE_SHORTEST_PX * px)
+    lattice = (AREA_LATTICE_PX * px, AREA_LATTICE_MARGIN_PX * px)
     labels = []
-    for shape, sub, name, name_en, lon, lat, angle, weight in sql.label_rows(queries, tile, line):
+    rows = sql.label_rows(queries, tile, line, lattice)
+    for shape, sub, name, name_en, lon, lat, angle, weight in rows:
         kind = _kind(sub, shape)
         if kind not in RULE_OF or not shown(kind, tile.z):
             continue
         text = name_en if english and name_en else name
+        rank = AREA_REPEAT_RANK if shape == "lattice" else RULE_OF[kind].rank
         label: dict[str, Any] = {
             "text": text,
             "kind": kind,
-            "rank": RULE_OF[kind].rank,
+            "rank": rank,
             "lon": round(float(lon), 7),
             "lat": round(float(lat), 7),
             "weight": round(float(weight or 0), 1),

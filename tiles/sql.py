@@ -513,6 +513,20 @@ def label_anchor_sql(inner: str, shape: str) -> str:
     )
 
 
+# Areas seen from close by: more anchors, on a lattice of ``spacing`` metres (odd rows
+# shifted by half a step) aligned across tiles, where it lies inside the area and at least
+# ``margin`` from its edge: a name wherever one looks, not only at the area's centre.
+LABEL_AREA_LATTICE_SQL = (
+    f"SELECT {_ANCHOR_COLUMNS}, NULL::float8, 0.0 "  # noqa: S608 (the inner query: the ORM)
+    "FROM ({inner}) AS q "
+    "CROSS JOIN LATERAL (SELECT ST_Transform(q.t_geom, 3857) AS g) AS t "
+    "CROSS JOIN LATERAL generate_series(floor(%s / %s)::int - 1, ceil(%s / %s)::int) AS i(v) "
+    "CROSS JOIN LATERAL generate_series(ceil(%s / %s)::int, ceil(%s / %s)::int - 1) AS j(v) "
+    "CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint("
+    "(i.v + ((j.v %% 2) + 2) %% 2 * 0.5) * %s, j.v * %s), 3857) AS p) AS a "
+    f"WHERE {_IN_TILE} AND ST_Intersects(t.g, a.p) AND ST_Distance(ST_Boundary(t.g), a.p) > %s"
+)
+
 # Lines: anchors every ``spacing`` metres along each part (centred, at least one per part
 # at least ``shortest`` long), so every tile computes the same anchors of a line; the
 # direction is read over ``reach`` metres either side of the anchor.
@@ -536,13 +550,16 @@ def label_rows(
     queries: list[tuple[str, str, list[Any]]],
     tile: Tile,
     line: tuple[float, float, float],
+    lattice: tuple[float, float],
 ) -> list[tuple[Any, ...]]:
     """Label anchors of a tile from ``(shape, inner SQL, params)`` queries (shape ``line``,
-    ``area`` or ``point``), each row led by its query's shape; ``line`` is (spacing, reach,
-    shortest) in EPSG:3857 metres."""
+    ``area``, ``lattice`` (an area's extra anchors) or ``point``), each row led by its
+    query's shape; ``line`` is (spacing, reach, shortest) and ``lattice`` (spacing, margin)
+    in EPSG:3857 metres."""
     minx, miny, maxx, maxy = tile_bounds(tile)
     bounds = [minx, maxx, miny, maxy]
     spacing, reach, shortest = line
+    step, margin = lattice
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for shape, inner, params in queries:
@@ -550,6 +567,10 @@ def label_rows(
                 # Safe: ``inner`` is the ORM's own SQL; every value is a bound parameter.
                 sql = LABEL_LINE_SQL.format(inner=inner)
                 values = [*params, spacing, reach, reach, shortest, *bounds]
+            elif shape == "lattice":
+                sql = LABEL_AREA_LATTICE_SQL.format(inner=inner)
+                cells = [minx, step, maxx, step, miny, step, maxy, step]
+                values = [*params, *cells, step, step, *bounds, margin]
             else:
                 sql = label_anchor_sql(inner, shape)
                 values = [*params, *bounds]
