@@ -72,10 +72,18 @@ def place(live_url: str, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
         basemap_demo.load()
         road = BaseFeature.objects.get(kind="road", name="天目山路")
         middle = road.geometry.interpolate_normalized(0.5)
+        north_south = BaseFeature.objects.get(kind="road", name="古墩路")
+        across = north_south.geometry.interpolate_normalized(0.5)
         spot = {
             "lon": middle.x,
             "lat": middle.y,
             "road": {"zh-hans": road.name, "en": road.attributes["name_en"]},
+            "north_south": {
+                "lon": across.x,
+                "lat": across.y,
+                "zh-hans": north_south.name,
+                "en": north_south.attributes["name_en"],
+            },
         }
         return ids, spot
 
@@ -116,9 +124,10 @@ def labels_at(page: Any, lon: float, lat: float, zoom: int) -> list[dict[str, An
             const frame = map.getContainer().getBoundingClientRect();
             return Array.from(document.querySelectorAll('.sc-labels .sc-label')).map(el => {
                 const r = el.getBoundingClientRect();
+                const vertical = el.classList.contains('sc-label-vertical');
                 const at = map.containerPointToLatLng(
                     [(r.left + r.right) / 2 - frame.left, (r.top + r.bottom) / 2 - frame.top]);
-                return {text: el.textContent, kind: el.dataset.kind,
+                return {text: el.textContent, kind: el.dataset.kind, vertical: vertical,
                         box: [r.left, r.top, r.right, r.bottom], lon: at.lng, lat: at.lat,
                         map: [frame.left, frame.top, frame.right, frame.bottom]};
             });
@@ -188,3 +197,21 @@ def test_road_and_community_names_at_zoom_16_without_overlap(
     assert not {lab["kind"] for lab in wide if lab["kind"].startswith("road-")}
     assert not overlapping(wide)
     shot(page, f"labels-map-z13-{language}-{viewport[0]}x{viewport[1]}")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_north_south_road_reads_top_to_bottom_in_chinese(
+    open_page: Any, place: dict[str, Any], language: str
+) -> None:
+    page = log_in_to_map(open_page, (1280, 800), language)
+    spot = place["north_south"]
+    labels = labels_at(page, spot["lon"], spot["lat"], 16)
+    shot(page, f"labels-map-north-south-{language}")
+    found = [lab for lab in labels if lab["text"] == spot[language]]
+    assert found, labels
+    for lab in found:
+        x0, y0, x1, y1 = lab["box"]
+        assert y1 - y0 > 2 * (x1 - x0)  # tall: along the road
+        # Chinese characters stacked upright; English text turned along the road
+        assert lab["vertical"] is (language == "zh-hans")
+    assert not overlapping(labels)

@@ -37,6 +37,7 @@
   var REPEAT_PX = 360; // the same name again only this far away (|dx| + |dy|)
   var MAX_TILES = 256; // label tiles kept in memory
 
+  var CJK = /^[\u3000-\u303f\u3400-\u9fff\uff00-\uffef0-9]+$/; // Chinese (and digits) only
   var measurer = null;
 
   function font(style) {
@@ -57,10 +58,20 @@
       var left = p.x - DOT / 2 - HALO; // the dot's centre is the anchor
       return { x0: left, y0: p.y - h / 2, x1: left + DOT + 3 + w, y1: p.y + h / 2, w: w, h: h };
     }
+    if (upright(label)) {
+      // Chinese along a steep line: characters stacked top to bottom (line height 1.05)
+      var tall = Array.from(label.text).length * Math.ceil(style.size * 1.1) + 2 * HALO;
+      return { x0: p.x - h / 2, y0: p.y - tall / 2, x1: p.x + h / 2, y1: p.y + tall / 2, w: h, h: tall };
+    }
     var a = ((label.angle || 0) * Math.PI) / 180;
     var bw = w * Math.abs(Math.cos(a)) + h * Math.abs(Math.sin(a));
     var bh = w * Math.abs(Math.sin(a)) + h * Math.abs(Math.cos(a));
     return { x0: p.x - bw / 2, y0: p.y - bh / 2, x1: p.x + bw / 2, y1: p.y + bh / 2, w: w, h: h };
+  }
+
+  /* Chinese names along steep lines read top to bottom, unrotated (as on Chinese maps). */
+  function upright(label) {
+    return label.angle !== undefined && Math.abs(label.angle) > 60 && CJK.test(label.text);
   }
 
   function overlaps(a, b) {
@@ -119,7 +130,11 @@
     var el = document.createElement("div");
     el.className = "sc-label sc-label-" + label.kind;
     el.setAttribute("data-kind", label.kind);
-    el.style.font = font(item.style);
+    // not the ``font`` shorthand: it would reset the line height labels.css sets
+    el.style.fontFamily = FONT;
+    el.style.fontSize = item.style.size + "px";
+    el.style.fontWeight = String(item.style.weight);
+    if (item.style.italic) el.style.fontStyle = "italic";
     el.style.left = layerPoint.x + "px";
     el.style.top = layerPoint.y + "px";
     if (item.style.dot) {
@@ -130,9 +145,21 @@
     }
     var text = document.createElement("span");
     text.className = "sc-label-text";
-    text.textContent = label.text;
+    if (upright(label)) {
+      Array.from(label.text).forEach(function (ch) {
+        var one = document.createElement("span");
+        one.className = "sc-label-char";
+        one.textContent = ch;
+        text.appendChild(one);
+      });
+    } else {
+      text.textContent = label.text;
+    }
     el.appendChild(text);
-    if (!item.style.dot) {
+    if (upright(label)) {
+      el.classList.add("sc-label-vertical");
+      el.style.transform = "translate(-50%, -50%)";
+    } else if (!item.style.dot) {
       el.style.transform = "translate(-50%, -50%) rotate(" + (label.angle || 0) + "deg)";
     }
     return el;
