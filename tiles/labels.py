@@ -8,10 +8,12 @@ lines, the angle to draw it at. The client (``map_ui/static/map_ui/labels.js``) 
 labels of every tile in view together, greedily by rank, so that none overlaps another.
 
 Which names appear depends on the zoom (``RULES``): districts at 9-10, streets at 11-12,
-communities from 13, main roads from 14, secondary roads, rivers and water from 15, branch
-roads and parks from 16, public facilities from 17. Line labels repeat every
-``LINE_SPACING_PX`` along the line, at the same places in every tile of a zoom; an anchor
-belongs to exactly one tile (never to its buffer), so tiles never repeat each other.
+communities from 13 (streets instead for callers who may see no community), main roads
+from 14, secondary roads, rivers and water from 15, branch roads and parks from 16, public
+facilities from 17. Areas are named at the centre of their largest inscribed circle and,
+from ``AREA_LATTICE_ZOOM``, on a lattice of points inside them as well. Line labels repeat
+every ``LINE_SPACING_PX`` along the line, at the same places in every tile of a zoom; an
+anchor belongs to exactly one tile (never to its buffer), so tiles never repeat each other.
 
 Access: the names come from the registry layers the caller may see, through each layer's
 access-filtered feature source (as the vector tiles): a layer or a feature the caller may
@@ -44,7 +46,7 @@ CACHE_LAYER = cache.LABELS  # the cache's layer name (tiles_tilecacheentry.layer
 LABEL_FORMAT = "labels-1"  # bump when the rules or the output change
 MAX_ZOOM = 22
 TILE_PX = 256  # the client's tile size: pixel distances below are at that scale
-LINE_SPACING_PX = 256  # between two label anchors of one line (clients keep fewer)
+LINE_SPACING_PX = 160  # between two label anchors of one line (clients keep fewer)
 LINE_SHORTEST_PX = 48  # a line part shorter than this on screen gets no label
 DIRECTION_REACH_PX = 24  # a line label's angle follows the line over this much either side
 # From this zoom an area's name also stands on a lattice of points inside it (one name in
@@ -149,6 +151,14 @@ def _queries(specs: list[TileSpec], user: Any, tile: Tile) -> list[tuple[str, st
 
     areas = by_code.get("admin-areas")
     levels = [level for kind, level in AREA_LEVELS.items() if shown(kind, z)]
+    # A caller who may see no community (demo communities are for staff) gets the street's
+    # name instead: a map names the place one looks at.
+    if (
+        areas is not None
+        and shown("community", z)
+        and not areas.queryset(user).filter(level="community").exists()
+    ):
+        levels.append("street")
     if areas is not None and levels:
         qs = areas.queryset(user).filter(level__in=levels)
         names: dict[str, Any] = {
@@ -238,10 +248,15 @@ def render(specs: list[TileSpec], user: Any, tile: Tile, english: bool) -> bytes
     rows = sql.label_rows(queries, tile, line, lattice)
     for shape, sub, name, name_en, lon, lat, angle, weight in rows:
         kind = _kind(sub, shape)
-        if kind not in RULE_OF or not shown(kind, tile.z):
+        if kind not in RULE_OF:
             continue
         text = name_en if english and name_en else name
-        rank = AREA_REPEAT_RANK if shape == "lattice" else RULE_OF[kind].rank
+        rule = (
+            RULE_OF["community"]
+            if shown("community", tile.z) and kind == "street"
+            else RULE_OF[kind]
+        )
+        rank = AREA_REPEAT_RANK if shape == "lattice" else rule.rank
         label: dict[str, Any] = {
             "text": text,
             "kind": kind,

@@ -13,6 +13,7 @@ from django.db import connection, connections, transaction
 
 from layers import basemap_demo
 from layers.basemap_models import BaseFeature
+from layers.demo_geometry import STREETS
 from layers.models import AdminArea, Layer
 from tests.browser.conftest import RequestWatcher, shot, wait_for_map
 from tiles import cache as tile_cache
@@ -214,4 +215,24 @@ def test_a_north_south_road_reads_top_to_bottom_in_chinese(
         assert y1 - y0 > 2 * (x1 - x0)  # tall: along the road
         # Chinese characters stacked upright; English text turned along the road
         assert lab["vertical"] is (language == "zh-hans")
+    assert not overlapping(labels)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_residents_see_road_and_street_names_on_the_phone(
+    open_page: Any, place: dict[str, Any], language: str
+) -> None:
+    """Anonymous on the resident map: demo communities are not public, so the street's name
+    names the place instead; nothing restricted is fetched or shown."""
+    page = open_page("/", viewport=(375, 812), language=language)
+    wait_for_map(page)
+    labels = labels_at(page, place["lon"], place["lat"], 16)
+    shot(page, f"labels-resident-z16-{language}")
+    kinds = {lab["kind"] for lab in labels}
+    assert place["road"][language] in {lab["text"] for lab in labels}, labels
+    assert "street" in kinds and "community" not in kinds, labels
+    streets = {name_en if language == "en" else name for _code, name, name_en in STREETS}
+    for lab in labels:
+        if lab["kind"] == "street":  # in the page's language
+            assert lab["text"] in streets, lab
     assert not overlapping(labels)
