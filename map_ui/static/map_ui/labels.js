@@ -7,8 +7,10 @@
  * for lines, an angle. This layer fetches the tiles of the view at the map's zoom and
  * places their labels together, across tile edges: most important first (rank, then the
  * size of the feature), each kept only if its box (rotated labels: the box around the
- * rotated text) overlaps no label already placed and lies inside the map, and a repeated
- * name only far from its other copies. Placement runs again after every move and zoom.
+ * rotated text) lies inside the map, clear of the map's controls and of every label placed
+ * before, and a repeated name only far from its other copies. Chinese names along steep
+ * lines stand upright, one character under the other. Placement runs again after every
+ * move and zoom.
  * Text is set with textContent, with a halo (labels.css) so it reads on any background.
  *
  * The container carries data-state="placed" and data-zoom once the labels of the current
@@ -297,6 +299,5 @@
     layer: function (options) {
       return new LabelLayer(options);
     },
-    place: place, // exposed for tests
   };
 })(window);
