@@ -31,7 +31,7 @@ from functools import reduce
 from typing import Any
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import BooleanField, F, Field, Q, QuerySet
+from django.db.models import F, Field, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 
@@ -104,47 +104,32 @@ def source_layers(specs: dict[str, TileSpec]) -> list[TileSpec]:
     return found
 
 
-def _near(column: str, tile: Tile) -> RawSQL:
-    # RawSQL: the column comes from the model, the tile numbers are bound parameters.
-    return RawSQL(  # noqa: S611
-        f"{column} && ST_Transform(ST_TileEnvelope(%s, %s, %s), 4490)",
-        (tile.z, tile.x, tile.y),
-        output_field=BooleanField(),
-    )
-
-
-def _inner(
-    queryset: QuerySet[Any], geometry_field: str, tile: Tile, **names: Any
-) -> tuple[str, list[Any]]:
-    """The access-filtered rows near the tile with t_geom, t_name, t_name_en and t_sub."""
+def _inner(queryset: QuerySet[Any], geometry_field: str, **names: Any) -> tuple[str, list[Any]]:
+    """The access-filtered named rows with t_geom, t_name, t_name_en and t_sub (the tile
+    narrows them in ``tiles.sql``)."""
     model = queryset.model
     table = model._meta.db_table
     column = f'"{table}"."{model._meta.get_field(geometry_field).column}"'
     geom = RawSQL(column, (), output_field=Field())  # noqa: S611 (the model's own column)
     rows = (
-        queryset.order_by()
-        .exclude(name="")
-        .filter(_near(column, tile))
-        .annotate(t_geom=geom, **names)
-        .values("t_geom", *names)
+        queryset.order_by().exclude(name="").annotate(t_geom=geom, **names).values("t_geom", *names)
     )
     sql_text, params = rows.query.sql_with_params()  # EmptyResultSet: nothing to read
     return sql_text, list(params)
 
 
 def _query(
-    shape: str, queryset: QuerySet[Any], geometry_field: str, tile: Tile, **names: Any
+    shape: str, queryset: QuerySet[Any], geometry_field: str, **names: Any
 ) -> list[tuple[str, str, list[Any]]]:
     """``[(shape, inner SQL, params)]``, or ``[]`` when the caller may see none of them."""
     try:
-        return [(shape, *_inner(queryset, geometry_field, tile, **names))]
+        return [(shape, *_inner(queryset, geometry_field, **names))]
     except EmptyResultSet:
         return []
 
 
-def _queries(specs: list[TileSpec], user: Any, tile: Tile) -> list[tuple[str, str, list[Any]]]:
+def _queries(specs: list[TileSpec], user: Any, z: int) -> list[tuple[str, str, list[Any]]]:
     """(shape, inner SQL, params) of every source with labels at this zoom."""
-    z = tile.z
     by_code = {spec.layer.code: spec for spec in specs}
     found: list[tuple[str, str, list[Any]]] = []
     english = KeyTextTransform("name_en", "attributes")
@@ -166,9 +151,9 @@ def _queries(specs: list[TileSpec], user: Any, tile: Tile) -> list[tuple[str, st
             "t_name_en": F("name_en"),
             "t_sub": F("level"),
         }
-        found += _query("area", qs, areas.source.geometry_field, tile, **names)
+        found += _query("area", qs, areas.source.geometry_field, **names)
         if z >= AREA_LATTICE_ZOOM:
-            found += _query("lattice", qs, areas.source.geometry_field, tile, **names)
+            found += _query("lattice", qs, areas.source.geometry_field, **names)
 
     roads = by_code.get("roads")
     wanted = []
@@ -186,26 +171,26 @@ def _queries(specs: list[TileSpec], user: Any, tile: Tile) -> list[tuple[str, st
             "t_name_en": english,
             "t_sub": KeyTextTransform("road_class", "attributes"),
         }
-        found += _query("line", qs, "geometry", tile, **names)
+        found += _query("line", qs, "geometry", **names)
 
     rivers = by_code.get("rivers")
     if rivers is not None and shown("river", z):
         for kind, shape in (("river", "line"), ("water", "area")):
             qs = rivers.queryset(user).filter(kind=kind)
             names = {"t_name": F("name"), "t_name_en": english, "t_sub": F("kind")}
-            found += _query(shape, qs, "geometry", tile, **names)
+            found += _query(shape, qs, "geometry", **names)
 
     green = by_code.get("green-space")
     if green is not None and shown("park", z):
         qs = green.queryset(user)
         names = {"t_name": F("name"), "t_name_en": english, "t_sub": F("kind")}
-        found += _query("area", qs, "geometry", tile, **names)
+        found += _query("area", qs, "geometry", **names)
 
     pois = [s for s in specs if s.layer.kind == LayerKind.COMPONENT]
     if pois and shown("poi", z):
         qs = sources.combined_queryset(pois, user)
         names = {"t_name": F("name"), "t_name_en": english, "t_sub": F("component_class_id")}
-        found += _query("point", qs, "geometry", tile, **names)
+        found += _query("point", qs, "geometry", **names)
     return found
 
 
@@ -238,9 +223,12 @@ def upright(angle: float) -> float:
     return round(rotation, 1)
 
 
-def render(specs: list[TileSpec], user: Any, tile: Tile, english: bool) -> bytes:
-    """The label tile as JSON bytes."""
-    queries = _queries(specs, user, tile)
+def render(
+    snapshot: registry.Snapshot, specs: list[TileSpec], user: Any, tile: Tile, english: bool
+) -> bytes:
+    """The label tile as JSON bytes. The sources' queries depend on the caller's scope and
+    the zoom only (the tile is bound in ``tiles.sql``): built once per snapshot and zoom."""
+    queries = snapshot.parts((CACHE_LAYER, tile.z), lambda: _queries(specs, user, tile.z))
     px = tile_size(tile.z) / TILE_PX  # EPSG:3857 metres per pixel at this zoom
     line = (LINE_SPACING_PX * px, DIRECTION_REACH_PX * px, LINE_SHORTEST_PX * px)
     lattice = (AREA_LATTICE_PX * px, AREA_LATTICE_MARGIN_PX * px)
@@ -296,7 +284,7 @@ def _serve(
     key = sql.Key(CACHE_LAYER, tile, f"{scope}:{language}", _fingerprint(specs, english))
     public = not user.is_authenticated
     if not cache_enabled():
-        body = render(specs, user, tile, english)
+        body = render(snapshot, specs, user, tile, english)
         return TileResult(body, sql.etag_of(body), "off", public)
     version, hit = sql.lookup(key)
     if version != snapshot.version:
@@ -306,7 +294,7 @@ def _serve(
     version, generation = sql.label_state(key)
     if version != snapshot.version:
         raise _Stale()
-    body = render(specs, user, tile, english)
+    body = render(snapshot, specs, user, tile, english)
     return TileResult(body, sql.store(key, generation, body), "miss", public)
 
 

@@ -486,11 +486,14 @@ def _fetch_one(sql: str, params: list[Any], no_jit: bool = False, custom_plan: b
 
 # Anchors of one label source, in the tile only (never its buffer: each anchor belongs to
 # exactly one tile, so a client joining tiles gets no duplicates). ``inner`` is the
-# source's access-filtered ORM query with the columns t_geom (native CGCS2000 geometry),
-# t_name, t_name_en, t_sub (level, road class, kind or class code). Rows: t_sub, name,
-# English name, lon, lat, line direction (degrees counter-clockwise from east in EPSG:3857,
-# None for areas and points), weight (area or line length in EPSG:3857 m², m).
+# source's access-filtered ORM query (the same for every tile) with the columns t_geom
+# (native CGCS2000 geometry), t_name, t_name_en, t_sub (level, road class, kind or class
+# code). Rows: t_sub, name, English name, lon, lat, line direction (degrees
+# counter-clockwise from east in EPSG:3857, None for areas and points), weight (area or
+# line length in EPSG:3857 m², m).
 _IN_TILE = "ST_X(a.p) >= %s AND ST_X(a.p) < %s AND ST_Y(a.p) >= %s AND ST_Y(a.p) < %s"
+# The rows near the tile: pushed down to the source's GiST index on its CGCS2000 geometry.
+_NEAR = "q.t_geom && ST_Transform(ST_TileEnvelope(%s, %s, %s), 4490)"
 _ANCHOR_COLUMNS = (
     "q.t_sub, q.t_name, q.t_name_en, ST_X(ST_Transform(a.p, 4326)), ST_Y(ST_Transform(a.p, 4326))"
 )
@@ -509,7 +512,7 @@ def label_anchor_sql(inner: str, shape: str) -> str:
     return (
         f"SELECT {_ANCHOR_COLUMNS}, NULL::float8, {weight} "  # noqa: S608
         f"FROM ({inner}) AS q CROSS JOIN LATERAL (SELECT {anchor} AS p) AS a "
-        f"WHERE {_IN_TILE}"
+        f"WHERE {_NEAR} AND {_IN_TILE}"
     )
 
 
@@ -524,7 +527,8 @@ LABEL_AREA_LATTICE_SQL = (
     "CROSS JOIN LATERAL generate_series(ceil(%s / %s)::int, ceil(%s / %s)::int - 1) AS j(v) "
     "CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint("
     "(i.v + ((j.v %% 2) + 2) %% 2 * 0.5) * %s, j.v * %s), 3857) AS p) AS a "
-    f"WHERE {_IN_TILE} AND ST_Intersects(t.g, a.p) AND ST_Distance(ST_Boundary(t.g), a.p) > %s"
+    f"WHERE {_NEAR} AND {_IN_TILE} "
+    "AND ST_Intersects(t.g, a.p) AND ST_Distance(ST_Boundary(t.g), a.p) > %s"
 )
 
 # Lines: anchors every ``spacing`` metres along each part (centred, at least one per part
@@ -542,7 +546,7 @@ LABEL_LINE_SQL = (
     "CROSS JOIN LATERAL (SELECT ST_LineInterpolatePoint(d.geom, fr.f) AS p, "
     "ST_LineInterpolatePoint(d.geom, greatest(fr.f - %s / nullif(m.len, 0), 0)) AS a, "
     "ST_LineInterpolatePoint(d.geom, least(fr.f + %s / nullif(m.len, 0), 1)) AS b) AS a "
-    f"WHERE m.len >= %s AND {_IN_TILE}"
+    f"WHERE {_NEAR} AND m.len >= %s AND {_IN_TILE}"
 )
 
 
@@ -563,17 +567,18 @@ def label_rows(
     rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         for shape, inner, params in queries:
+            near = [tile.z, tile.x, tile.y]
             if shape == "line":
                 # Safe: ``inner`` is the ORM's own SQL; every value is a bound parameter.
                 sql = LABEL_LINE_SQL.format(inner=inner)
-                values = [*params, spacing, reach, reach, shortest, *bounds]
+                values = [*params, spacing, reach, reach, *near, shortest, *bounds]
             elif shape == "lattice":
                 sql = LABEL_AREA_LATTICE_SQL.format(inner=inner)
                 cells = [minx, step, maxx, step, miny, step, maxy, step]
-                values = [*params, *cells, step, step, *bounds, margin]
+                values = [*params, *cells, step, step, *near, *bounds, margin]
             else:
                 sql = label_anchor_sql(inner, shape)
-                values = [*params, *bounds]
+                values = [*params, *near, *bounds]
             cursor.execute(NO_JIT + sql, values)
             rows.extend((shape, *row) for row in _last_result_rows(cursor))
     return rows
