@@ -111,6 +111,52 @@ ROAD_SPECS = {
     "次干路": ((24.0, 32.0), (4, 4), (3500.0, 8000.0)),
     "支路": ((12.0, 20.0), (2, 2), (1200.0, 3000.0)),
 }
+# Their English names (as on Hangzhou's bilingual street signs), shown on English pages.
+ENGLISH_NAMES = {
+    "天目山路": "Tianmushan Road",
+    "文一西路": "Wenyi West Road",
+    "余杭塘路": "Yuhangtang Road",
+    "文一路": "Wenyi Road",
+    "之江路": "Zhijiang Road",
+    "文三路": "Wensan Road",
+    "文二路": "Wen'er Road",
+    "文二西路": "Wen'er West Road",
+    "西溪路": "Xixi Road",
+    "灵隐路": "Lingyin Road",
+    "北山街": "Beishan Street",
+    "曙光路": "Shuguang Road",
+    "留和路": "Liuhe Road",
+    "西斗门路": "Xidoumen Road",
+    "振华路": "Zhenhua Road",
+    "玉古路": "Yugu Road",
+    "申花路": "Shenhua Road",
+    "西园一路": "Xiyuan 1st Road",
+    "紫霞街": "Zixia Street",
+    "花园岗街": "Huayuangang Street",
+    "古墩路": "Gudun Road",
+    "紫金港路": "Zijingang Road",
+    "莫干山路": "Moganshan Road",
+    "教工路": "Jiaogong Road",
+    "学院路": "Xueyuan Road",
+    "保俶路": "Baochu Road",
+    "丰潭路": "Fengtan Road",
+    "紫荆花路": "Zijinghua Road",
+    "龙井路": "Longjing Road",
+    "杨公堤": "Yanggong Causeway",
+    "古翠路": "Gucui Road",
+    "翠柏路": "Cuibai Road",
+    "益乐路": "Yile Road",
+    "马塍路": "Macheng Road",
+    "杭大路": "Hangda Road",
+    "浙大路": "Zheda Road",
+    "竞舟路": "Jingzhou Road",
+    "满觉陇路": "Manjuelong Road",
+    "花蒋路": "Huajiang Road",
+    "华星路": "Huaxing Road",
+    "余杭塘河": "Yuhangtang River",
+    "西溪河": "Xixi River",
+    "沿山河": "Yanshan River",
+}
 # name, width (m), start and end as fractions of the district's bounding box
 RIVERS = [
     ("余杭塘河", 36.0, (0.0, 0.80), (1.0, 0.74)),
@@ -297,7 +343,8 @@ def _rivers(rng: random.Random, district: BaseGeometry) -> list[FeatureDraft]:
         end = (minx + fx1 * (maxx - minx), miny + fy1 * (maxy - miny))
         line = _longest(_meander(rng, start, end).intersection(inside))
         if line is not None:
-            rivers.append(FeatureDraft(BaseFeatureKind.RIVER, name, line, {"width_m": width}))
+            attributes = {"width_m": width, "name_en": ENGLISH_NAMES[name]}
+            rivers.append(FeatureDraft(BaseFeatureKind.RIVER, name, line, attributes))
     return rivers
 
 
@@ -662,7 +709,12 @@ def _feature_drafts(result: Plan) -> list[FeatureDraft]:
             BaseFeatureKind.ROAD,
             r.name,
             r.line,
-            {"road_class": r.road_class, "width_m": r.width, "lanes": r.lanes},
+            {
+                "road_class": r.road_class,
+                "width_m": r.width,
+                "lanes": r.lanes,
+                "name_en": ENGLISH_NAMES[r.name],
+            },
         )
         for r in result.roads
     ]

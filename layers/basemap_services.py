@@ -58,6 +58,9 @@ DETAIL_FIELDS = ("floors", "use", "units_count", "build_year")
 ROAD_CLASSES = ["快速路", "主干路", "次干路", "支路"]
 GREEN_TYPES = ["公园绿地", "防护绿地", "广场用地", "附属绿地", "区域绿地"]
 WATER_TYPES = ["湖泊", "水库", "池塘", "湿地"]
+# The English name of a road, river, water body or park (the basemap's labels show it on
+# English pages).
+NAME_EN = {"type": "string", "maxLength": 200}
 # Attributes of each base-feature kind; unknown attributes are refused (typos must not
 # vanish silently).
 ATTRIBUTE_SCHEMAS: dict[str, dict[str, Any]] = {
@@ -69,22 +72,26 @@ ATTRIBUTE_SCHEMAS: dict[str, dict[str, Any]] = {
             "width_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 200},
             "lanes": {"type": "integer", "minimum": 1, "maximum": 16},
             "one_way": {"type": "boolean"},
+            "name_en": NAME_EN,
         },
     },
     BaseFeatureKind.RIVER: {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"width_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 5000}},
+        "properties": {
+            "width_m": {"type": "number", "exclusiveMinimum": 0, "maximum": 5000},
+            "name_en": NAME_EN,
+        },
     },
     BaseFeatureKind.WATER: {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"water_type": {"enum": WATER_TYPES}},
+        "properties": {"water_type": {"enum": WATER_TYPES}, "name_en": NAME_EN},
     },
     BaseFeatureKind.GREEN: {
         "type": "object",
         "additionalProperties": False,
-        "properties": {"green_type": {"enum": GREEN_TYPES}},
+        "properties": {"green_type": {"enum": GREEN_TYPES}, "name_en": NAME_EN},
     },
 }
 GEOJSON_TYPES = {

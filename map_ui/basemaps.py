@@ -46,6 +46,7 @@ class Basemap:
     attribution: str = ""
     max_zoom: int = 19
     parts: list[VectorPart] = field(default_factory=list)
+    labels: str = ""  # label tiles (tiles/labels.py) drawn over the basemap, if any
     default: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -82,6 +83,7 @@ def offline_basemap(user: Any) -> Basemap:
         kind="vector",
         crs=WGS84,
         parts=parts,
+        labels="/tiles/labels/{z}/{x}/{y}.json",
         attribution=_("Smart community platform"),
         max_zoom=22,
         default=True,

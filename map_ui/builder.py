@@ -103,12 +103,14 @@ class PlatformControls(JSCSSMixin, MacroElement):
         self.default_js = [
             ("vectorgrid", vendor.url("vectorgrid.js")),
             ("chinacoords", static("map_ui/chinacoords.js")),
+            ("sclabels", static("map_ui/labels.js")),
             ("scmap", static("map_ui/map.js")),
             ("scboot", static("map_ui/boot.js")),
             *[(f"page_js_{i}", path) for i, path in enumerate(page_js)],
         ]
         self.default_css = [
             ("scmap_css", static("map_ui/map.css")),
+            ("sclabels_css", static("map_ui/labels.css")),
             *[(f"page_css_{i}", path) for i, path in enumerate(page_css)],
         ]
 

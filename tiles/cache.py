@@ -34,6 +34,9 @@ from tiles.models import ALL
 PUBLIC = "public"
 EVERYTHING = "all"
 COMBINED = "components"  # the combined component tile's cache layer
+LABELS = "labels"  # the label tiles' cache layer (tiles.labels)
+# Registry layers whose names the label tiles show (and every component layer: POIs).
+LABEL_SOURCE_LAYERS = ("admin-areas", "roads", "rivers", "green-space")
 MAX_TILES_PER_ZOOM = 4096
 EXACT_TEST_ABOVE = 4  # more candidate tiles than this: test each against the geometry
 
@@ -111,6 +114,8 @@ def invalidate_geometries(layer_codes: Iterable[str], geometries: Iterable[Any])
     component_zoom = [z for code, z in targets.items() if kinds.get(code) == LayerKind.COMPONENT]
     if component_zoom:
         targets[COMBINED] = grid.MAX_ZOOM
+    if component_zoom or any(code in LABEL_SOURCE_LAYERS for code in codes):
+        targets[LABELS] = grid.MAX_ZOOM
     keys: list[tuple[str, int, int, int]] = []
     per_zoom = {z: touched_tiles(projected, z) for z in range(0, max(targets.values()) + 1)}
     for code, max_zoom in targets.items():
@@ -124,5 +129,9 @@ def invalidate_geometries(layer_codes: Iterable[str], geometries: Iterable[Any])
 
 
 def invalidate_layer(layer_code: str) -> None:
-    """Invalidate every cached tile of a layer (bulk loads, repairs)."""
-    sql.bump([(layer_code, ALL, ALL, ALL)])
+    """Invalidate every cached tile of a layer (bulk loads, repairs), and the label tiles
+    when the layer gives labels."""
+    keys = [(layer_code, ALL, ALL, ALL)]
+    if layer_code in LABEL_SOURCE_LAYERS or layer_code.startswith("component-"):
+        keys.append((LABELS, ALL, ALL, ALL))
+    sql.bump(keys)

@@ -480,3 +480,124 @@ def _fetch_one(sql: str, params: list[Any], no_jit: bool = False, custom_plan: b
         else:
             cursor.execute(f"{prefix}EXECUTE {name}")
         return _last_result(cursor)
+
+
+# --- label tiles -------------------------------------------------------------------------
+
+# Anchors of one label source, in the tile only (never its buffer: each anchor belongs to
+# exactly one tile, so a client joining tiles gets no duplicates). ``inner`` is the
+# source's access-filtered ORM query (the same for every tile) with the columns t_geom
+# (native CGCS2000 geometry), t_name, t_name_en, t_sub (level, road class, kind or class
+# code). Rows: t_sub, name, English name, lon, lat, line direction (degrees
+# counter-clockwise from east in EPSG:3857, None for areas and points), weight (area or
+# line length in EPSG:3857 m², m).
+_IN_TILE = "ST_X(a.p) >= %s AND ST_X(a.p) < %s AND ST_Y(a.p) >= %s AND ST_Y(a.p) < %s"
+# The rows near the tile: pushed down to the source's GiST index on its CGCS2000 geometry.
+_NEAR = "q.t_geom && ST_Transform(ST_TileEnvelope(%s, %s, %s), 4490)"
+_ANCHOR_COLUMNS = (
+    "q.t_sub, q.t_name, q.t_name_en, ST_X(ST_Transform(a.p, 4326)), ST_Y(ST_Transform(a.p, 4326))"
+)
+
+
+def label_anchor_sql(inner: str, shape: str) -> str:
+    """Areas: the centre of the largest inscribed circle (the "pole of inaccessibility",
+    where a name sits clear of the edges); points: the point; other shapes: a point on the
+    surface."""
+    if shape == "area":
+        anchor = "(ST_MaximumInscribedCircle(ST_Transform(q.t_geom, 3857))).center"
+        weight = "ST_Area(ST_Transform(q.t_geom, 3857))"
+    else:
+        anchor = "ST_Transform(ST_PointOnSurface(q.t_geom), 3857)"
+        weight = "0.0"
+    return (
+        f"SELECT {_ANCHOR_COLUMNS}, NULL::float8, {weight} "  # noqa: S608
+        f"FROM ({inner}) AS q CROSS JOIN LATERAL (SELECT {anchor} AS p) AS a "
+        f"WHERE {_NEAR} AND {_IN_TILE}"
+    )
+
+
+# Areas seen from close by: more anchors, on a lattice of ``spacing`` metres (odd rows
+# shifted by half a step) aligned across tiles, where it lies inside the area and at least
+# ``margin`` from its edge: a name wherever one looks, not only at the area's centre.
+LABEL_AREA_LATTICE_SQL = (
+    f"SELECT {_ANCHOR_COLUMNS}, NULL::float8, 0.0 "  # noqa: S608 (the inner query: the ORM)
+    "FROM ({inner}) AS q "
+    "CROSS JOIN LATERAL (SELECT ST_Transform(q.t_geom, 3857) AS g) AS t "
+    "CROSS JOIN LATERAL generate_series(floor(%s / %s)::int - 1, ceil(%s / %s)::int) AS i(v) "
+    "CROSS JOIN LATERAL generate_series(ceil(%s / %s)::int, ceil(%s / %s)::int - 1) AS j(v) "
+    "CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint("
+    "(i.v + ((j.v %% 2) + 2) %% 2 * 0.5) * %s, j.v * %s), 3857) AS p) AS a "
+    f"WHERE {_NEAR} AND {_IN_TILE} "
+    "AND ST_Intersects(t.g, a.p) AND ST_Distance(ST_Boundary(t.g), a.p) > %s"
+)
+
+# Lines: anchors every ``spacing`` metres along each part (centred, at least one per part
+# at least ``shortest`` long), so every tile computes the same anchors of a line; the
+# direction is read over ``reach`` metres either side of the anchor.
+LABEL_LINE_SQL = (
+    f"SELECT {_ANCHOR_COLUMNS}, "  # noqa: S608 (the inner query comes from the ORM)
+    "degrees(atan2(ST_Y(a.b) - ST_Y(a.a), ST_X(a.b) - ST_X(a.a))), m.len "
+    "FROM ({inner}) AS q "
+    "CROSS JOIN LATERAL ST_Dump(ST_LineMerge(ST_Transform(q.t_geom, 3857))) AS d "
+    "CROSS JOIN LATERAL (SELECT ST_Length(d.geom) AS len, "
+    "greatest(floor(ST_Length(d.geom) / %s), 1)::int AS n) AS m "
+    "CROSS JOIN LATERAL generate_series(0, m.n - 1) AS k(i) "
+    "CROSS JOIN LATERAL (SELECT (k.i + 0.5) / m.n AS f) AS fr "
+    "CROSS JOIN LATERAL (SELECT ST_LineInterpolatePoint(d.geom, fr.f) AS p, "
+    "ST_LineInterpolatePoint(d.geom, greatest(fr.f - %s / nullif(m.len, 0), 0)) AS a, "
+    "ST_LineInterpolatePoint(d.geom, least(fr.f + %s / nullif(m.len, 0), 1)) AS b) AS a "
+    f"WHERE {_NEAR} AND m.len >= %s AND {_IN_TILE}"
+)
+
+
+def label_rows(
+    queries: list[tuple[str, str, list[Any]]],
+    tile: Tile,
+    line: tuple[float, float, float],
+    lattice: tuple[float, float],
+) -> list[tuple[Any, ...]]:
+    """Label anchors of a tile from ``(shape, inner SQL, params)`` queries (shape ``line``,
+    ``area``, ``lattice`` (an area's extra anchors) or ``point``), each row led by its
+    query's shape; ``line`` is (spacing, reach, shortest) and ``lattice`` (spacing, margin)
+    in EPSG:3857 metres."""
+    minx, miny, maxx, maxy = tile_bounds(tile)
+    bounds = [minx, maxx, miny, maxy]
+    spacing, reach, shortest = line
+    step, margin = lattice
+    rows: list[tuple[Any, ...]] = []
+    with connection.cursor() as cursor:
+        for shape, inner, params in queries:
+            near = [tile.z, tile.x, tile.y]
+            if shape == "line":
+                # Safe: ``inner`` is the ORM's own SQL; every value is a bound parameter.
+                sql = LABEL_LINE_SQL.format(inner=inner)
+                values = [*params, spacing, reach, reach, *near, shortest, *bounds]
+            elif shape == "lattice":
+                sql = LABEL_AREA_LATTICE_SQL.format(inner=inner)
+                cells = [minx, step, maxx, step, miny, step, maxy, step]
+                values = [*params, *cells, step, step, *near, *bounds, margin]
+            else:
+                sql = label_anchor_sql(inner, shape)
+                values = [*params, *near, *bounds]
+            cursor.execute(NO_JIT + sql, values)
+            rows.extend((shape, *row) for row in _last_result_rows(cursor))
+    return rows
+
+
+def _last_result_rows(cursor: Any) -> list[tuple[Any, ...]]:
+    raw = getattr(cursor, "cursor", cursor)
+    while raw.description is None:
+        try:
+            if not raw.nextset():
+                break
+        except Exception:  # psycopg2: the last result is the current one  # noqa: BLE001
+            break
+    return [tuple(row) for row in raw.fetchall()]
+
+
+def label_state(key: Key) -> tuple[int, int]:
+    """The registry version and the label tile's generation, read before its anchors: a
+    change committed in between leaves the stored copy older than the data (re-rendered
+    at the next request), never newer."""
+    row = _fetch_one(f"SELECT {REGISTRY_VERSION}, ({GENERATION})", key.generation_params())  # noqa: S608
+    return int(row[0]), int(row[1])

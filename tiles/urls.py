@@ -17,6 +17,7 @@ register_converter(ImageFormat, "imgfmt")
 
 urlpatterns = [
     path("components/<int:z>/<int:x>/<int:y>.mvt", views.components_tile, name="tiles-components"),
+    path("labels/<int:z>/<int:x>/<int:y>.json", views.labels_tile, name="tiles-labels"),
     path("components.json", views.components_tilejson, name="tiles-components-tilejson"),
     path(
         "raster/<slug:name>/<int:z>/<int:x>/<int:y>.<imgfmt:fmt>",

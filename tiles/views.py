@@ -6,12 +6,13 @@ from __future__ import annotations
 import hashlib
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from gis_app import access
 from gis_app.errors import NotFound
+from tiles import labels, sources, tilejson, vector
 from tiles import raster as raster_service
-from tiles import sources, tilejson, vector
 from tiles.http import (
     MVT,
     VARY,
@@ -46,6 +47,26 @@ def components_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpRespons
     return tile_response(
         request, result.body, result.etag, MVT, public=result.public, cache_status=result.status
     )
+
+
+@require_GET
+@errors_as_json
+def labels_tile(request: HttpRequest, z: int, x: int, y: int) -> HttpResponse:
+    """The offline basemap's label anchors of a tile (JSON), in the page's language:
+    ``?lang=en`` or ``zh``, else the request's active language."""
+    language = request.GET.get("lang") or get_language() or ""
+    english = language.startswith("en")
+    result = labels.label_tile(request_user(request), requested_tile(z, x, y), english)
+    response = tile_response(
+        request,
+        result.body,
+        result.etag,
+        "application/json",
+        public=result.public,
+        cache_status=result.status,
+    )
+    response["Vary"] = VARY + ", Accept-Language"
+    return response
 
 
 @require_GET

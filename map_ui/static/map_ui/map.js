@@ -166,6 +166,7 @@
         trackLoading(ctl, grid);
         group.addLayer(grid);
       });
+      if (basemap.labels && global.SCLabels) group.addLayer(SCLabels.layer({ url: basemap.labels, language: ctl.config.language }));
       group.options.attribution = SCHtml.escape(basemap.attribution);
       group.getAttribution = function () {
         return SCHtml.escape(basemap.attribution);
