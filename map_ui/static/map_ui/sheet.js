@@ -120,7 +120,13 @@
     this.drag = null;
     if (!d.moved) return;
     this.el.classList.remove("dragging");
+    // The click that a mouse drag ends with (same input event) is not a press of the grip;
+    // a touch drag ends without one, so the flag lasts only until this event is done.
+    var self = this;
     this.suppressClick = true;
+    global.setTimeout(function () {
+      self.suppressClick = false;
+    }, 0);
     var h = this.heights();
     var now = this.el.offsetHeight;
     var target;
