@@ -100,11 +100,6 @@
       if (Math.abs(dy) < DRAG_THRESHOLD) return;
       d.moved = true;
       this.el.classList.add("dragging");
-      try {
-        this.head.setPointerCapture(e.pointerId);
-      } catch (err) {
-        // the pointer is gone already (a cancelled touch): nothing to capture
-      }
     }
     e.preventDefault();
     var h = this.heights();
@@ -154,10 +149,12 @@
   Sheet.prototype.start = function () {
     var self = this;
     var head = this.head;
+    // A drag starts on the head and follows the pointer anywhere (a mouse soon leaves the
+    // head; a touch stays with the element it began on).
     head.addEventListener("pointerdown", this.onDown.bind(this));
-    head.addEventListener("pointermove", this.onMove.bind(this));
-    head.addEventListener("pointerup", this.onUp.bind(this));
-    head.addEventListener("pointercancel", this.onUp.bind(this));
+    global.addEventListener("pointermove", this.onMove.bind(this), { passive: false });
+    global.addEventListener("pointerup", this.onUp.bind(this));
+    global.addEventListener("pointercancel", this.onUp.bind(this));
     if (this.grip) {
       this.grip.addEventListener("click", function () {
         if (self.suppressClick) {
