@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -392,6 +393,14 @@ def test_search_ranks_counts_pages_and_comes_back(
     page.wait_for_function(f"() => document.querySelectorAll('.result').length === {total}")
     assert page.locator("#search-q").input_value() == ROAD
     assert results.evaluate_all("els => els.map(e => e.dataset.id)") == ids
+    # The facility page's own "Back to the map" link brings them back as well.
+    page.locator(".result-link").nth(0).tap()
+    page.wait_for_url(f"**/facilities/{ids[0]}/")
+    page.locator(".back a").tap()
+    page.wait_for_function(f"() => document.querySelectorAll('.result').length === {total}")
+    assert page.locator("#search-q").input_value() == ROAD
+    assert results.evaluate_all("els => els.map(e => e.dataset.id)") == ids
+    assert f"q={ROAD}" in unquote(page.url)
     # A reload (or a shared link) shows them too.
     page.reload()
     wait_for_map(page)

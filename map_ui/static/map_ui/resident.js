@@ -75,9 +75,24 @@
     this.restore();
   };
 
+  var STORE = "sc.finder.search";
+
+  /* The query string of the search shown last in this tab, when the user comes from a
+   * facility page by its "Back to the map" link (a plain "/"). */
+  function storedSearch() {
+    try {
+      var ref = document.referrer ? new URL(document.referrer) : null;
+      if (!ref || ref.origin !== window.location.origin || ref.pathname.indexOf("/facilities/") !== 0) return "";
+      return window.sessionStorage.getItem(STORE) || "";
+    } catch (err) {
+      return ""; // storage refused (private mode): the address alone keeps the search
+    }
+  }
+
   /* A search kept in the address (a reload, or back from a facility page). */
   Finder.prototype.restore = function () {
     var params = new URLSearchParams(window.location.search);
+    if (!params.get("q")) params = new URLSearchParams(storedSearch());
     var q = (params.get("q") || "").trim();
     if (!q) return;
     var at = (params.get("at") || "").split(",").map(Number);
@@ -101,6 +116,12 @@
       url.searchParams.set("n", String(keep.shown));
     }
     window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+    try {
+      if (keep) window.sessionStorage.setItem(STORE, url.search);
+      else window.sessionStorage.removeItem(STORE);
+    } catch (err) {
+      // storage refused: the address still keeps the search
+    }
   };
 
   Finder.prototype.selectChip = function (key) {
