@@ -408,3 +408,20 @@ def test_search_ranks_counts_pages_and_comes_back(
     assert page.locator("#search-q").input_value() == ROAD
     assert results.evaluate_all("els => els.map(e => e.dataset.id)") == ids
     assert page.js_errors == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_phone_turned_sideways_keeps_every_button_reachable(
+    open_page: Any, language: str
+) -> None:
+    """812 x 375: the side panel; the page still fits, and the panel (not the page) scrolls
+    to each primary button."""
+    size = (812, 375)
+    page = open_phone(open_page, "/", size, language)
+    assert_page_fits(page, size)
+    for selector in PRIMARY["/"]:
+        page.locator(selector).scroll_into_view_if_needed()
+        assert_on_screen(page, selector, size)
+        assert page.evaluate("window.scrollY") == 0
+    shot(page, f"sheet-sideways-812x375-{language}")
+    assert page.js_errors == []
