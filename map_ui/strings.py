@@ -44,6 +44,7 @@ def resident_strings() -> dict[str, str]:
         "pickPoint": _("Tap the map to choose a point, or use your location."),
         "fromPoint": _("From the point you chose"),
         "fromYou": _("From your location"),
+        "fromCentre": _("From the map's centre"),
         "locating": _("Finding your location…"),
         "geoDenied": _("Location permission was refused. Tap the map to choose a point instead."),
         "geoUnavailable": _("Your location is not available. Tap the map to choose a point."),

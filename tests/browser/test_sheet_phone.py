@@ -364,9 +364,9 @@ def test_search_ranks_counts_pages_and_comes_back(
     total = ROAD_BINS + 1
     status = page.locator("#status").inner_text()
     if language == "zh-hans":
-        assert status == f"与“{ROAD}”匹配：{total} 处 · 已显示 20 处"
+        assert status == f"距地图中心 · 与“{ROAD}”匹配：{total} 处 · 已显示 20 处"
     else:
-        assert status == f"Matches for “{ROAD}”: {total} · 20 shown"
+        assert status == f"From the map's centre · Matches for “{ROAD}”: {total} · 20 shown"
     results = page.locator(".result")
     assert results.count() == 20
     # The public toilet first, though the bins are nearer to the map's centre.

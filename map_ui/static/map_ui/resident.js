@@ -100,6 +100,7 @@
     this.el.q.value = q;
     this.search(q, {
       at: at.length === 2 && at.every(isFinite) ? at : null,
+      from: params.get("from"),
       limit: n > 0 ? Math.min(n, this.cfg.searchMax || 100) : null,
     });
   };
@@ -107,12 +108,13 @@
   Finder.prototype.remember = function () {
     var url = new URL(window.location.href);
     var keep = this.query;
-    ["q", "at", "n"].forEach(function (k) {
+    ["q", "at", "from", "n"].forEach(function (k) {
       url.searchParams.delete(k);
     });
     if (keep) {
       url.searchParams.set("q", keep.q);
       if (keep.at) url.searchParams.set("at", keep.at[0].toFixed(6) + "," + keep.at[1].toFixed(6));
+      url.searchParams.set("from", keep.from);
       url.searchParams.set("n", String(keep.shown));
     }
     window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
@@ -271,18 +273,22 @@
     );
   };
 
-  /* A new text search (options: at, the point to rank from; limit, how many to show). */
+  var FROM = { me: "fromYou", point: "fromPoint", centre: "fromCentre" };
+
+  /* A new text search (options: at, the point to rank from, and from, what that point is:
+   * "me", "point" or "centre"; limit, how many to show). */
   Finder.prototype.search = function (q, options) {
     if (!q) return;
     var self = this;
     var opts = options || {};
     var at = opts.at || this.searchPoint();
+    var from = opts.at && FROM[opts.from] ? opts.from : this.origin ? this.origin.kind : "centre";
     var limit = opts.limit || this.cfg.searchPage || 20;
     this.say(this.t.searching);
     this.fetchJson(this.searchUrl(q, at, 0, limit)).then(
       function (body) {
         var features = body.features || [];
-        self.query = { q: q, at: at, shown: features.length, total: body.numberMatched || 0 };
+        self.query = { q: q, at: at, from: from, shown: features.length, total: body.numberMatched || 0 };
         self.sayCount();
         self.show(features, false);
         self.remember();
@@ -294,7 +300,8 @@
   Finder.prototype.sayCount = function () {
     var query = this.query;
     if (!query.total) return this.say(fmt(this.t.noMatch, { q: query.q }), true);
-    var text = fmt(this.t.matches, { count: query.total, q: query.q });
+    // Distances are from the user, the chosen point or the map's centre: say which.
+    var text = this.t[FROM[query.from]] + " · " + fmt(this.t.matches, { count: query.total, q: query.q });
     if (query.shown < query.total) text += " · " + fmt(this.t.shown, { count: query.shown });
     this.say(text);
     this.el.more.hidden = query.shown >= query.total;
