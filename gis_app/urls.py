@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("importers.api_urls")),
     path("", include("reports.api")),
     path("", include("community.parking.api")),
+    path("", include("map_ui.api")),
 ]
 
 urlpatterns = [

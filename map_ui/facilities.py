@@ -65,17 +65,41 @@ ATTRIBUTE_LABELS: dict[str, Any] = {
 
 def chips_for(user: Any) -> list[dict[str, Any]]:
     """The finder's chips for this user: classes whose layer the user may not see are left
-    out, and a chip with no class left is not offered."""
+    out, and a chip with no class left is not offered. ``available`` says whether any
+    facility of the chip's classes is there to find (visible and in use); chips with
+    nothing to find come after the others, so a resident is not sent looking for what the
+    area has none of (the page says so instead of "nothing nearby")."""
     wanted = {code for chip in CHIPS for code in chip.classes}
     # A class's components are visible as its registry layer is (public flag or grants).
     layers = Layer.objects.active().filter(kind=LayerKind.COMPONENT, source__in=wanted)
     visible = set(access.visible(user, layers).values_list("source", flat=True))
+    present = _classes_with_data(user, sorted(visible))
     out = []
     for chip in CHIPS:
         codes = [code for code in chip.classes if code in visible]
         if codes:
-            out.append({"key": chip.key, "label": str(chip.label), "classes": codes})
-    return out
+            available = any(code in present for code in codes)
+            out.append(
+                {
+                    "key": chip.key,
+                    "label": str(chip.label),
+                    "classes": codes,
+                    "available": available,
+                }
+            )
+    # sorted() is stable: the catalogue's order within each group.
+    return sorted(out, key=lambda chip: not chip["available"])
+
+
+def _classes_with_data(user: Any, codes: list[str]) -> set[str]:
+    """Which of the classes have at least one visible, in-use component (one indexed
+    EXISTS per class: cheap at any table size)."""
+    base = Component.objects.in_use()
+    return {
+        code
+        for code in codes
+        if access.visible(user, base.filter(component_class__code=code)).exists()
+    }
 
 
 def amap_link(lon: float, lat: float, name: str) -> str:

@@ -84,7 +84,7 @@ def find_car_page(request: HttpRequest) -> HttpResponse:
             zoom=15,
             legend=False,
             locate=False,
-            page_js=[static("map_ui/findcar.js")],
+            page_js=[static("map_ui/sheet.js"), static("map_ui/findcar.js")],
             page_css=[static("map_ui/resident.css"), static(STYLE)],
             extra={"findUrl": reverse("parking-find-car"), "strings": find_strings()},
         )

@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app.errors import NotFound
-from map_ui import basemaps, facilities, overlays, parking, strings
+from map_ui import basemaps, facilities, overlays, parking, search, strings
 from map_ui import facility_page as facility_content
 from map_ui.builder import MapOptions, render_map
 
@@ -51,12 +52,14 @@ def resident_home(request: HttpRequest) -> HttpResponse:
             label=_("Map of public facilities"),
             zoom=15,
             legend=False,
-            page_js=[static("map_ui/resident.js"), *parking.assets()[0]],
+            page_js=[static("map_ui/sheet.js"), static("map_ui/resident.js"), *parking.assets()[0]],
             page_css=[static("map_ui/resident.css"), *parking.assets()[1]],
             extra={
                 "chips": chips,
                 "nearestUrl": "/api/v1/nearest/",
-                "componentsUrl": "/api/v1/components/",
+                "searchUrl": reverse("facility-search"),
+                "searchPage": 20,
+                "searchMax": search.MAX_LIMIT,
                 "facilityUrl": "/facilities/{id}/",
                 "limit": 5,
                 "strings": strings.resident_strings(),

@@ -129,7 +129,7 @@ def test_desktop_keyboard_search_and_open(open_page: Any, toilets: Any) -> None:
     page.keyboard.type("学院路")
     page.keyboard.press("Enter")
     page.wait_for_selector(".result")
-    assert page.locator("#status").inner_text() == "Matches for “学院路”: 1"
+    assert page.locator("#status").inner_text() == "From the map's centre · Matches for “学院路”: 1"
     # On to the chips: Space presses one.
     page.keyboard.press("Tab")  # the search button
     page.keyboard.press("Tab")  # first chip

@@ -40,6 +40,7 @@
       space: document.getElementById("findcar-space"),
       since: document.getElementById("findcar-since"),
     };
+    this.sheet = window.SCSheet ? SCSheet.attach(document.getElementById("finder")) : null;
   }
 
   FindCar.prototype.start = function () {
@@ -108,6 +109,7 @@
     }
     this.el.since.textContent = found.entered_at ? fmt(this.t.since, { time: new Date(found.entered_at).toLocaleString() }) : "";
     this.el.result.hidden = false;
+    if (this.sheet) this.sheet.raise("half");
     if (!found.space) {
       document.body.setAttribute("data-findcar", "found");
       return;
@@ -143,10 +145,12 @@
     if (bounds.length) {
       var sheet = document.getElementById("finder");
       var wide = window.innerWidth >= 768;
+      var cover = wide ? 0 : this.sheet ? this.sheet.target() : sheet.offsetHeight;
+      var max = this.map.getMaxZoom();
       this.map.fitBounds(L.latLngBounds(bounds), {
         paddingTopLeft: [wide ? sheet.offsetWidth + 30 : 30, 30],
-        paddingBottomRight: [30, wide ? 30 : sheet.offsetHeight + 30],
-        maxZoom: 21,
+        paddingBottomRight: [30, cover + 30],
+        maxZoom: Math.min(isFinite(max) ? max : 19, 19),
       });
     }
   };

@@ -202,13 +202,7 @@
       finder.markers.push(marker);
       bounds.push(marker.getLatLng());
     });
-    var sheet = document.getElementById("finder");
-    var wide = window.innerWidth >= 768;
-    finder.map.fitBounds(L.latLngBounds(bounds), {
-      paddingTopLeft: [wide ? sheet.offsetWidth + 30 : 30, 30],
-      paddingBottomRight: [30, wide ? 30 : sheet.offsetHeight + 30],
-      maxZoom: 18,
-    });
+    finder.fit(bounds.slice(1), true);
   };
 
   SCMap.onReady(function (ctl) {

@@ -2,7 +2,12 @@
  * The residents' finder on the common map (map.js): pick a kind of facility, then tap the
  * map or use "Nearest to me"; the nearest ones come from /api/v1/nearest/ with metric
  * distance and bearing, shown as "northeast 320 m", with opening hours, accessibility and
- * status. Text search goes to the components API (q = name, address or identifier).
+ * status. Text search goes to the facility search (/api/v1/facilities/search/): public
+ * facilities first, then by distance from the chosen point, the user or the map's centre;
+ * its true count, and "More results" for the next page. The query is kept in the address
+ * (?q=&at=&n=), so going back from a facility page shows the same results again.
+ * On phones the panel is a bottom sheet (sheet.js): results open it to half height and
+ * scroll inside it; the map fits the origin and the results in the part left visible.
  */
 (function () {
   "use strict";
@@ -36,7 +41,11 @@
       form: document.getElementById("search-form"),
       q: document.getElementById("search-q"),
       nearMe: document.getElementById("near-me"),
+      more: document.getElementById("more"),
+      body: document.getElementById("finder-body"),
     };
+    this.sheet = window.SCSheet ? SCSheet.attach(document.getElementById("finder")) : null;
+    this.query = null; // the text search shown: {q, at: [lon, lat] | null, shown, total}
   }
 
   Finder.prototype.start = function () {
@@ -59,7 +68,62 @@
       e.preventDefault();
       self.search(self.el.q.value.trim());
     });
+    this.el.more.addEventListener("click", function () {
+      self.more();
+    });
     document.body.setAttribute("data-finder", "ready");
+    this.restore();
+  };
+
+  var STORE = "sc.finder.search";
+
+  /* The query string of the search shown last in this tab, when the user comes from a
+   * facility page by its "Back to the map" link (a plain "/"). */
+  function storedSearch() {
+    try {
+      var ref = document.referrer ? new URL(document.referrer) : null;
+      if (!ref || ref.origin !== window.location.origin || ref.pathname.indexOf("/facilities/") !== 0) return "";
+      return window.sessionStorage.getItem(STORE) || "";
+    } catch (err) {
+      return ""; // storage refused (private mode): the address alone keeps the search
+    }
+  }
+
+  /* A search kept in the address (a reload, or back from a facility page). */
+  Finder.prototype.restore = function () {
+    var params = new URLSearchParams(window.location.search);
+    if (!params.get("q")) params = new URLSearchParams(storedSearch());
+    var q = (params.get("q") || "").trim();
+    if (!q) return;
+    var at = (params.get("at") || "").split(",").map(Number);
+    var n = parseInt(params.get("n") || "", 10);
+    this.el.q.value = q;
+    this.search(q, {
+      at: at.length === 2 && at.every(isFinite) ? at : null,
+      from: params.get("from"),
+      limit: n > 0 ? Math.min(n, this.cfg.searchMax || 100) : null,
+    });
+  };
+
+  Finder.prototype.remember = function () {
+    var url = new URL(window.location.href);
+    var keep = this.query;
+    ["q", "at", "from", "n"].forEach(function (k) {
+      url.searchParams.delete(k);
+    });
+    if (keep) {
+      url.searchParams.set("q", keep.q);
+      if (keep.at) url.searchParams.set("at", keep.at[0].toFixed(6) + "," + keep.at[1].toFixed(6));
+      url.searchParams.set("from", keep.from);
+      url.searchParams.set("n", String(keep.shown));
+    }
+    window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+    try {
+      if (keep) window.sessionStorage.setItem(STORE, url.search);
+      else window.sessionStorage.removeItem(STORE);
+    } catch (err) {
+      // storage refused: the address still keeps the search
+    }
   };
 
   Finder.prototype.selectChip = function (key) {
@@ -69,10 +133,34 @@
     document.querySelectorAll(".chip").forEach(function (button) {
       button.setAttribute("aria-pressed", button.getAttribute("data-chip") === key ? "true" : "false");
     });
+    if (this.chip && !this.chip.available) {
+      // A text search's results stay; the chip only picks the kind for the next nearest.
+      if (!this.query) this.noneInArea();
+      return;
+    }
     if (this.origin) this.nearest();
   };
 
+  /* Nothing of the chosen kind in the platform's data: say so, not "nothing nearby". */
+  Finder.prototype.noneInArea = function () {
+    this.request++;
+    this.busy(false);
+    this.clearMarkers();
+    SCHtml.fill(this.el.results);
+    this.forgetSearch();
+    this.say(this.t.noneInArea);
+  };
+
+  /* The text search gives way to a nearest search (and leaves the address). */
+  Finder.prototype.forgetSearch = function () {
+    if (!this.query) return;
+    this.query = null;
+    this.el.more.hidden = true;
+    this.remember();
+  };
+
   Finder.prototype.setOrigin = function (latlng, kind) {
+    this.forgetSearch();
     this.origin = { latlng: L.latLng(latlng), kind: kind };
     if (!this.originMarker) {
       this.originMarker = L.circleMarker([0, 0], ORIGIN_STYLE).addTo(this.map);
@@ -86,6 +174,7 @@
 
   Finder.prototype.locate = function () {
     var self = this;
+    if (this.chip && !this.chip.available) return this.noneInArea();
     if (!navigator.geolocation) {
       this.say(this.t.geoUnsupported, true);
       return;
@@ -96,7 +185,8 @@
       function (pos) {
         self.busy(false);
         var here = L.latLng(pos.coords.latitude, pos.coords.longitude);
-        self.map.setView(self.ctl.toDisplay(here), Math.max(self.map.getZoom(), 16));
+        // The results' fit decides the final view; until they come, the user at street zoom.
+        self.map.setView(self.ctl.toDisplay(here), Math.min(Math.max(self.map.getZoom(), 16), self.maxZoom()));
         self.setOrigin(here, "me");
       },
       function (err) {
@@ -143,6 +233,8 @@
 
   Finder.prototype.nearest = function () {
     if (!this.chip || !this.origin) return;
+    if (!this.chip.available) return this.noneInArea();
+    this.forgetSearch();
     var self = this;
     var ll = this.origin.latlng;
     var url =
@@ -157,7 +249,7 @@
         self.say(
           features.length
             ? (self.origin.kind === "me" ? self.t.fromYou : self.t.fromPoint) + " · " + fmt(self.t.found, { count: features.length, kind: self.chip.label })
-            : self.t.none
+            : self.t.noneInArea
         );
         self.show(features, true);
       },
@@ -165,22 +257,80 @@
     );
   };
 
-  Finder.prototype.search = function (q) {
+  /* Where a text search ranks distance from: the chosen point or the user, else the map's
+   * centre. */
+  Finder.prototype.searchPoint = function () {
+    var ll = this.origin ? this.origin.latlng : this.ctl.fromDisplay(this.map.getCenter());
+    return [ll.lng, ll.lat];
+  };
+
+  Finder.prototype.searchUrl = function (q, at, offset, limit) {
+    return (
+      this.cfg.searchUrl +
+      "?q=" + encodeURIComponent(q) +
+      (at ? "&lon=" + at[0].toFixed(7) + "&lat=" + at[1].toFixed(7) : "") +
+      "&offset=" + offset + "&limit=" + limit
+    );
+  };
+
+  var FROM = { me: "fromYou", point: "fromPoint", centre: "fromCentre" };
+
+  /* A new text search (options: at, the point to rank from, and from, what that point is:
+   * "me", "point" or "centre"; limit, how many to show). */
+  Finder.prototype.search = function (q, options) {
     if (!q) return;
     var self = this;
-    var classes = [];
-    this.chips.forEach(function (c) {
-      classes = classes.concat(c.classes);
-    });
-    var url = this.cfg.componentsUrl + "?q=" + encodeURIComponent(q) + "&limit=20";
+    var opts = options || {};
+    var at = opts.at || this.searchPoint();
+    var from = opts.at && FROM[opts.from] ? opts.from : this.origin ? this.origin.kind : "centre";
+    var limit = opts.limit || this.cfg.searchPage || 20;
     this.say(this.t.searching);
-    this.fetchJson(url).then(
+    this.fetchJson(this.searchUrl(q, at, 0, limit)).then(
       function (body) {
         var features = body.features || [];
-        self.say(features.length ? fmt(self.t.matches, { count: features.length, q: q }) : fmt(self.t.noMatch, { q: q }), !features.length);
+        self.query = { q: q, at: at, from: from, shown: features.length, total: body.numberMatched || 0 };
+        self.sayCount();
         self.show(features, false);
+        self.remember();
       },
       function () {}
+    );
+  };
+
+  Finder.prototype.sayCount = function () {
+    var query = this.query;
+    if (!query.total) return this.say(fmt(this.t.noMatch, { q: query.q }), true);
+    // Distances are from the user, the chosen point or the map's centre: say which.
+    var text = this.t[FROM[query.from]] + " · " + fmt(this.t.matches, { count: query.total, q: query.q });
+    if (query.shown < query.total) text += " · " + fmt(this.t.shown, { count: query.shown });
+    this.say(text);
+    this.el.more.hidden = query.shown >= query.total;
+  };
+
+  /* The next page of the current text search, added below the results shown. */
+  Finder.prototype.more = function () {
+    var query = this.query;
+    if (!query) return;
+    var self = this;
+    var page = this.cfg.searchPage || 20;
+    this.el.more.disabled = true;
+    this.fetchJson(this.searchUrl(query.q, query.at, query.shown, page)).then(
+      function (body) {
+        self.el.more.disabled = false;
+        var features = body.features || [];
+        var first = query.shown;
+        query.shown += features.length;
+        query.total = body.numberMatched || query.total;
+        self.sayCount();
+        self.append(features, false, first);
+        self.remember();
+        var next = self.el.results.children[first];
+        if (next) next.querySelector("a").focus({ preventScroll: true });
+        if (next) next.scrollIntoView({ block: "nearest" });
+      },
+      function () {
+        self.el.more.disabled = false;
+      }
     );
   };
 
@@ -208,6 +358,8 @@
   };
 
   function anchor(feature) {
+    var a = feature.properties.anchor;
+    if (a) return L.latLng(a[1], a[0]);
     var g = feature.geometry;
     if (g.type === "Point") return L.latLng(g.coordinates[1], g.coordinates[0]);
     return L.geoJSON(g).getBounds().getCenter();
@@ -223,13 +375,23 @@
   };
 
   Finder.prototype.show = function (features, withDistance) {
+    this.clearMarkers();
+    SCHtml.fill(this.el.results);
+    this.el.body.scrollTop = 0;
+    if (!withDistance) this.el.more.hidden = !this.query || this.query.shown >= this.query.total;
+    this.append(features, withDistance, 0);
+    this.fit(this.markers.map(function (m) {
+      return m.getLatLng();
+    }), withDistance);
+  };
+
+  /* List and map the features (numbered from ``first``), without moving the map. */
+  Finder.prototype.append = function (features, withDistance, first) {
     var self = this;
     var h = SCHtml.el;
-    this.clearMarkers();
-    var list = SCHtml.fill(this.el.results);
-    var bounds = [];
-    if (withDistance && this.origin) bounds.push(this.ctl.toDisplay(this.origin.latlng));
-    features.forEach(function (f, i) {
+    var list = this.el.results;
+    features.forEach(function (f, k) {
+      var i = first + k;
       var p = f.properties;
       var attrs = p.attributes || {};
       var href = self.cfg.facilityUrl.replace("{id}", encodeURIComponent(p.identifier));
@@ -237,44 +399,59 @@
       var li = document.createElement("li");
       li.className = "result";
       li.setAttribute("data-id", p.identifier);
+      var distance = p.distance_m != null ? self.direction(p) : "";
       SCHtml.fill(
         li,
         h(
           "a",
           { class: "result-link", href: href },
           h("span", { class: "result-name" }, name),
-          withDistance ? h("span", { class: "result-distance" }, self.direction(p)) : null,
+          withDistance ? h("span", { class: "result-distance" }, distance) : null,
           h(
             "span",
             { class: "result-meta" },
+            !withDistance && p.name ? h("span", { class: "result-kind" }, p.class_name) : null,
             h("span", { class: "badge status-" + p.status }, self.t["status_" + p.status] || p.status),
             self.hours(attrs) ? h("span", null, self.hours(attrs)) : null,
-            self.access(attrs) ? h("span", { class: "result-access" }, self.access(attrs)) : null
+            self.access(attrs) ? h("span", { class: "result-access" }, self.access(attrs)) : null,
+            !withDistance && distance ? h("span", { class: "result-far" }, distance) : null
           ),
           p.address ? h("span", { class: "result-address" }, p.address) : null
         )
       );
       list.appendChild(li);
-      var at = anchor(f);
       var marker = L.circleMarker([0, 0], i === 0 && withDistance ? FIRST_STYLE : RESULT_STYLE).addTo(self.map);
-      self.ctl.manage(marker, at);
+      self.ctl.manage(marker, anchor(f));
       marker.bindPopup(
         SCHtml.content(
-          h("span", null, h("strong", null, name), h("br"), withDistance ? self.direction(p) : p.class_name, h("br"), h("a", { href: href }, self.t.details))
+          h("span", null, h("strong", null, name), h("br"), withDistance ? distance : p.class_name, h("br"), h("a", { href: href }, self.t.details))
         )
       );
       self.markers.push(marker);
-      bounds.push(marker.getLatLng());
     });
-    // Keep what was found clear of the sheet (bottom on phones, left on wider screens).
+  };
+
+  Finder.prototype.maxZoom = function () {
+    var max = this.map.getMaxZoom();
+    return Math.min(isFinite(max) ? max : 19, 19);
+  };
+
+  /* Open the sheet to half height (phones) and fit the map so that the origin (when
+   * ``withOrigin``) and the results show together in the part of the map left visible. */
+  Finder.prototype.fit = function (latlngs, withOrigin) {
+    if (this.sheet && latlngs.length) this.sheet.raise("half");
+    var bounds = latlngs.slice();
+    if (withOrigin && this.origin) bounds.push(this.ctl.toDisplay(this.origin.latlng));
+    if (!bounds.length) return;
     var sheet = document.getElementById("finder");
     var wide = window.innerWidth >= 768;
-    var fit = {
+    var cover = wide ? 0 : this.sheet ? this.sheet.target() : sheet.offsetHeight;
+    this.map.fitBounds(L.latLngBounds(bounds), {
       paddingTopLeft: [wide ? sheet.offsetWidth + 30 : 30, 30],
-      paddingBottomRight: [30, wide ? 30 : sheet.offsetHeight + 30],
-      maxZoom: 18,
-    };
-    if (bounds.length) this.map.fitBounds(L.latLngBounds(bounds), fit);
+      paddingBottomRight: [30, cover + 30],
+      maxZoom: Math.min(18, this.maxZoom()),
+      animate: false,
+    });
   };
 
   SCMap.onReady(function (ctl) {
