@@ -117,8 +117,9 @@
 
   Editor.prototype.start = function () {
     var self = this;
+    if (this.cfg.maxZoom) this.map.setMaxZoom(this.cfg.maxZoom);
     this.map.invalidateSize();
-    this._restoreView();
+    var placed = this._openView();
     this._wire();
     this._drawStrings();
     return SCStore.open(this.cfg.user)
@@ -128,7 +129,7 @@
         self.outbox.on(function (event, item, extra) {
           self._queueEvent(event, item, extra);
         });
-        return Promise.all([self.outbox.load(), store.all("features")]);
+        return Promise.all([self.outbox.load(), store.all("features"), placed]);
       })
       .then(function (results) {
         results[1].forEach(function (f) {
@@ -148,17 +149,25 @@
       });
   };
 
-  Editor.prototype._restoreView = function () {
-    var key = "sc-survey-view-" + this.cfg.user;
-    try {
-      var saved = JSON.parse(localStorage.getItem(key) || "null");
-      if (saved && isFinite(saved.lat) && isFinite(saved.lng)) {
-        this.map.setView(this.ctl.toDisplay([saved.lat, saved.lng]), saved.zoom, { animate: false });
-      }
-    } catch (err) {
-      /* a bad saved view is simply ignored */
-    }
+  /* Where the map opens: at the surveyor's GPS position when the browser already allows
+     geolocation (no prompt on opening), else where they last worked on this device, else
+     their area as a whole. Resolves when the view is set (a late GPS fix still moves the
+     map, unless the user has moved it meanwhile). */
+  Editor.prototype._openView = function () {
     var self = this;
+    var key = "sc-survey-view-" + this.cfg.user;
+    var saved = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(key) || "null");
+    } catch (err) {
+      saved = null; // a bad saved view is simply ignored
+    }
+    if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
+      this.map.setView(this.ctl.toDisplay([saved.lat, saved.lng]), saved.zoom, { animate: false });
+    } else if (this.cfg.areaBounds) {
+      var b = this.cfg.areaBounds;
+      this.map.fitBounds(L.latLngBounds(this.ctl.toDisplay([b[1], b[0]]), this.ctl.toDisplay([b[3], b[2]])), { animate: false });
+    }
     this.map.on("moveend", function () {
       var c = self.ctl.fromDisplay(self.map.getCenter());
       try {
@@ -167,6 +176,44 @@
         /* private mode: the view is not remembered */
       }
     });
+    var opened = this.map.getCenter();
+    return this._gpsAllowed().then(function (allowed) {
+      if (!allowed) return;
+      return new Promise(function (resolve) {
+        var done = false;
+        function finish() {
+          if (!done) {
+            done = true;
+            resolve();
+          }
+        }
+        setTimeout(finish, 3000); // the page does not wait longer for a first fix
+        navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            if (self.map.getCenter().equals(opened)) {
+              var at = self.ctl.toDisplay([pos.coords.latitude, pos.coords.longitude]);
+              self.map.setView(at, Math.min(18, self.map.getMaxZoom()), { animate: false });
+              document.body.setAttribute("data-opened-at", "gps");
+            }
+            finish();
+          },
+          finish,
+          { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+        );
+      });
+    });
+  };
+
+  Editor.prototype._gpsAllowed = function () {
+    if (!navigator.geolocation || !navigator.permissions || !navigator.permissions.query) return Promise.resolve(false);
+    return navigator.permissions.query({ name: "geolocation" }).then(
+      function (status) {
+        return status.state === "granted";
+      },
+      function () {
+        return false;
+      }
+    );
   };
 
   Editor.prototype._registerServiceWorker = function () {
@@ -408,6 +455,7 @@
     if (this.map.getZoom() < MIN_EDIT_ZOOM) {
       $("sv-list-hint").textContent = this.t.zoomIn;
       this.render();
+      document.body.setAttribute("data-loaded", String(++this.loadToken));
       return Promise.resolve();
     }
     var bbox = this._viewBbox();
