@@ -134,6 +134,8 @@ def survey_strings() -> dict[str, str]:
         "historyEmpty": _("No history."),
         "historyOffline": _("The history needs a connection."),
         "changedFields": _("Changed: %(fields)s"),
+        "changesLabel": _("Changes, old value to new value"),
+        "changedTo": _("changed to"),
         "action_create": pgettext("history action", "created"),
         "action_update": pgettext("history action", "changed"),
         "action_retire": pgettext("history action", "retired"),

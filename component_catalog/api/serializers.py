@@ -52,6 +52,7 @@ class HistorySerializer(serializers.ModelSerializer):
 
     changeset = serializers.IntegerField(source="changeset_id")
     actor = serializers.SerializerMethodField()
+    actor_name = serializers.SerializerMethodField()
     actor_role = serializers.SerializerMethodField()
     comment = serializers.SerializerMethodField()
 
@@ -62,6 +63,10 @@ class HistorySerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor(self, obj: ComponentHistory) -> str:
         return str(self._editor(obj)["actor"])
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_actor_name(self, obj: ComponentHistory) -> str:
+        return str(self._editor(obj)["actor_name"])
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor_role(self, obj: ComponentHistory) -> str:
@@ -79,6 +84,7 @@ class HistorySerializer(serializers.ModelSerializer):
             "action",
             "time",
             "actor",
+            "actor_name",
             "actor_role",
             "changeset",
             "comment",
