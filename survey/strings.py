@@ -134,6 +134,8 @@ def survey_strings() -> dict[str, str]:
         "historyEmpty": _("No history."),
         "historyOffline": _("The history needs a connection."),
         "changedFields": _("Changed: %(fields)s"),
+        "legend": _("Legend"),
+        "legendClass": _("Component class"),
         "changesLabel": _("Changes, old value to new value"),
         "changedTo": _("changed to"),
         "action_create": pgettext("history action", "created"),

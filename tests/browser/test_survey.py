@@ -232,7 +232,10 @@ def test_surveyor_adds_moves_and_resolves_a_conflict(
     rows.first.wait_for()
     assert rows.count() == 2
     newest, oldest = rows.nth(0).inner_text(), rows.nth(1).inner_text()
-    assert "版本 2：修改" in newest and "井盖位置修正" in newest and "surveyor_water" in newest
+    assert "版本 2：修改" in newest and "井盖位置修正" in newest
+    # the editor by name, not by login; the move as old -> new position
+    assert "水务普查员" in newest and "surveyor_water" not in newest
+    assert "位置\n" in newest and " → " in newest
     assert "版本 1：新建" in oldest and "保俶路井盖普查" in oldest
     shot(page, "survey-4-history-375")
     page.click("#sv-history-back")
