@@ -265,6 +265,9 @@ def test_surveyor_adds_moves_and_resolves_a_conflict(
     assert status_row.locator(".sv-theirs").inner_text() == "完好"
     assert status_row.locator(".sv-yours").inner_text() == "破损"
     assert "版本 3" in page.locator("#sv-conflict-text").inner_text()
+    for choice in ("#sv-keep-theirs", "#sv-keep-mine", "#sv-conflict-later"):  # on screen
+        box = page.locator(choice).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE[1], choice
     shot(page, "survey-5-conflict-375")
     with db_access(django_db_blocker):
         assert Component.objects.get(identifier=identifier).status == "good"
