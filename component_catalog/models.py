@@ -460,19 +460,31 @@ class ComponentPhoto(models.Model):
         ]
 
 
-class CreationKey(models.Model):
-    """An ``Idempotency-Key`` a client sent with a creation, and what it created: a retry
-    of the same request (a surveyor's phone that lost the answer on a weak signal) gets the
-    component made the first time instead of a second one."""
+class IdempotencyKey(models.Model):
+    """An ``Idempotency-Key`` a client sent with an edit (creation, update, move, retire,
+    delete), the request's fingerprint and the answer it got: a retry of the same request
+    (a surveyor's phone that lost the answer on a weak signal) gets that answer again
+    instead of a second component or a conflict with its own edit."""
+
+    class Operation(models.TextChoices):
+        CREATE = "create"
+        UPDATE = "update"
+        RETIRE = "retire"
+        DELETE = "delete"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=64)
+    operation = models.CharField(max_length=8, choices=Operation.choices, default=Operation.CREATE)
     identifier = models.CharField(max_length=16)
     request_sha256 = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=201)
+    # the feature as answered (None for a delete, and for creations remembered before
+    # answers were kept: those replay the component as it is now)
+    response = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="creation_key_unique")]
 
     def __str__(self) -> str:
-        return f"{self.key} -> {self.identifier}"
+        return f"{self.key} -> {self.operation} {self.identifier}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,10 +28,10 @@ from component_catalog.models import (
     Changeset,
     Component,
     ComponentHistory,
-    CreationKey,
     Currency,
     DataSource,
     HistoryAction,
+    IdempotencyKey,
 )
 from gis_app import access, audit
 from gis_app.edit_rules import refuse_changed_read_only
@@ -43,15 +44,25 @@ from tiles import cache as tile_cache
 MAX_BATCH = 1000
 
 
+@dataclass(frozen=True)
+class Claim:
+    """An ``Idempotency-Key`` and the fingerprint of the request that carries it."""
+
+    key: str
+    request_sha256: str
+
+
 @dataclass
 class EditContext:
-    """Who edits, from where, and which changeset the edits belong to."""
+    """Who edits, from where, which changeset the edits belong to, and the request's
+    idempotency key (remembered with the answer in the edit's own transaction)."""
 
     user: Any
     address: str | None = None
     comment: str = ""
     changeset_id: int | None = None
     source: str = "api"
+    claim: Claim | None = None
 
 
 def base_queryset() -> Any:
@@ -362,6 +373,107 @@ def _check_update_allowed(
     _refuse_write(ctx, rules, Action.CHANGE, new, current)
 
 
+# --- idempotency -------------------------------------------------------------------------
+
+
+class KeyReused(InvalidInput):
+    """The same Idempotency-Key sent with a different request."""
+
+    status_code = 422
+    code = "idempotency_key_reused"
+
+
+@dataclass
+class Answer:
+    """What an edit answers: the status, the feature (None for a delete), and whether it
+    is the remembered answer of an earlier request with the same key."""
+
+    status: int
+    feature: dict[str, Any] | None
+    replayed: bool = False
+
+
+_STATUS = {"create": 201, "update": 200, "retire": 200, "delete": 204}
+
+
+def _remember(
+    ctx: EditContext,
+    operation: str,
+    component: Component | None,
+    status: int,
+    identifier: str = "",
+) -> None:
+    """Keep the key, the request's fingerprint and the answer, inside the edit's
+    transaction: the edit and its key commit together or not at all."""
+    if ctx.claim is None:
+        return
+    IdempotencyKey.objects.create(
+        user=ctx.user,
+        key=ctx.claim.key,
+        operation=operation,
+        identifier=component.identifier if component is not None else identifier,
+        request_sha256=ctx.claim.request_sha256,
+        status=status,
+        response=None if component is None else representation.feature(component),
+    )
+
+
+def _recall(ctx: EditContext, operation: str) -> Answer | None:
+    """The remembered answer for the context's key, None if the key is new; a key used
+    for a different request is refused, naming the header."""
+    if ctx.claim is None:
+        return None
+    row = IdempotencyKey.objects.filter(user=ctx.user, key=ctx.claim.key).first()
+    if row is None:
+        return None
+    same = row.request_sha256 == ctx.claim.request_sha256 and row.operation == operation
+    if row.operation == operation == IdempotencyKey.Operation.CREATE and not same:
+        # the client may apply its changes to what the first request made, as an edit
+        current = get_visible_component(ctx.user, row.identifier)
+        raise Conflict(
+            _(
+                "This Idempotency-Key already created %(id)s from a different request; "
+                "send the changes as an edit of %(id)s, or use a new key."
+            )
+            % {"id": row.identifier},
+            field="Idempotency-Key",
+            current=representation.feature(current),
+        )
+    if not same:
+        raise KeyReused(
+            _(
+                "This Idempotency-Key was already used for a different request (%(op)s of "
+                "%(id)s); send a new Idempotency-Key with each new edit."
+            )
+            % {"op": row.operation, "id": row.identifier},
+            field="Idempotency-Key",
+        )
+    feature = row.response
+    if feature is None and row.operation == IdempotencyKey.Operation.CREATE:
+        feature = representation.feature(get_visible_component(ctx.user, row.identifier))
+    status = 204 if row.operation == IdempotencyKey.Operation.DELETE else 200
+    return Answer(status, feature, replayed=True)
+
+
+def edit_once(ctx: EditContext, operation: str, run: Callable[[], Component | None]) -> Answer:
+    """Run an edit at most once per user and ``ctx.claim`` key. A retry of the same request
+    (its first answer lost on a weak signal) gets the first answer again, not a second
+    component nor a 409 against its own edit. A retry racing the original: the loser's
+    version check (or the key's unique index) fails, and it then finds the winner's key."""
+    found = _recall(ctx, operation)
+    if found is not None:
+        return found
+    try:
+        component = run()
+    except (Conflict, IntegrityError):
+        found = _recall(ctx, operation) if ctx.claim is not None else None
+        if found is None:
+            raise
+        return found
+    feature = None if component is None else representation.feature(component)
+    return Answer(_STATUS[operation], feature)
+
+
 # --- writing -----------------------------------------------------------------------------
 
 
@@ -439,45 +551,9 @@ def create_component(ctx: EditContext, data: ComponentInput) -> Component:
             address=ctx.address,
             detail={"changeset": changeset.pk},
         )
-    return get_visible_component(ctx.user, prepared.component.identifier)
-
-
-def create_component_once(
-    ctx: EditContext, data: ComponentInput, *, key: str, request_sha256: str
-) -> tuple[Component, bool]:
-    """``create_component`` at most once per user and idempotency ``key``: a retry of the
-    same request returns the component the first one made (and True). The same key with a
-    different request is a ``Conflict`` carrying that component, so the client can apply
-    its changes to it as an edit. Concurrent retries are serialised by the key's unique
-    index: the loser's creation is rolled back."""
-    try:
-        with transaction.atomic():
-            existing = CreationKey.objects.filter(user=ctx.user, key=key).first()
-            if existing is None:
-                component = create_component(ctx, data)
-                CreationKey.objects.create(
-                    user=ctx.user,
-                    key=key,
-                    identifier=component.identifier,
-                    request_sha256=request_sha256,
-                )
-                return component, False
-    except IntegrityError:  # the same key committed by a concurrent request meanwhile
-        existing = CreationKey.objects.filter(user=ctx.user, key=key).first()
-        if existing is None:
-            raise
-    component = get_visible_component(ctx.user, existing.identifier)
-    if existing.request_sha256 != request_sha256:
-        raise Conflict(
-            _(
-                "This Idempotency-Key already created %(id)s from a different request; "
-                "send the changes as an edit of %(id)s, or use a new key."
-            )
-            % {"id": existing.identifier},
-            field="Idempotency-Key",
-            current=representation.feature(component),
-        )
-    return component, True
+        answer = get_visible_component(ctx.user, prepared.component.identifier)
+        _remember(ctx, IdempotencyKey.Operation.CREATE, answer, 201)
+    return answer
 
 
 def update_component(
@@ -492,7 +568,10 @@ def update_component(
     if not _settle(prepared):
         if current.version != data.version:
             raise _stale(current)
-        return current  # nothing to change: the same object, same version, no history
+        # nothing to change: the same object, same version, no history
+        with transaction.atomic():
+            _remember(ctx, IdempotencyKey.Operation.UPDATE, current, 200)
+        return current
     with transaction.atomic():
         changeset = _changeset(ctx)
         locked = _lock([identifier])[identifier]
@@ -510,7 +589,9 @@ def update_component(
             address=ctx.address,
             detail={"changeset": changeset.pk, "fields": sorted(history.changes)},
         )
-    return get_visible_component(ctx.user, identifier)
+        answer = get_visible_component(ctx.user, identifier)
+        _remember(ctx, IdempotencyKey.Operation.UPDATE, answer, 200)
+    return answer
 
 
 def retire_component(ctx: EditContext, identifier: str, version: int | None) -> Component:
@@ -540,7 +621,9 @@ def retire_component(ctx: EditContext, identifier: str, version: int | None) -> 
             address=ctx.address,
             detail={"changeset": changeset.pk},
         )
-    return base_queryset().get(identifier=identifier)
+        answer = base_queryset().get(identifier=identifier)
+        _remember(ctx, IdempotencyKey.Operation.RETIRE, answer, 200)
+    return answer
 
 
 def delete_component(ctx: EditContext, identifier: str, version: int | None) -> None:
@@ -577,6 +660,7 @@ def delete_component(ctx: EditContext, identifier: str, version: int | None) -> 
             address=ctx.address,
             detail={"changeset": changeset.pk, "snapshot": before},
         )
+        _remember(ctx, IdempotencyKey.Operation.DELETE, None, 204, identifier)
     del current
 
 

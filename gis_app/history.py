@@ -1,9 +1,9 @@
 """Who changed an object, as shown to whoever reads its history.
 
 Users who may change the object themselves (and auditors, who read the audit log anyway)
-see the editor's user name and the changeset comment. Everyone else (the public, residents,
-staff of other areas or classes) sees the editor's role and organization instead, and no
-comment: user names are half of a login, and comments are internal notes.
+see the editor's user name, their full name and the changeset comment. Everyone else (the
+public, residents, staff of other areas or classes) sees the editor's role and organization
+instead, and no comment: user names are half of a login, and comments are internal notes.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
 
 from gis_app import access
@@ -40,23 +41,35 @@ def editor_labels(user_ids: Iterable[int | None]) -> dict[int, str]:
     return {user_id: "; ".join(texts) for user_id, texts in labels.items()}
 
 
+def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
+    """For each user id, the person's full name (the login where no name is recorded)."""
+    ids = {i for i in user_ids if i is not None}
+    users = get_user_model().objects.filter(pk__in=ids)
+    return {u.pk: (u.get_full_name().strip() or u.get_username()) for u in users}
+
+
 class EditorView:
     """How one viewer sees the editors of one object's history."""
 
     def __init__(self, viewer: Any, obj: Any, actor_ids: Iterable[int | None]) -> None:
+        ids = list(actor_ids)
         self.insider = sees_editors(viewer, obj)
-        self.labels = editor_labels(actor_ids)
+        self.labels = editor_labels(ids)
+        self.names = display_names(ids) if self.insider else {}
 
     def fields(self, actor_id: int | None, actor_username: str, comment: str) -> dict[str, Any]:
         """``actor`` (a user name for insiders, else the role and organization),
-        ``actor_role`` (role and organization, for everyone) and ``comment`` (None for
-        outsiders)."""
+        ``actor_name`` (the person's full name for insiders, else the role and
+        organization: what a page shows), ``actor_role`` (role and organization, for
+        everyone) and ``comment`` (None for outsiders)."""
         if actor_id is None and not actor_username:
             role = _("System")
         else:
             role = self.labels.get(actor_id or 0) or _("Platform staff")
+        name = self.names.get(actor_id or 0) or actor_username or role
         return {
             "actor": actor_username if self.insider else role,
+            "actor_name": name if self.insider else role,
             "actor_role": role,
             "comment": comment if self.insider else None,
         }

@@ -5,6 +5,7 @@ import logging
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView
@@ -18,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gis_app import access, auth
 from gis_app.audit import source_address
 from gis_app.errors import Throttled
-from gis_app.roles import Action
+from gis_app.roles import Action, Role
 
 logger = logging.getLogger(__name__)
 
@@ -69,10 +70,39 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         return self.cleaned_data
 
 
+# Where each role works: the first role of a user's active grants found here, in this
+# order, decides the page after login (a surveyor who also plans lands in the editor).
+LANDING_PAGES = ((Role.SURVEYOR, "/survey/"), (Role.PLANNER, "/reports/"))
+
+
+def landing_page(user: Any) -> str:
+    """The page a user lands on after login when no ``next`` was asked for."""
+    roles = {grant.role for grant in access.grants(user)}
+    for role, page in LANDING_PAGES:
+        if role in roles:
+            return page
+    return str(settings.LOGIN_REDIRECT_URL)
+
+
+def local_path(url: str) -> bool:
+    """A path on this site (``/survey/?x=1``), never a scheme, host or protocol-relative
+    URL, even one naming this host."""
+    return url.startswith("/") and not url.startswith(("//", "/\\")) and "\\" not in url
+
+
 class PlatformLoginView(LoginView):
     template_name = "gis_app/login.html"
     authentication_form = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_redirect_url(self) -> str:
+        """An explicit ``next`` wins, if it is a local path (Django's check would also let
+        an absolute URL naming an allowed host through)."""
+        url = super().get_redirect_url()
+        return url if url and local_path(url) else ""
+
+    def get_default_redirect_url(self) -> str:
+        return landing_page(self.request.user)
 
 
 @require_POST

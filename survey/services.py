@@ -51,6 +51,8 @@ class EditorConfig:
     defaults: dict[str, str]
     center: tuple[float, float] | None  # (lat, lon)
     choices: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # the user's area: min lon, min lat, max lon, max lat (where the map opens without GPS)
+    bounds: tuple[float, float, float, float] | None = None
 
     def as_json(self, english: bool) -> dict[str, Any]:
         return {
@@ -59,6 +61,7 @@ class EditorConfig:
             "classFilter": self.class_filter,
             "organizations": [{"code": c, "name": n} for c, n in self.organizations],
             "defaults": self.defaults,
+            "areaBounds": list(self.bounds) if self.bounds else None,
             "choices": {
                 k: [{"value": v, "label": lbl} for v, lbl in items]
                 for k, items in self.choices.items()
@@ -119,14 +122,24 @@ def _default_organizations(user: Any, grant: access.Grant | None) -> dict[str, s
     return {"competent_department": competent.code, "owner": own.code, "maintainer": own.code}
 
 
-def _center(user: Any, grant: access.Grant | None) -> tuple[float, float] | None:
+def _area(user: Any, grant: access.Grant | None) -> AdminArea | None:
     if grant is None:
         return None
-    area = access.visible(user, AdminArea.objects.all()).filter(code=grant.area_code).first()
+    return access.visible(user, AdminArea.objects.all()).filter(code=grant.area_code).first()
+
+
+def _center(area: AdminArea | None) -> tuple[float, float] | None:
     if area is None:
         return None
     point = area.boundary.point_on_surface
     return (point.y, point.x)
+
+
+def _bounds(area: AdminArea | None) -> tuple[float, float, float, float] | None:
+    if area is None:
+        return None
+    x1, y1, x2, y2 = area.boundary.extent
+    return (x1, y1, x2, y2)
 
 
 def choices() -> dict[str, list[tuple[str, str]]]:
@@ -143,6 +156,7 @@ def editor_config(user: Any, english: bool = False) -> EditorConfig:
     classes, class_filter = survey_classes(user)
     grants = create_grants(user)
     first = grants[0] if grants else None
+    area = _area(user, first)
     organizations = access.visible(user, Organization.objects.filter(active=True)).order_by(
         "kind", "code"
     )
@@ -154,6 +168,7 @@ def editor_config(user: Any, english: bool = False) -> EditorConfig:
             (o.code, (o.name_en if english and o.name_en else o.name)) for o in organizations
         ],
         defaults=_default_organizations(user, first),
-        center=_center(user, first),
+        center=_center(area),
+        bounds=_bounds(area),
         choices=choices(),
     )

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from functools import lru_cache
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
@@ -40,6 +42,8 @@ PAGE_JS = [
     "survey/sync.js",
 ]
 PAGE_CSS = ["survey/survey.css"]
+#: Placing points between kerbs needs one zoom more than the other map pages.
+MAX_ZOOM = 20
 #: Vendored files of the app shell (besides those of the common map).
 SHELL_VENDOR = [
     "leaflet.js",
@@ -60,6 +64,14 @@ SHELL_STATIC = [
     "map_ui/boot.js",
     "map_ui/chinacoords.js",
 ]
+
+
+def _map_options(**options: Any) -> MapOptions:
+    """The common map's options, with the editor's deeper zoom where the builder takes a
+    per-page limit (the editor's JavaScript sets it on the map as well)."""
+    if "max_zoom" in {f.name for f in dataclasses.fields(MapOptions)}:
+        options["max_zoom"] = MAX_ZOOM
+    return MapOptions(**options)
 
 
 def _owner_labels() -> list[tuple[str, str]]:
@@ -87,10 +99,11 @@ def editor(request: HttpRequest) -> HttpResponse:
             "strings": strings.survey_strings(),
             "serviceWorker": reverse("survey:service-worker"),
             "scope": reverse("survey:editor"),
+            "maxZoom": MAX_ZOOM,
         }
     )
     rendered = render_map(
-        MapOptions(
+        _map_options(
             label=_("Survey map"),
             center=config.center,
             zoom=16,

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from component_catalog.models import Component, ComponentHistory, CreationKey
+from component_catalog.models import Component, ComponentHistory, IdempotencyKey
 from tests.components_helpers import (
     Api,
     inside,
@@ -86,7 +86,7 @@ def committed(django_db_setup: Any, django_db_blocker: Any) -> Any:
     with django_db_blocker.unblock():
         start = last_component_id()
         yield
-        CreationKey.objects.filter(key__startswith="race-").delete()
+        IdempotencyKey.objects.filter(key__startswith="race-").delete()
         remove_components_after(start)
 
 
@@ -112,4 +112,4 @@ def test_concurrent_retries_create_one_component(committed: None) -> None:
         t.join()
     assert sorted(a.status_code for a in answers) == [200, 201], [a.content for a in answers]
     assert len({a.json()["id"] for a in answers}) == 1
-    assert CreationKey.objects.filter(key="race-key-0001").count() == 1
+    assert IdempotencyKey.objects.filter(key="race-key-0001").count() == 1

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
 from component_catalog.models import ComponentStatus
-from component_catalog.services import EditContext
+from component_catalog.services import Claim, EditContext
 from gis_app import params, parsing
 from gis_app.api_common import if_match_version
 from gis_app.audit import source_address
@@ -108,7 +108,7 @@ _KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,64}$")
 
 
 def idempotency_key(request: Request) -> str | None:
-    """The ``Idempotency-Key`` header of a creation (8-64 letters, digits, ``_.:-``), or
+    """The ``Idempotency-Key`` header of an edit (8-64 letters, digits, ``_.:-``), or
     None when absent."""
     raw = request.headers.get("Idempotency-Key")
     if raw is None:
@@ -128,3 +128,29 @@ def request_sha256(request: Request, body: dict[str, Any]) -> str:
         [body, request.query_params.get("crs") or ""], sort_keys=True, ensure_ascii=False
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def edit_sha256(request: Request, body: dict[str, Any]) -> str:
+    """What an update, retirement or delete asked for: method, path, the version started
+    from (If-Match), body and coordinate system."""
+    canonical = json.dumps(
+        [
+            request.method,
+            request.path,
+            request.headers.get("If-Match") or "",
+            body,
+            request.query_params.get("crs") or "",
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def claim(request: Request, body: dict[str, Any], *, creating: bool = False) -> Claim | None:
+    """The request's ``Idempotency-Key`` with its fingerprint, or None without a key."""
+    key = idempotency_key(request)
+    if key is None:
+        return None
+    sha = request_sha256(request, body) if creating else edit_sha256(request, body)
+    return Claim(key, sha)

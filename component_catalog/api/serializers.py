@@ -61,6 +61,7 @@ class HistorySerializer(serializers.ModelSerializer):
 
     changeset = serializers.IntegerField(source="changeset_id")
     actor = serializers.SerializerMethodField()
+    actor_name = serializers.SerializerMethodField()
     actor_role = serializers.SerializerMethodField()
     comment = serializers.SerializerMethodField()
 
@@ -71,6 +72,10 @@ class HistorySerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor(self, obj: ComponentHistory) -> str:
         return str(self._editor(obj)["actor"])
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_actor_name(self, obj: ComponentHistory) -> str:
+        return str(self._editor(obj)["actor_name"])
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_actor_role(self, obj: ComponentHistory) -> str:
@@ -88,6 +93,7 @@ class HistorySerializer(serializers.ModelSerializer):
             "action",
             "time",
             "actor",
+            "actor_name",
             "actor_role",
             "changeset",
             "comment",

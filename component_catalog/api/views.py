@@ -47,6 +47,29 @@ def feature_response(component: Component, status: int = http.HTTP_200_OK) -> Re
     return response
 
 
+def answer_response(answer: services.Answer) -> Response:
+    """An edit's answer; a replay (same Idempotency-Key, same request) says so."""
+    if answer.feature is None:
+        response = Response(status=answer.status)
+    else:
+        response = Response(answer.feature, status=answer.status, content_type=GEOJSON)
+        response["ETag"] = f'"{answer.feature["properties"]["version"]}"'
+    if answer.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
+
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A client-chosen key (8-64 characters), new for each edit: a retry with the "
+    "same key and the same request answers what the first request answered (200, or 204 "
+    "for a delete; header Idempotent-Replayed: true); the same key with a different "
+    "request is refused (409 for a creation, with the component it made; 422 otherwise).",
+)
+
+
 class ComponentClassViewSet(viewsets.ReadOnlyModelViewSet):
     """The component-class catalog with each class's attribute schema."""
 
@@ -141,35 +164,18 @@ class ComponentViewSet(viewsets.ViewSet):
     @extend_schema(
         request=OpenApiTypes.OBJECT,
         responses={201: OpenApiTypes.OBJECT, 200: OpenApiTypes.OBJECT},
-        parameters=[
-            LIST_PARAMETERS[-1],
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="A client-chosen key (8-64 characters): a retry with the same "
-                "key answers 200 with the component the first request created.",
-            ),
-        ],
+        parameters=[LIST_PARAMETERS[-1], IDEMPOTENCY_KEY],
     )
     def create(self, request: Request) -> Response:
         require(request, "component.create", Action.CREATE)
         body = body_object(request)
         data = inputs.parse_feature(body, crs=crs_of(request), creating=True)
         ctx = p.edit_context(request, body)
-        key = p.idempotency_key(request)
-        replayed = False
-        if key is None:
-            component = services.create_component(ctx, data)
-        else:
-            component, replayed = services.create_component_once(
-                ctx, data, key=key, request_sha256=p.request_sha256(request, body)
-            )
-        status = http.HTTP_200_OK if replayed else http.HTTP_201_CREATED
-        response = feature_response(component, status)
-        response["Location"] = f"/api/v1/components/{component.identifier}/"
-        if replayed:
-            response["Idempotent-Replayed"] = "true"
+        ctx.claim = p.claim(request, body, creating=True)
+        answer = services.edit_once(ctx, "create", lambda: services.create_component(ctx, data))
+        response = answer_response(answer)
+        if answer.feature is not None:
+            response["Location"] = f"/api/v1/components/{answer.feature['id']}/"
         return response
 
     def _update(self, request: Request, identifier: str, partial: bool) -> Response:
@@ -177,39 +183,64 @@ class ComponentViewSet(viewsets.ViewSet):
         body = body_object(request)
         data = inputs.parse_feature(body, crs=crs_of(request), creating=False, partial=partial)
         data.version = p.version_of(request, body)
-        component = services.update_component(
-            p.edit_context(request, body), identifier, data, partial=partial
+        ctx = p.edit_context(request, body)
+        ctx.claim = p.claim(request, body)
+        return answer_response(
+            services.edit_once(
+                ctx,
+                "update",
+                lambda: services.update_component(ctx, identifier, data, partial=partial),
+            )
         )
-        return feature_response(component)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     def partial_update(self, request: Request, identifier: str) -> Response:
         return self._update(request, identifier, partial=True)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     def update(self, request: Request, identifier: str) -> Response:
         return self._update(request, identifier, partial=False)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={204: None})
+    @extend_schema(request=OpenApiTypes.OBJECT, responses={204: None}, parameters=[IDEMPOTENCY_KEY])
     def destroy(self, request: Request, identifier: str) -> Response:
         """Hard delete (district and city admins only; audited). Others retire."""
         require(request, "component.delete", Action.DELETE)
         body = request.data if isinstance(request.data, dict) else {}
-        services.delete_component(
-            p.edit_context(request, body), identifier, p.version_of(request, body)
-        )
-        return Response(status=http.HTTP_204_NO_CONTENT)
+        ctx = p.edit_context(request, body)
+        ctx.claim = p.claim(request, body)
+        version = p.version_of(request, body)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+        def delete() -> None:
+            services.delete_component(ctx, identifier, version)
+
+        return answer_response(services.edit_once(ctx, "delete", delete))
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: OpenApiTypes.OBJECT},
+        parameters=[IDEMPOTENCY_KEY],
+    )
     @action(detail=True, methods=["post"])
     def retire(self, request: Request, identifier: str) -> Response:
         """Retire (作废) the component: kept with its history, gone from maps and lists."""
         require(request, "component.retire", Action.RETIRE)
         body = body_object(request)
-        component = services.retire_component(
-            p.edit_context(request, body), identifier, p.version_of(request, body)
+        ctx = p.edit_context(request, body)
+        ctx.claim = p.claim(request, body)
+        version = p.version_of(request, body)
+        return answer_response(
+            services.edit_once(
+                ctx, "retire", lambda: services.retire_component(ctx, identifier, version)
+            )
         )
-        return feature_response(component)
 
     @extend_schema(responses={200: HistorySerializer(many=True)})
     @action(detail=True, methods=["get"])

@@ -232,7 +232,10 @@ def test_surveyor_adds_moves_and_resolves_a_conflict(
     rows.first.wait_for()
     assert rows.count() == 2
     newest, oldest = rows.nth(0).inner_text(), rows.nth(1).inner_text()
-    assert "版本 2：修改" in newest and "井盖位置修正" in newest and "surveyor_water" in newest
+    assert "版本 2：修改" in newest and "井盖位置修正" in newest
+    # the editor by name, not by login; the move as old -> new position
+    assert "水务普查员" in newest and "surveyor_water" not in newest
+    assert "位置\n" in newest and " → " in newest
     assert "版本 1：新建" in oldest and "保俶路井盖普查" in oldest
     shot(page, "survey-4-history-375")
     page.click("#sv-history-back")
@@ -262,6 +265,9 @@ def test_surveyor_adds_moves_and_resolves_a_conflict(
     assert status_row.locator(".sv-theirs").inner_text() == "完好"
     assert status_row.locator(".sv-yours").inner_text() == "破损"
     assert "版本 3" in page.locator("#sv-conflict-text").inner_text()
+    for choice in ("#sv-keep-theirs", "#sv-keep-mine", "#sv-conflict-later"):  # on screen
+        box = page.locator(choice).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= PHONE[1], choice
     shot(page, "survey-5-conflict-375")
     with db_access(django_db_blocker):
         assert Component.objects.get(identifier=identifier).status == "good"

@@ -20,6 +20,10 @@
   var PAGE_LIMIT = 500;
   var MAX_PAGES = 4;
   var SYNC_RETRY_MS = 30000;
+  // One colour per class the user surveys (in the order of their class list), dark enough
+  // for white text and rings; a condition other than good adds a badge with a glyph.
+  var PALETTE = ["#0b5cad", "#b35900", "#116329", "#8250df", "#1b7c83", "#953800", "#6e5700", "#bf3989", "#0550ae", "#4d2d00", "#57606a", "#0a3069"];
+  var STATUS_MARKS = { good: "", damaged: "!", missing: "?", occupied: "■" };
   var fmt = SCForm.fmt;
   var el = SCForm.el;
 
@@ -117,8 +121,10 @@
 
   Editor.prototype.start = function () {
     var self = this;
+    if (this.cfg.maxZoom) this.map.setMaxZoom(this.cfg.maxZoom);
     this.map.invalidateSize();
-    this._restoreView();
+    var placed = this._openView();
+    this._addLegend();
     this._wire();
     this._drawStrings();
     return SCStore.open(this.cfg.user)
@@ -128,7 +134,7 @@
         self.outbox.on(function (event, item, extra) {
           self._queueEvent(event, item, extra);
         });
-        return Promise.all([self.outbox.load(), store.all("features")]);
+        return Promise.all([self.outbox.load(), store.all("features"), placed]);
       })
       .then(function (results) {
         results[1].forEach(function (f) {
@@ -148,17 +154,25 @@
       });
   };
 
-  Editor.prototype._restoreView = function () {
-    var key = "sc-survey-view-" + this.cfg.user;
-    try {
-      var saved = JSON.parse(localStorage.getItem(key) || "null");
-      if (saved && isFinite(saved.lat) && isFinite(saved.lng)) {
-        this.map.setView(this.ctl.toDisplay([saved.lat, saved.lng]), saved.zoom, { animate: false });
-      }
-    } catch (err) {
-      /* a bad saved view is simply ignored */
-    }
+  /* Where the map opens: at the surveyor's GPS position when the browser already allows
+     geolocation (no prompt on opening), else where they last worked on this device, else
+     their area as a whole. Resolves when the view is set (a late GPS fix still moves the
+     map, unless the user has moved it meanwhile). */
+  Editor.prototype._openView = function () {
     var self = this;
+    var key = "sc-survey-view-" + this.cfg.user;
+    var saved = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(key) || "null");
+    } catch (err) {
+      saved = null; // a bad saved view is simply ignored
+    }
+    if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
+      this.map.setView(this.ctl.toDisplay([saved.lat, saved.lng]), saved.zoom, { animate: false });
+    } else if (this.cfg.areaBounds) {
+      var b = this.cfg.areaBounds;
+      this.map.fitBounds(L.latLngBounds(this.ctl.toDisplay([b[1], b[0]]), this.ctl.toDisplay([b[3], b[2]])), { animate: false });
+    }
     this.map.on("moveend", function () {
       var c = self.ctl.fromDisplay(self.map.getCenter());
       try {
@@ -167,6 +181,44 @@
         /* private mode: the view is not remembered */
       }
     });
+    var opened = this.map.getCenter();
+    return this._gpsAllowed().then(function (allowed) {
+      if (!allowed) return;
+      return new Promise(function (resolve) {
+        var done = false;
+        function finish() {
+          if (!done) {
+            done = true;
+            resolve();
+          }
+        }
+        setTimeout(finish, 3000); // the page does not wait longer for a first fix
+        navigator.geolocation.getCurrentPosition(
+          function (pos) {
+            if (self.map.getCenter().equals(opened)) {
+              var at = self.ctl.toDisplay([pos.coords.latitude, pos.coords.longitude]);
+              self.map.setView(at, Math.min(18, self.map.getMaxZoom()), { animate: false });
+              document.body.setAttribute("data-opened-at", "gps");
+            }
+            finish();
+          },
+          finish,
+          { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 }
+        );
+      });
+    });
+  };
+
+  Editor.prototype._gpsAllowed = function () {
+    if (!navigator.geolocation || !navigator.permissions || !navigator.permissions.query) return Promise.resolve(false);
+    return navigator.permissions.query({ name: "geolocation" }).then(
+      function (status) {
+        return status.state === "granted";
+      },
+      function () {
+        return false;
+      }
+    );
   };
 
   Editor.prototype._registerServiceWorker = function () {
@@ -408,6 +460,7 @@
     if (this.map.getZoom() < MIN_EDIT_ZOOM) {
       $("sv-list-hint").textContent = this.t.zoomIn;
       this.render();
+      document.body.setAttribute("data-loaded", String(++this.loadToken));
       return Promise.resolve();
     }
     var bbox = this._viewBbox();
@@ -482,16 +535,31 @@
       return [d.lng, d.lat];
     });
     var layer;
+    var color = this._classColor(f.properties["class"]);
+    var status = f.properties.status || "good";
     if (geometry.type === "Point") {
+      // The pin: filled with its class's colour, a badge for a condition other than good
+      // (a glyph, not colour alone), its ring for edits not yet synced or refused.
+      var title = this._label(f) + " · " + (this.choices.status[status] || status);
       layer = L.marker([geometry.coordinates[1], geometry.coordinates[0]], {
-        icon: L.divIcon({ className: "sv-pin sv-pin-" + state + (selected ? " sv-pin-selected" : ""), html: "<span></span>", iconSize: [24, 24], iconAnchor: [12, 12] }),
+        icon: L.divIcon({ className: "sv-pin sv-pin-" + state + " sv-cond-" + status + (selected ? " sv-pin-selected" : ""), html: "<span></span>", iconSize: [26, 26], iconAnchor: [13, 13] }),
         keyboard: true,
-        title: this._label(f),
-        alt: this._label(f),
+        title: title,
+        alt: title,
         riseOnHover: true,
       });
+      layer.on("add", function () {
+        var pin = layer.getElement() && layer.getElement().firstChild;
+        if (!pin) return;
+        pin.setAttribute("data-id", f.id);
+        pin.setAttribute("data-class", f.properties["class"]);
+        pin.setAttribute("data-status", status);
+        pin.style.backgroundColor = color;
+        if (STATUS_MARKS[status]) pin.appendChild(el("span", { class: "sv-badge sv-badge-" + status, "aria-hidden": "true" }, STATUS_MARKS[status]));
+      });
     } else {
-      var style = { color: state === "saved" ? "#0b5cad" : state === "conflict" || state === "error" ? "#a40e26" : "#b35900", weight: selected ? 6 : 4, opacity: 0.9, fillOpacity: 0.2 };
+      var problem = state === "conflict" || state === "error";
+      var style = { color: problem ? "#a40e26" : color, weight: selected ? 6 : 4, opacity: 0.9, fillColor: color, fillOpacity: status === "good" ? 0.2 : 0.45 };
       if (state !== "saved") style.dashArray = "6 4";
       layer = L.geoJSON(geometry, { style: function () {
         return style;
@@ -503,6 +571,77 @@
       self.select(f.id);
     });
     return layer;
+  };
+
+  Editor.prototype._classColor = function (code) {
+    var index = -1;
+    this.cfg.classes.some(function (c, i) {
+      if (c.code === code) index = i;
+      return index >= 0;
+    });
+    if (index < 0) {
+      index = 0;
+      String(code || "").split("").forEach(function (ch) {
+        index = (index * 31 + ch.charCodeAt(0)) % 997;
+      });
+    }
+    return PALETTE[index % PALETTE.length];
+  };
+
+  /* The legend over the map: the classes in view by colour, the conditions by badge and
+     the rings of local edits. Folded on a phone, open from 768 px. */
+  Editor.prototype._addLegend = function () {
+    var self = this;
+    var Legend = L.Control.extend({
+      options: { position: "topright" },
+      onAdd: function () {
+        var box = el("details", { class: "sv-legend", id: "sv-legend" });
+        if (window.matchMedia && window.matchMedia("(min-width: 768px)").matches) box.open = true;
+        box.appendChild(el("summary", {}, self.t.legend));
+        box.appendChild(el("ul", { class: "sv-legend-classes", id: "sv-legend-classes", "aria-label": self.t.legendClass }));
+        var conditions = el("ul", { class: "sv-legend-conditions", "aria-label": self.t.field_status });
+        Object.keys(self.choices.status).forEach(function (status) {
+          var li = el("li", { "data-status": status });
+          var mark = el("span", { class: "sv-legend-pin sv-cond-" + status, "aria-hidden": "true" });
+          if (STATUS_MARKS[status]) mark.appendChild(el("span", { class: "sv-badge sv-badge-" + status }, STATUS_MARKS[status]));
+          li.appendChild(mark);
+          li.appendChild(el("span", {}, self.choices.status[status]));
+          conditions.appendChild(li);
+        });
+        [["changed", self.t.local_changed], ["conflict", self.t.local_conflict + " / " + self.t.local_error]].forEach(function (pair) {
+          var li = el("li", { "data-local": pair[0] });
+          li.appendChild(el("span", { class: "sv-legend-pin sv-legend-" + pair[0], "aria-hidden": "true" }));
+          li.appendChild(el("span", {}, pair[1]));
+          conditions.appendChild(li);
+        });
+        box.appendChild(conditions);
+        L.DomEvent.disableClickPropagation(box);
+        L.DomEvent.disableScrollPropagation(box);
+        return box;
+      },
+    });
+    this.legend = new Legend().addTo(this.map);
+  };
+
+  Editor.prototype._legendClasses = function () {
+    var list = $("sv-legend-classes");
+    if (!list) return;
+    var self = this;
+    var seen = {};
+    Object.keys(this.shown).forEach(function (id) {
+      seen[self.shown[id].properties["class"]] = true;
+    });
+    list.textContent = "";
+    this.cfg.classes.forEach(function (c) {
+      if (!seen[c.code]) return;
+      var li = el("li", { "data-class": c.code });
+      var swatch = el("span", { class: "sv-legend-pin", "aria-hidden": "true" });
+      swatch.style.backgroundColor = self._classColor(c.code);
+      li.appendChild(swatch);
+      li.appendChild(el("span", {}, c.name));
+      list.appendChild(li);
+    });
+    list.hidden = !list.childNodes.length;
   };
 
   Editor.prototype.render = function () {
@@ -517,6 +656,7 @@
       self.group.addLayer(self._layerFor(f));
     });
     this._counts();
+    this._legendClasses();
     if (this.view === "home") this._list();
     if (this.view === "queue") this._queueList();
   };

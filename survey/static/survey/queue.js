@@ -7,7 +7,14 @@
  * Items: {seq, kind: "create"|"update"|"retire"|"photo", ref (identifier, or "new-..." for a
  * component not yet created), base (the version the edit started from), body (GeoJSON
  * Feature parts), comment, before (the feature the edit started from), photo (Blob),
- * state: "pending"|"conflict"|"error", error, current (the server's feature on a 409)}.
+ * state: "pending"|"conflict"|"error", error, current (the server's feature on a 409),
+ * key (the Idempotency-Key of an update or retirement)}.
+ *
+ * Idempotency: every request carries an Idempotency-Key that the server remembers with its
+ * answer (a creation's key is its local reference). When the answer is lost (weak signal,
+ * page reloaded offline) the item is sent again with the same key and the server answers
+ * what it answered the first time, instead of a 409 against the surveyor's own edit. The
+ * key changes only when the request itself changes (another base version).
  *
  * Versions: edits made one after the other on the same component all start from the last
  * version the device knows; when the first is accepted (version n -> n+1) the following
@@ -35,6 +42,30 @@
 
   function clone(value) {
     return value == null ? value : JSON.parse(JSON.stringify(value));
+  }
+
+  function newKey(kind) {
+    var random = "";
+    if (global.crypto && global.crypto.getRandomValues) {
+      var bytes = new Uint8Array(12);
+      global.crypto.getRandomValues(bytes);
+      for (var i = 0; i < bytes.length; i++) random += (bytes[i] + 256).toString(16).slice(1);
+    } else {
+      random = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+    }
+    return kind + "-" + Date.now().toString(36) + "-" + random;
+  }
+
+  /* Give an update or retirement a key of its own (a creation uses its local reference). */
+  function keyed(item) {
+    if ((item.kind === "update" || item.kind === "retire") && !item.key) item.key = newKey(item.kind);
+    return item;
+  }
+
+  /* The request changes (another base version, another kind): so does its key. */
+  function rekey(item) {
+    if (item.kind === "update" || item.kind === "retire") item.key = newKey(item.kind);
+    return item;
   }
 
   function Outbox(store, options) {
@@ -65,8 +96,15 @@
       self.items = rows.sort(function (a, b) {
         return a.seq - b.seq;
       });
-      self._emit("changed");
-      return self;
+      // items queued before edits carried keys get one now, before they are sent
+      var unkeyed = self.items.filter(function (item) {
+        return (item.kind === "update" || item.kind === "retire") && !item.key;
+      });
+      unkeyed.forEach(keyed);
+      return (unkeyed.length ? self.store.putMany("queue", unkeyed) : Promise.resolve()).then(function () {
+        self._emit("changed");
+        return self;
+      });
     });
   };
 
@@ -74,6 +112,7 @@
     var self = this;
     item.state = "pending";
     item.created = new Date().toISOString();
+    keyed(item);
     return this.store.put("queue", item).then(function (seq) {
       item.seq = seq;
       self.items.push(item);
@@ -148,7 +187,10 @@
     this._after(item).forEach(function (later) {
       if (later.ref === item.ref) {
         later.ref = ref;
-        if (later.base === from || later.base == null) later.base = to;
+        if (later.base === from || later.base == null) {
+          if (later.base !== to) rekey(later);
+          later.base = to;
+        }
         changed.push(later);
       }
     });
@@ -180,11 +222,13 @@
         method = "PATCH";
         url = API + item.ref + "/";
         headers["If-Match"] = '"' + item.base + '"';
+        headers["Idempotency-Key"] = keyed(item).key;
         var feature = { type: "Feature", properties: item.body.properties || {}, comment: item.comment };
         if (item.body.geometry) feature.geometry = item.body.geometry;
         body = JSON.stringify(feature);
       } else if (item.kind === "retire") {
         url = API + item.ref + "/retire/";
+        headers["Idempotency-Key"] = keyed(item).key;
         body = JSON.stringify({ version: item.base, comment: item.comment });
       }
     }
@@ -321,6 +365,7 @@
         item.ref = created.id;
         item.base = version;
         item.before = clone(created);
+        rekey(item);
         return self.save(item);
       });
   };
@@ -339,11 +384,13 @@
     item.before = clone(item.current);
     item.state = "pending";
     item.error = null;
+    rekey(item);
     delete item.current;
     var later = this._after(item).filter(function (i) {
       return i.ref === item.ref && i.base === from;
     });
     later.forEach(function (i) {
+      if (i.base !== to) rekey(i);
       i.base = to;
     });
     return this.store.putMany("queue", later).then(function () {
@@ -355,6 +402,7 @@
   Outbox.prototype.retry = function (item) {
     item.state = "pending";
     item.error = null;
+    rekey(item);
     return this.save(item);
   };
 
