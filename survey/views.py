@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from functools import lru_cache
@@ -63,15 +62,14 @@ SHELL_STATIC = [
     "map_ui/map.js",
     "map_ui/boot.js",
     "map_ui/chinacoords.js",
+    "map_ui/labels.js",
+    "map_ui/labels.css",
 ]
 
 
 def _map_options(**options: Any) -> MapOptions:
-    """The common map's options, with the editor's deeper zoom where the builder takes a
-    per-page limit (the editor's JavaScript sets it on the map as well)."""
-    if "max_zoom" in {f.name for f in dataclasses.fields(MapOptions)}:
-        options["max_zoom"] = MAX_ZOOM
-    return MapOptions(**options)
+    """The common map's options, with the editor's deeper zoom."""
+    return MapOptions(max_zoom=MAX_ZOOM, **options)
 
 
 def _owner_labels() -> list[tuple[str, str]]:
