@@ -50,7 +50,11 @@ def test_each_schema_type_becomes_a_typed_field() -> None:
     assert isinstance(fields["attr__parameters"], forms.TypedMultipleChoiceField)
     assert isinstance(fields["attr__extra"], forms.JSONField)
     with translation.override("en"):
-        assert schema_fields(SCHEMA)["attr__depth_m"].label == "Depth (m)"
+        # the catalog's English for the schema's Chinese title
+        assert schema_fields(SCHEMA)["attr__depth_m"].label == "Well depth (m)"
+        # a title no table knows: the attribute's name in words, its unit spelled out
+        unknown = {"properties": {"pipe_size_mm": {"type": "number", "title": "某某"}}}
+        assert schema_fields(unknown)["attr__pipe_size_mm"].label == "Pipe size (mm)"
 
 
 def test_a_filled_form_gives_the_attributes_and_refuses_bad_values() -> None:

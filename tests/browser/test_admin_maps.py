@@ -24,8 +24,13 @@ from tests.components_helpers import (
 )
 
 LABELS = {
-    "zh-hans": {"depth": "井深（米）", "saved": "成功", "basemap": "底图"},
-    "en": {"depth": "Depth (m)", "saved": "successfully", "basemap": "basemap"},
+    "zh-hans": {"depth": "井深（米）", "saved": "成功", "basemap": "底图", "ductile": "球墨铸铁"},
+    "en": {
+        "depth": "Well depth (m)",
+        "saved": "successfully",
+        "basemap": "basemap",
+        "ductile": "Ductile iron",
+    },
 }
 
 
@@ -116,7 +121,8 @@ def test_the_component_page_draws_the_geometry_on_the_basemap_and_saves(
     # typed attribute fields, labelled in the page's language
     material = page.locator("select[name=attr__material]")
     assert material.count() == 1
-    assert "球墨铸铁" in material.locator("option").all_inner_texts()
+    assert LABELS[language]["ductile"] in material.locator("option").all_inner_texts()
+    assert material.locator("option[value=球墨铸铁]").count() == 1  # stored as named
     depth = page.locator("input[name=attr__depth_m]")
     assert depth.get_attribute("type") == "number" and depth.get_attribute("max") == "20"
     assert LABELS[language]["depth"] in page.locator("label[for=id_attr__depth_m]").inner_text()

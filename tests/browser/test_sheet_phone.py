@@ -80,7 +80,6 @@ def places(live_url: str, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
 
 def open_phone(open_page: Any, path: str, size: tuple[int, int], language: str, **opts: Any) -> Any:
     page = open_page(path, viewport=size, language=language, has_touch=True, is_mobile=True, **opts)
-    page.allow_failures(r"^404 .*/favicon\.ico$")  # the favicon comes with item 10
     wait_for_map(page)
     page.wait_for_function(f"() => document.body.dataset.{READY[path]} === 'ready'")
     page.wait_for_function("() => document.querySelector('.sheet.sheet-ready')")
