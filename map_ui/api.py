@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from component_catalog import nearest, representation
+from component_catalog import nearest, opening_hours, representation
 from gis_app import params, parsing
 from gis_app.api_common import GEOJSON, crs_of
 from gis_app.errors import InvalidInput
@@ -38,6 +38,7 @@ def _feature(found: search.Found) -> dict[str, Any]:
             "address": c.address,
             "status": c.status,
             "attributes": c.attributes,
+            "opening_hours_words": opening_hours.in_words(c.attributes),
             "match": found.match,
             "anchor": [round(point.x, 7), round(point.y, 7)],
             "distance_m": None if found.distance_m is None else round(found.distance_m, 1),

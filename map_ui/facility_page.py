@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 
 from community.parking import live
 from community.parking.models import LOT_CLASSES
-from component_catalog import catalog_labels
-from map_ui import facilities, opening_hours, strings
+from component_catalog import catalog_labels, opening_hours
+from map_ui import facilities, strings
 
 #: Labels that read more naturally on a facility page than the schema's titles (the
 #: others come from the schema, translated by ``catalog_labels``).

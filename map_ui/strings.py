@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def map_strings() -> dict[str, str]:
@@ -67,6 +68,9 @@ def resident_strings() -> dict[str, str]:
         "status_missing": _("Missing"),
         "status_occupied": _("Occupied"),
         "open24": _("Open 24 hours"),
+        "openNow": _("Open now"),
+        "closedNow": _("Closed now"),
+        "listSeparator": pgettext("between the lines of opening hours", "; "),
         "details": _("Details"),
         "yourPoint": _("Chosen point"),
     }

@@ -129,3 +129,21 @@ def test_the_mercator_box_holds_every_point_within_the_radius(latitude: float) -
         )
         left_out = cursor.fetchall()
     assert not [row for row in left_out if row[3]], left_out[:5]
+
+
+@pytest.mark.parametrize(
+    ("language", "line"), [("zh-hans", "周一至周五 08:00-18:00"), ("en", "Mon to Fri 08:00-18:00")]
+)
+def test_nearest_says_the_opening_hours_in_words(language, line):
+    at = inside("330106001001", 2)
+    made = toilet(at)
+    made["properties"]["attributes"] = {"opening_hours": "Mo-Fr 08:00-18:00"}
+    assert Api("district_admin").create(made).status_code == 201
+    plain = toilet(inside("330106001001", 3))  # no hours: nothing to say
+    assert Api("district_admin").create(plain).status_code == 201
+    url = f"/api/v1/nearest/?classes=0301&lon={at[0]}&lat={at[1]}&limit=2"
+    features = Api(None).get(url, HTTP_ACCEPT_LANGUAGE=language).json()["features"]
+    words = features[0]["properties"]["opening_hours_words"]
+    assert words["lines"] == [line] and isinstance(words["open_now"], bool)
+    assert features[0]["properties"]["attributes"]["opening_hours"] == "Mo-Fr 08:00-18:00"
+    assert features[1]["properties"]["opening_hours_words"] is None

@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from django.utils import translation
 
-from map_ui import opening_hours
+from component_catalog import opening_hours
 
 SHANGHAI = opening_hours.SHANGHAI
 

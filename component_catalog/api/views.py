@@ -15,7 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from component_catalog import inputs, nearest, photos, representation, services
+from component_catalog import inputs, nearest, opening_hours, photos, representation, services
 from component_catalog.api import params as p
 from component_catalog.api.serializers import ComponentClassSerializer, HistorySerializer
 from component_catalog.models import Changeset, Component, ComponentClass, ComponentPhoto
@@ -361,6 +361,9 @@ class NearestView(APIView):
             data["properties"]["distance_m"] = round(item.distance_m, 2)
             data["properties"]["bearing_deg"] = (
                 None if item.bearing_deg is None else round(item.bearing_deg, 1)
+            )
+            data["properties"]["opening_hours_words"] = opening_hours.in_words(
+                item.component.attributes
             )
             features.append(data)
         return Response(

@@ -14,8 +14,8 @@ import pytest
 from django.db import connection
 
 from community.parking.models import Floor
+from component_catalog import opening_hours
 from component_catalog.models import Component
-from map_ui import opening_hours
 from tests.browser.conftest import db_access, shot, wait_for_map
 from tests.ogc_data import committed_components
 from tests.parking_support import event, make_lot, remove_lot, send

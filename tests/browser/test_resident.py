@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from pyproj import Geod
 
+from component_catalog import opening_hours
 from gis_app import coords
 from tests.browser.conftest import db_access, shot, wait_for_map
 from tests.ogc_data import committed_components
@@ -91,7 +92,10 @@ def test_resident_on_a_phone_finds_the_nearest_toilet_and_opens_its_page(
         f"{direction} {round(expected_m)} 米"
     )
     meta = first_result.locator(".result-meta").inner_text()
-    assert "开放时间：Mo-Su 05:30-23:00" in meta and "无障碍" in meta and "完好" in meta
+    # the hours in words, with whether it is open now (Asia/Shanghai time)
+    state = "营业中" if opening_hours.describe("Mo-Su 05:30-23:00").open_now else "已关闭"
+    assert f"开放时间：每天 05:30-23:00 · {state}" in meta
+    assert "无障碍" in meta and "完好" in meta
     assert page.locator(".result").count() == 5
     assert "距所选地点" in page.locator("#status").inner_text()
 

@@ -344,10 +344,16 @@
     return fmt(this.t.directionDistance, { direction: direction, distance: distance });
   };
 
-  Finder.prototype.hours = function (attrs) {
-    var h = attrs.opening_hours;
-    if (!h) return "";
-    return fmt(this.t.hours, { hours: h === "24/7" ? this.t.open24 : h });
+  /* Opening hours in words from the server ("每天 05:30-23:00 · 营业中"), else as written. */
+  Finder.prototype.hours = function (props) {
+    var words = props.opening_hours_words;
+    var h = (props.attributes || {}).opening_hours;
+    if (!words && !h) return "";
+    if (!words || !words.lines.length) return fmt(this.t.hours, { hours: h === "24/7" ? this.t.open24 : h });
+    var text = fmt(this.t.hours, { hours: words.lines.join(this.t.listSeparator) });
+    if (words.open_now === true) text += " · " + this.t.openNow;
+    if (words.open_now === false) text += " · " + this.t.closedNow;
+    return text;
   };
 
   Finder.prototype.access = function (attrs) {
@@ -412,7 +418,7 @@
             { class: "result-meta" },
             !withDistance && p.name ? h("span", { class: "result-kind" }, p.class_name) : null,
             h("span", { class: "badge status-" + p.status }, self.t["status_" + p.status] || p.status),
-            self.hours(attrs) ? h("span", null, self.hours(attrs)) : null,
+            self.hours(p) ? h("span", { class: "result-hours" }, self.hours(p)) : null,
             self.access(attrs) ? h("span", { class: "result-access" }, self.access(attrs)) : null,
             !withDistance && distance ? h("span", { class: "result-far" }, distance) : null
           ),

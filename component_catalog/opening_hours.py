@@ -230,3 +230,14 @@ def describe(text: str, moment: dt.datetime | None = None) -> Hours:
         ]
     hours.open_now = is_open(rules, moment or dt.datetime.now(tz=SHANGHAI))
     return hours
+
+
+def in_words(attributes: dict[str, object] | None) -> dict[str, object] | None:
+    """A component's ``opening_hours`` attribute for a list of results: ``{"lines": [...],
+    "open_now": bool | None}`` in the active language (no lines: show the attribute as
+    written), or None when it has none."""
+    raw = (attributes or {}).get("opening_hours")
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    hours = describe(raw)
+    return {"lines": hours.lines, "open_now": hours.open_now}
