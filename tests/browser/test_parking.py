@@ -127,6 +127,33 @@ def test_the_parking_layer_colours_lots_by_free_spaces(
     assert page.js_errors == []
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_finger_beside_a_small_lots_dot_opens_its_popup(
+    open_page: Any, parking_lots: dict[str, Any], language: str
+) -> None:
+    page = open_page("/map/", viewport=PHONE, language=language, has_touch=True, is_mobile=True)
+    wait_for_map(page)
+    page.wait_for_function("() => Number(document.body.dataset.parkingLayer || 0) >= 3")
+    lot = parking_lots["free"]
+    show_place(page, *lot.centre, 16)  # the lot's 40 x 30 m outline: about 16 x 12 px
+    x, y, radius = page.evaluate(
+        "(id) => { const m = SCParking.markers.find(m => m.options.parkingLot === id);"
+        " const p = SCParking.map.latLngToContainerPoint(m.getLatLng());"
+        " return [p.x, p.y, m.getRadius()]; }",
+        lot.identifier,
+    )
+    assert radius < 12  # the dot itself is smaller than a fingertip
+    box = page.locator(".sc-map").bounding_box()
+    # 14 px right of its centre. A click, not a tap: Chromium's touch adjustment snaps a
+    # tap to a nearby target, which other phones' browsers do not do
+    page.mouse.click(box["x"] + x + 14, box["y"] + y)
+    # the live popup (free spaces now), not only the component's identify popup
+    popup = page.locator(".leaflet-popup-content .parking-popup")
+    popup.wait_for()
+    assert "文三路空位停车场" in popup.inner_text() and "28" in popup.inner_text()
+    shot(page, f"parking-tap-beside-375-{language}")
+
+
 def test_reverse_car_finding_highlights_the_space_then_nothing_after_exit(
     open_page: Any, parking_lots: dict[str, Any], django_db_blocker: Any
 ) -> None:

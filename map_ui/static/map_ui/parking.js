@@ -19,6 +19,8 @@
     });
   }
 
+  var HIT_RADIUS = 16; // px: a 32 px tap target
+
   function style(lot, first) {
     var radius = Math.max(6, Math.min(13, 4 + Math.sqrt(lot.capacity.total || 0) / 2));
     return {
@@ -37,6 +39,7 @@
     this.t = this.cfg.strings;
     this.group = L.layerGroup();
     this.markers = [];
+    this.hits = [];
     this.timer = null;
   }
 
@@ -115,11 +118,12 @@
 
   Parking.prototype.draw = function (lots) {
     var self = this;
-    this.markers.forEach(function (m) {
+    this.markers.concat(this.hits).forEach(function (m) {
       self.ctl.unmanage(m);
     });
     this.group.clearLayers();
     this.markers = [];
+    this.hits = [];
     lots.forEach(function (lot) {
       var c = lot.location.coordinates;
       var marker = L.circleMarker([0, 0], style(lot, false));
@@ -129,6 +133,15 @@
       self.group.addLayer(marker);
       self.ctl.manage(marker, L.latLng(c[1], c[0]));
       self.markers.push(marker);
+      // A small lot's dot is 12-20 px across: an unpainted circle over it makes a 32 px
+      // target for a finger (SVG hit-tests a fill even at opacity 0).
+      var hit = L.circleMarker([0, 0], { radius: HIT_RADIUS, stroke: false, fill: true, fillOpacity: 0, className: "sc-hit-area" });
+      hit.on("click", function () { marker.openPopup(); });
+      hit.on("mouseover", function () { marker.openTooltip(); });
+      hit.on("mouseout", function () { marker.closeTooltip(); });
+      self.group.addLayer(hit);
+      self.ctl.manage(hit, L.latLng(c[1], c[0]));
+      self.hits.push(hit);
     });
   };
 
