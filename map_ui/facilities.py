@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.utils.translation import get_language, gettext_lazy
-from django.utils.translation import gettext as _
 
 from component_catalog.models import Component, ComponentClass, ComponentStatus
 from component_catalog.services import get_visible_component
@@ -39,29 +38,6 @@ CHIPS: tuple[Chip, ...] = (
     Chip("bench", gettext_lazy("Benches"), ("0407",)),
     Chip("bin", gettext_lazy("Trash bins"), ("0305",)),
 )
-
-#: Attribute labels shown on facility pages (others fall back to the schema's title).
-ATTRIBUTE_LABELS: dict[str, Any] = {
-    "opening_hours": gettext_lazy("Opening hours"),
-    "accessible": gettext_lazy("Wheelchair-accessible WC"),
-    "accessible_spaces": gettext_lazy("Accessible parking spaces"),
-    "baby_care_room": gettext_lazy("Baby-care room"),
-    "gender_neutral_room": gettext_lazy("Family / gender-neutral room"),
-    "fee": gettext_lazy("Fee"),
-    "fee_description": gettext_lazy("Tariff"),
-    "capacity": gettext_lazy("Spaces"),
-    "charging_spaces": gettext_lazy("EV charging spaces"),
-    "capacity_persons": gettext_lazy("Shelters (persons)"),
-    "area_m2": gettext_lazy("Area (m²)"),
-    "entrance_description": gettext_lazy("Entrances"),
-    "protection_level": gettext_lazy("Protection class"),
-    "peacetime_use": gettext_lazy("Peacetime use"),
-    "level": gettext_lazy("Grade"),
-    "routes": gettext_lazy("Routes"),
-    "covered": gettext_lazy("Covered"),
-    "seats": gettext_lazy("Seats"),
-}
-
 
 def chips_for(user: Any) -> list[dict[str, Any]]:
     """The finder's chips for this user: classes whose layer the user may not see are left
@@ -142,27 +118,9 @@ class Facility:
     status_label: str
     lon: float
     lat: float
-    details: list[tuple[str, str]] = field(default_factory=list)
     photos: list[dict[str, Any]] = field(default_factory=list)
     amap_url: str = ""
     baidu_url: str = ""
-
-
-def _label(key: str, schema: dict[str, Any]) -> str:
-    if key in ATTRIBUTE_LABELS:
-        return str(ATTRIBUTE_LABELS[key])
-    prop = schema.get("properties", {}).get(key, {})
-    return str(prop.get("title") or key)
-
-
-def _value(value: Any) -> str:
-    if value is True:
-        return _("Yes")
-    if value is False:
-        return _("No")
-    if value == "24/7":
-        return _("Open 24 hours")
-    return str(value)
 
 
 def class_name(klass: ComponentClass) -> str:
@@ -177,11 +135,6 @@ def facility(user: Any, identifier: str) -> Facility:
     component = get_visible_component(user, identifier)
     point = component.geometry.point_on_surface
     klass = component.component_class
-    schema = klass.attribute_schema or {}
-    attributes = component.attributes or {}
-    order = list(ATTRIBUTE_LABELS)
-    keys = sorted(attributes, key=lambda k: (order.index(k) if k in order else len(order), k))
-    details = [(_label(k, schema), _value(attributes[k])) for k in keys if attributes[k] != ""]
     photos = [
         {
             "url": f"/api/v1/components/{component.identifier}/photos/{photo.pk}/image/",
@@ -199,7 +152,6 @@ def facility(user: Any, identifier: str) -> Facility:
         status_label=str(ComponentStatus(component.status).label),
         lon=point.x,
         lat=point.y,
-        details=details,
         photos=photos,
         amap_url=amap_link(point.x, point.y, title),
         baidu_url=baidu_link(point.x, point.y, title, component.address),

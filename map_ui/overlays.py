@@ -18,7 +18,7 @@ from component_catalog import catalog_labels
 from component_catalog.models import Component, ComponentClass
 from gis_app import access
 from layers.models import LayerKind
-from map_ui.facilities import ATTRIBUTE_LABELS
+from map_ui.facility_page import NATURAL_LABELS
 from tiles import sources
 
 #: Group of the layers that are not components (areas, grid cells, buildings, base features).
@@ -61,8 +61,8 @@ def _english() -> bool:
 def attribute_label(key: str, schema: dict[str, Any] | None) -> str:
     """A readable label of an attribute in the active language: the platform's own label,
     else the schema's (see ``catalog_labels.title``)."""
-    if key in ATTRIBUTE_LABELS:
-        return str(ATTRIBUTE_LABELS[key])
+    if key in NATURAL_LABELS:
+        return str(NATURAL_LABELS[key])
     if key in PROPERTY_LABELS:
         return str(PROPERTY_LABELS[key])
     return catalog_labels.title(_property(key, schema), key, get_language())
