@@ -110,6 +110,22 @@ class ComponentClassAdmin(ScopedAdmin):
         return False  # deactivate instead: components refer to it
 
 
+#: Read-only fields of a component's survey and provenance record (a folded section).
+SURVEY_RECORD_FIELDS = [
+    "gnss_fix",
+    "gnss_accuracy_m",
+    "gnss_satellites",
+    "gnss_time",
+    "gnss_device",
+    "needs_review",
+    "review_reason",
+    "source_name",
+    "source_row",
+    "created_at",
+    "updated_at",
+]
+
+
 @admin.register(Component)
 class ComponentAdmin(ScopedAdmin):
     """Components, edited through the same service as the API (``admin_editing``): every
@@ -148,17 +164,7 @@ class ComponentAdmin(ScopedAdmin):
         "community",
         "grid_cell",
         "attributes_table",
-        "gnss_fix",
-        "gnss_accuracy_m",
-        "gnss_satellites",
-        "gnss_time",
-        "gnss_device",
-        "needs_review",
-        "review_reason",
-        "source_name",
-        "source_row",
-        "created_at",
-        "updated_at",
+        *SURVEY_RECORD_FIELDS,
         "recent_history",
     ]
 
@@ -191,19 +197,7 @@ class ComponentAdmin(ScopedAdmin):
                 _("Survey record"),
                 {
                     "classes": ["collapse"],
-                    "fields": [
-                        "gnss_fix",
-                        "gnss_accuracy_m",
-                        "gnss_satellites",
-                        "gnss_time",
-                        "gnss_device",
-                        "needs_review",
-                        "review_reason",
-                        "source_name",
-                        "source_row",
-                        "created_at",
-                        "updated_at",
-                    ],
+                    "fields": SURVEY_RECORD_FIELDS,
                 },
             ),
         ]
