@@ -14,6 +14,11 @@ class ComponentCatalogConfig(AppConfig):
         access.register(ComponentClass, ComponentClassPolicy())
         access.register(Component, ComponentPolicy())
 
+        from component_catalog.class_choices import grouped_choices
+        from gis_app import class_scope
+
+        class_scope.register(grouped_choices)
+
         from component_catalog import ogc_source
 
         ogc_source.register()

@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import admin as auth_admin
@@ -9,7 +10,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gis_app import access
+from gis_app import access, class_scope
 from gis_app.admin_scoping import AuditedAdmin, ScopedAdmin, is_autocomplete
 from gis_app.models import AuditEvent, Membership, Organization
 from gis_app.policies import classes_within
@@ -53,6 +54,19 @@ class MembershipAdmin(ScopedAdmin):
         (_("Who"), {"fields": ["user", "organization"]}),
         (_("Role and scope"), {"fields": ["role", "area", "class_codes", "active"]}),
     ]
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        grouped = class_scope.choices() if db_field.name == "class_codes" else None
+        if grouped is None:
+            return super().formfield_for_dbfield(db_field, request, **kwargs)
+        # picked from the catalog, not typed: a list of codes the ArrayField stores as is
+        return forms.TypedMultipleChoiceField(
+            choices=grouped,
+            required=False,
+            label=db_field.verbose_name,
+            help_text=_("None chosen means all classes. Hold Ctrl (⌘ on a Mac) to choose several."),
+            widget=forms.SelectMultiple(attrs={"size": 12}),
+        )
 
     def formfield_for_choice_field(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.name == "role" and not access.is_superuser(request.user):

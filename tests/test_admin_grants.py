@@ -51,8 +51,7 @@ def membership_form(role: str, area: str, **extra: Any) -> dict[str, Any]:
         "organization": organization.pk,
         "role": role,
         "area": area,
-        "class_codes": "",
-        "active": "on",
+        "active": "on",  # no class_codes: a multiple select with nothing chosen sends none
         **extra,
     }
 
@@ -380,3 +379,33 @@ def test_parking_spaces_cannot_be_moved_into_a_lot_outside_ones_area():
     assert denied.actor_username == "street_admin"
     audit = AuditEvent.objects.get(action="admin.change", object_id=str(space.pk), result="success")
     assert audit.detail["fields"] and audit.object_type == "parking.parkingspace"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_class_scope_is_picked_from_the_catalog_not_typed(language: str) -> None:
+    client = admin_client("city_admin")
+    html = client.get("/admin/core/membership/add/", HTTP_ACCEPT_LANGUAGE=language)
+    page = html.content.decode()
+    cover = ComponentClass.objects.select_related("major").get(code="0101")
+    major = cover.major
+    assert major is not None
+    english = language == "en"
+    assert f'<optgroup label="01 {(english and major.name_en) or major.name_zh}">' in page
+    name = (english and cover.name_en) or cover.name_zh
+    assert f'<option value="0101">0101 {name}</option>' in page
+    assert 'name="class_codes" value=' not in page  # no text box of codes
+    form = membership_form("surveyor", STREET, class_codes=["0101", "0111"])
+    response = post(client, "/admin/core/membership/add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    made = Membership.objects.get(user__username="new_hire", role="surveyor")
+    assert made.class_codes == ["0101", "0111"]
+    # the change page shows the chosen ones selected
+    again = client.get(f"/admin/core/membership/{made.pk}/change/").content.decode()
+    assert '<option value="0101" selected>' in again and '<option value="0102">' in again
+    # a code the catalog does not have is refused, naming the field
+    bad = post(
+        client,
+        "/admin/core/membership/add/",
+        membership_form("planner", STREET, class_codes=["9999"]),
+    )
+    assert "class_codes" in bad.context["adminform"].form.errors
