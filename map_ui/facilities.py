@@ -39,6 +39,7 @@ CHIPS: tuple[Chip, ...] = (
     Chip("bin", gettext_lazy("Trash bins"), ("0305",)),
 )
 
+
 def chips_for(user: Any) -> list[dict[str, Any]]:
     """The finder's chips for this user: classes whose layer the user may not see are left
     out, and a chip with no class left is not offered. ``available`` says whether any
