@@ -23,25 +23,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from component_catalog import admin_attributes, services
-from component_catalog.inputs import ORGANIZATION_FIELDS, ComponentInput
+from component_catalog.inputs import DESCRIPTIVE_FIELDS, ORGANIZATION_FIELDS, ComponentInput
 from component_catalog.models import ChangesetSource, Component
 from gis_app import access, audit
 from gis_app.errors import Conflict, DomainError
 from gis_app.roles import Action
 
 #: Model fields the form edits (the rest is derived or read-only).
-EDITED_FIELDS = [
-    "name",
-    "address",
-    "status",
-    "data_source",
-    "initial_date",
-    "change_date",
-    "notes",
-    *ORGANIZATION_FIELDS,
-    "geometry",
-]
-_PLAIN_FIELDS = ["name", "address", "status", "data_source", "initial_date", "notes"]
+EDITED_FIELDS = [*DESCRIPTIVE_FIELDS, *ORGANIZATION_FIELDS, "geometry"]
+# given as is; the change date only when changed (else the service stamps today's)
+_PLAIN_FIELDS = [name for name in DESCRIPTIVE_FIELDS if name != "change_date"]
 
 
 class ComponentAdminForm(forms.ModelForm):

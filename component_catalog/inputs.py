@@ -31,20 +31,24 @@ from gis_app.errors import InvalidInput
 from gis_app.models import Organization
 
 ORGANIZATION_FIELDS = ("competent_department", "owner", "maintainer")
-CLOCK_SKEW = dt.timedelta(minutes=5)
-REQUIRED_ON_CREATE = ("class", *ORGANIZATION_FIELDS)
-# Properties a client may send; anything else is refused (a typo must not vanish silently).
-KNOWN_PROPERTIES = {
-    "class",
+#: The component's own descriptive fields, written as given (API properties, admin form).
+DESCRIPTIVE_FIELDS = (
     "name",
     "address",
     "status",
     "data_source",
     "initial_date",
     "change_date",
+    "notes",
+)
+CLOCK_SKEW = dt.timedelta(minutes=5)
+REQUIRED_ON_CREATE = ("class", *ORGANIZATION_FIELDS)
+# Properties a client may send; anything else is refused (a typo must not vanish silently).
+KNOWN_PROPERTIES = {
+    "class",
+    *DESCRIPTIVE_FIELDS,
     "attributes",
     "gnss",
-    "notes",
     "version",
     *ORGANIZATION_FIELDS,
     # read-only properties clients echo back from GET (READ_ONLY below):
@@ -66,15 +70,9 @@ KNOWN_PROPERTIES = {
 # (see ``services``), refused when they differ
 READ_ONLY = KNOWN_PROPERTIES - {
     "class",
-    "name",
-    "address",
-    "status",
-    "data_source",
-    "initial_date",
-    "change_date",
+    *DESCRIPTIVE_FIELDS,
     "attributes",
     "gnss",
-    "notes",
     "version",
     *ORGANIZATION_FIELDS,
 }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,6 +51,29 @@ def db_access(django_db_blocker: Any) -> Iterator[None]:
             yield
         finally:
             connections.close_all()
+
+
+def in_thread(work: Callable[[], Any]) -> Any:
+    """Run database work in a thread of its own and close its connection after. Playwright
+    runs the test thread inside a greenlet with its own context, where Django would open
+    another connection that nothing closes, and the test database could then not be
+    dropped at the end of the session ("being accessed by other users")."""
+    result: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result["value"] = work()
+        except BaseException as exc:  # re-raised in the calling thread
+            result["error"] = exc
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
 
 
 def artifacts_dir() -> Path:
@@ -218,6 +242,18 @@ def shot(page: Any, name: str, full_page: bool = False) -> Path:
     path = artifacts_dir() / f"{safe}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def screen_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
+    """Where a lon/lat (CGCS2000) is drawn on the page's common map, in page pixels
+    (through the map's display datum: shifted on the Amap basemap)."""
+    x, y = page.evaluate(
+        "([lat, lon]) => { const p = SCMap.current.map.latLngToContainerPoint("
+        "SCMap.current.toDisplay([lat, lon])); return [p.x, p.y]; }",
+        [lat, lon],
+    )
+    box = page.locator(".sc-map").bounding_box()
+    return box["x"] + x, box["y"] + y
 
 
 def wait_for_map(page: Any) -> None:

@@ -3,19 +3,18 @@ on a phone and a desktop, in Chinese and English, none overlapping another."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.gis.geos import Point
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from layers import basemap_demo
 from layers.basemap_models import BaseFeature
 from layers.demo_geometry import STREETS
 from layers.models import AdminArea, Layer
-from tests.browser.conftest import RequestWatcher, shot, wait_for_map
+from tests.browser.conftest import RequestWatcher, in_thread, shot, wait_for_map
 from tiles import cache as tile_cache
 
 # Tables the fixture adds rows to; rows with a larger id than before are removed after.
@@ -39,28 +38,6 @@ def _remove_after(ids: dict[str, int]) -> None:
         # tiles the live server cached meanwhile show the removed rows
         for code in [*Layer.objects.values_list("code", flat=True), tile_cache.LABELS]:
             tile_cache.invalidate_layer(code)
-
-
-def in_thread(work: Callable[[], Any]) -> Any:
-    """Database work in a thread of its own, its connection closed after: Playwright's
-    greenlet would get a connection nothing closes, and the test database could not be
-    dropped at the end of the session."""
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["value"] = work()
-        except BaseException as exc:  # re-raised in the calling thread
-            result["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
 
 
 @pytest.fixture(scope="module")

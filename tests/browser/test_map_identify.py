@@ -14,6 +14,7 @@ from tests.browser.conftest import (
     choose_layer,
     db_access,
     open_layer_switcher,
+    screen_point,
     shot,
     wait_for_map,
 )
@@ -82,16 +83,6 @@ def open_legend(page: Any) -> Any:
     if not legend.locator("details").evaluate("d => d.open"):
         legend.locator("summary").click()
     return legend
-
-
-def screen_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
-    x, y = page.evaluate(
-        "([lat, lon]) => { const p = SCMap.current.map.latLngToContainerPoint("
-        "SCMap.current.toDisplay([lat, lon])); return [p.x, p.y]; }",
-        [lat, lon],
-    )
-    box = page.locator(".sc-map").bounding_box()
-    return box["x"] + x, box["y"] + y
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

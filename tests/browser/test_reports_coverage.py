@@ -17,15 +17,14 @@ import os
 import re
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from pyogrio import list_layers
 from pyogrio.raw import read as read_gpkg
 from pypdf import PdfReader
@@ -36,7 +35,7 @@ from layers import basemap_demo
 from layers.models import Layer
 from reports import params, services
 from reports.models import ReportJob
-from tests.browser.conftest import RequestWatcher, artifacts_dir, shot
+from tests.browser.conftest import RequestWatcher, artifacts_dir, in_thread, shot
 from tests.conftest import REPO, stop_process
 from tiles import cache as tile_cache
 
@@ -70,29 +69,6 @@ def _snapshot() -> tuple[dict[str, int], dict[str, list[tuple[int, int]]]]:
             cursor.execute(f"SELECT {column}, id FROM {table}")  # noqa: S608
             values[table] = cursor.fetchall()
     return ids, values
-
-
-def in_thread(work: Callable[[], Any]) -> Any:
-    """Run database work in a thread of its own and close its connection after. Playwright
-    runs the test thread inside a greenlet with its own context, where Django would open
-    another connection that nothing closes, and the test database could then not be
-    dropped at the end of the session ("being accessed by other users")."""
-    result: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            result["value"] = work()
-        except BaseException as exc:  # re-raised in the calling thread
-            result["error"] = exc
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result.get("value")
 
 
 def _load() -> tuple[dict[str, int], dict[str, list[tuple[int, int]]]]:

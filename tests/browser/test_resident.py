@@ -13,7 +13,7 @@ from pyproj import Geod
 
 from component_catalog import opening_hours
 from gis_app import coords
-from tests.browser.conftest import db_access, shot, wait_for_map
+from tests.browser.conftest import db_access, screen_point, shot, wait_for_map
 from tests.ogc_data import committed_components
 
 PHONE = (375, 812)
@@ -51,13 +51,7 @@ def show_place(page: Any, lon: float, lat: float, zoom: int = 16) -> None:
 
 
 def tap_at(page: Any, lon: float, lat: float) -> None:
-    x, y = page.evaluate(
-        "([lat, lon]) => { const p = SCMap.current.map.latLngToContainerPoint("
-        "SCMap.current.toDisplay([lat, lon])); return [p.x, p.y]; }",
-        [lat, lon],
-    )
-    box = page.locator(".sc-map").bounding_box()
-    page.touchscreen.tap(box["x"] + x, box["y"] + y)
+    page.touchscreen.tap(*screen_point(page, lon, lat))
 
 
 def test_resident_on_a_phone_finds_the_nearest_toilet_and_opens_its_page(

@@ -25,7 +25,7 @@ from component_catalog.models import (
     Component,
     ComponentHistory,
 )
-from tests.browser.conftest import db_access, shot, wait_for_map
+from tests.browser.conftest import db_access, screen_point, shot, wait_for_map
 from tests.components_helpers import (
     Api,
     inside,
@@ -81,16 +81,6 @@ def show_place(page: Any, lon: float, lat: float, zoom: int = 18) -> None:
         [lat, lon, zoom],
     )
     page.wait_for_function(f"() => (document.body.dataset.loaded || '0') !== '{before}'")
-
-
-def container_point(page: Any, lon: float, lat: float) -> tuple[float, float]:
-    x, y = page.evaluate(
-        "([lat, lon]) => { const p = SCMap.current.map.latLngToContainerPoint("
-        "SCMap.current.toDisplay([lat, lon])); return [p.x, p.y]; }",
-        [lat, lon],
-    )
-    box = page.locator(".sc-map").bounding_box()
-    return box["x"] + x, box["y"] + y
 
 
 def jpeg(path: Path) -> Path:
@@ -199,7 +189,7 @@ def test_surveyor_adds_moves_and_resolves_a_conflict(
     # Move it: drag the marker 40 px right and 30 px up.
     page.click("#sv-edit")
     marker = page.locator(".sv-pin-editing")
-    x, y = container_point(page, lon, lat)
+    x, y = screen_point(page, lon, lat)
     expected = page.evaluate(
         "([dx, dy]) => { const m = SCMap.current.map; const p = m.latLngToContainerPoint("
         "SCMap.current.toDisplay(SCSurvey.editing.geometry.coordinates.slice().reverse()));"
@@ -448,7 +438,7 @@ def test_green_space_polygon_drawn_at_the_centre_cross_then_a_vertex_moved(
 
     # Edit: drag the first corner 30 px to the right.
     page.click("#sv-edit")
-    x, y = container_point(page, *corners[0])
+    x, y = screen_point(page, *corners[0])
     handle = page.locator(".leaflet-editing-icon").first
     box = handle.bounding_box()
     assert (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == pytest.approx(
@@ -536,7 +526,7 @@ def test_refused_offline_edit_is_corrected_and_amap_drags_store_cgcs2000(
     # The Amap basemap: the marker is drawn at the GCJ-02 position, the drag stored back.
     assert page.evaluate("SCMap.current.setBasemap('amap') && SCMap.current.crsMode") == "gcj02"
     page.click("#sv-edit")
-    x, y = container_point(page, cover.geometry.x, cover.geometry.y)
+    x, y = screen_point(page, cover.geometry.x, cover.geometry.y)
     box = page.locator(".sv-pin-editing").bounding_box()
     assert (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2) == pytest.approx(
         (x, y), abs=1.5
