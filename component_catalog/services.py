@@ -38,8 +38,8 @@ from gis_app.edit_rules import refuse_changed_read_only
 from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from gis_app.models import AuditResult
 from gis_app.roles import Action
+from layers import changes
 from layers.models import SRID
-from tiles import cache as tile_cache
 
 MAX_BATCH = 1000
 
@@ -539,9 +539,8 @@ def create_component(ctx: EditContext, data: ComponentInput) -> Component:
     with transaction.atomic():
         changeset = _changeset(ctx)
         ComponentHistory.objects.bulk_create(_insert(ctx, changeset, [prepared]))
-        tile_cache.invalidate_geometries(
-            tile_cache.component_layers([prepared.component.component_class_id]),
-            [prepared.component.geometry],
+        changes.components_changed(
+            [prepared.component.component_class_id], [prepared.component.geometry]
         )
         audit.record(
             "component.create",
@@ -577,9 +576,8 @@ def update_component(
         locked = _lock([identifier])[identifier]
         history = _write_update(ctx, changeset, locked, prepared)
         history.save()
-        tile_cache.invalidate_geometries(
-            tile_cache.component_layers([locked.component_class_id]),
-            [locked.geometry, prepared.component.geometry],
+        changes.components_changed(
+            [locked.component_class_id], [locked.geometry, prepared.component.geometry]
         )
         audit.record(
             "component.update",
@@ -610,9 +608,7 @@ def retire_component(ctx: EditContext, identifier: str, version: int | None) -> 
         changeset = _changeset(ctx)
         locked = _lock([identifier])[identifier]
         _write_update(ctx, changeset, locked, prepared, HistoryAction.RETIRE).save()
-        tile_cache.invalidate_geometries(
-            tile_cache.component_layers([locked.component_class_id]), [locked.geometry]
-        )
+        changes.components_changed([locked.component_class_id], [locked.geometry])
         audit.record(
             "component.retire",
             actor=ctx.user,
@@ -649,9 +645,7 @@ def delete_component(ctx: EditContext, identifier: str, version: int | None) -> 
         )
         locked.photos.all().delete()
         locked.delete()
-        tile_cache.invalidate_geometries(
-            tile_cache.component_layers([locked.component_class_id]), [locked.geometry]
-        )
+        changes.components_changed([locked.component_class_id], [locked.geometry])
         audit.record(
             "component.delete",
             actor=ctx.user,
@@ -785,7 +779,7 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
         for p in creations:
             touched[p.component.component_class_id].append(p.component.geometry)
         for klass, geometries in touched.items():
-            tile_cache.invalidate_geometries(tile_cache.component_layers([klass]), geometries)
+            changes.components_changed([klass], geometries)
         ComponentHistory.objects.bulk_create(history)
         audit.record(
             "component.batch",

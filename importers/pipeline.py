@@ -82,7 +82,7 @@ from importers.readers import (
     open_reader,
 )
 from importers.report import SAMPLE_SIZE, RejectedWriter, Report
-from tiles import cache as tile_cache
+from layers import changes
 
 # Degrees added around each city's areas before a coordinate counts as implausible
 # (about 5 km): points just outside a boundary are "outside every community", a clearer
@@ -1625,8 +1625,7 @@ class ImportRun:
             self.report.timing["load_constraints"] = round(time.perf_counter() - checking, 3)
             # A bulk load touches too many tiles to list: its classes' layers start afresh.
             classes |= set(sql.updated_classes()) if self.staged[UPDATE] else set()
-            for layer_code in tile_cache.component_layers(sorted(classes)):
-                tile_cache.invalidate_layer(layer_code)
+            changes.components_changed(classes, None)
             for feature in self.report.sample:
                 row = feature["properties"]["row"]
                 if row in identifiers:

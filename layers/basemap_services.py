@@ -36,6 +36,7 @@ from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, Permis
 from gis_app.history import EditorView
 from gis_app.models import AuditResult
 from gis_app.roles import Action
+from layers import changes as layer_changes
 from layers.basemap_models import (
     BUILDING_DETAILS_LAYER,
     BUILDINGS_LAYER,
@@ -52,7 +53,6 @@ from layers.basemap_models import (
 )
 from layers.basemap_policies import DetailAccess, may_edit_details
 from layers.models import SRID, AdminArea, AreaLevel
-from tiles import cache as tile_cache
 
 DETAIL_FIELDS = ("floors", "use", "units_count", "build_year")
 ROAD_CLASSES = ["快速路", "主干路", "次干路", "支路"]
@@ -598,7 +598,7 @@ def create_building(ctx: EditContext, data: BuildingInput) -> Building:
         building.version = 1
         building.created_by = building.updated_by = _actor(ctx)
         building.save()
-        tile_cache.invalidate_geometries(TILE_LAYERS_OF_BUILDINGS, [building.geometry])
+        layer_changes.geometries_changed(TILE_LAYERS_OF_BUILDINGS, [building.geometry])
         _history(
             ctx,
             BUILDINGS_LAYER,
@@ -687,7 +687,7 @@ def update_building(ctx: EditContext, pk: int, data: BuildingInput) -> Building:
         new.version = locked.version + 1
         new.updated_by = _actor(ctx)
         new.save()
-        tile_cache.invalidate_geometries(TILE_LAYERS_OF_BUILDINGS, [locked.geometry, new.geometry])
+        layer_changes.geometries_changed(TILE_LAYERS_OF_BUILDINGS, [locked.geometry, new.geometry])
         _history(ctx, BUILDINGS_LAYER, key, new.version, BaseHistoryAction.UPDATE, changes, comment)
         audit.record(
             "building.update",
@@ -742,7 +742,7 @@ def create_base_feature(ctx: EditContext, data: FeatureInput) -> BaseFeature:
         feature.version = 1
         feature.created_by = feature.updated_by = _actor(ctx)
         feature.save()
-        tile_cache.invalidate_geometries([LAYER_OF_KIND[feature.kind]], [feature.geometry])
+        layer_changes.geometries_changed([LAYER_OF_KIND[feature.kind]], [feature.geometry])
         _history(
             ctx,
             feature.layer_code,
@@ -823,7 +823,7 @@ def update_base_feature(ctx: EditContext, pk: int, data: FeatureInput) -> BaseFe
         new.version = locked.version + 1
         new.updated_by = _actor(ctx)
         new.save()
-        tile_cache.invalidate_geometries([LAYER_OF_KIND[new.kind]], [locked.geometry, new.geometry])
+        layer_changes.geometries_changed([LAYER_OF_KIND[new.kind]], [locked.geometry, new.geometry])
         _history(
             ctx,
             LAYER_OF_KIND[new.kind],

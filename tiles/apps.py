@@ -12,6 +12,10 @@ class TilesConfig(AppConfig):
         from tiles.policies import RasterLayerPolicy
 
         access.register(RasterLayer, RasterLayerPolicy())
+        from layers import changes
+        from tiles import cache
+
+        changes.subscribe(cache.on_change)
         from layers.ogc import extensions
         from tiles import ogc
 

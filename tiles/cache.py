@@ -12,8 +12,9 @@ rendered concurrently from the old data carries the old generation and is never 
 Big changes (a geometry or a batch touching more than ``MAX_TILES_PER_ZOOM`` tiles at a
 zoom) invalidate that whole zoom level of the layer instead of listing its tiles.
 
-This module is called from ``component_catalog.services`` and ``layers.basemap_services``:
-it imports nothing above ``layers``.
+Services never call this module: they announce their changes through the port
+``layers.changes``, and :func:`on_change` (subscribed in ``tiles.apps``) turns each
+announcement into an invalidation, in the announcing transaction.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from shapely.prepared import prep
 
 from gis_app import access
+from layers import changes
 from layers.models import Layer, LayerKind
 from tiles import grid, sql
 from tiles.models import ALL
@@ -51,16 +53,6 @@ def scope_of(user: Any) -> str:
         return PUBLIC
     text = repr(sorted(grants, key=repr))
     return hashlib.sha256(text.encode()).hexdigest()[:24]
-
-
-def component_layers(class_codes: Iterable[str]) -> list[str]:
-    """Registry codes of the layers of these component classes."""
-    codes = sorted(set(class_codes))
-    return list(
-        Layer.objects.filter(kind=LayerKind.COMPONENT, source__in=codes).values_list(
-            "code", flat=True
-        )
-    )
 
 
 def _shapely(geometry: Any) -> shapely.Geometry | None:
@@ -135,3 +127,12 @@ def invalidate_layer(layer_code: str) -> None:
     if layer_code in LABEL_SOURCE_LAYERS or layer_code.startswith("component-"):
         keys.append((LABELS, ALL, ALL, ALL))
     sql.bump(keys)
+
+
+def on_change(change: changes.Change) -> None:
+    """The tile cache's subscriber to ``layers.changes``."""
+    if change.geometries is None:
+        for code in change.layer_codes:
+            invalidate_layer(code)
+    else:
+        invalidate_geometries(change.layer_codes, change.geometries)

@@ -22,7 +22,7 @@ from jsonschema import Draft202012Validator
 from component_catalog import bench_sql, sql
 from component_catalog.models import ComponentClass, GeometryKind
 from gis_app.models import Organization
-from tiles import cache as tile_cache
+from layers import changes
 
 MAX_SERIAL = 999_999
 DEFAULT_COUNTY = "330106"  # the demo district
@@ -137,8 +137,7 @@ class Command(BaseCommand):
                     self._check_attributes(validator, county, class_code, first, first + n - 1)
                 done += n
                 self._progress(done, count, time.perf_counter() - started)
-            for layer_code in tile_cache.component_layers([class_code]):
-                tile_cache.invalidate_layer(layer_code)  # no cached tile outlives the load
+            changes.components_changed([class_code], None)  # no cached tile outlives the load
         committed = time.perf_counter() - started
         bench_sql.analyze()
         analyzed = time.perf_counter() - started - committed
@@ -185,8 +184,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             result = bench_sql.delete_generated()
             classes = sorted({class_code for _county, class_code, _n, _last in result or []})
-            for layer_code in tile_cache.component_layers(classes):
-                tile_cache.invalidate_layer(layer_code)
+            changes.components_changed(classes, None)
         if not result:
             self.stdout.write("no generated components")
             return
