@@ -13,6 +13,9 @@ export LOCAL_PG_PORT
 LOCAL_MQTT_PORT ?= 1884
 export LOCAL_MQTT_PORT
 VENV := .venv
+# make test runs the suite on this many pytest-xdist workers (a test database each):
+# the machine's cores, at most 4; TEST_WORKERS=1 runs it in one process.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 PY := $(VENV)/bin/python
 STAMPS := .local/stamps
 MANAGE := $(PY) manage.py
@@ -104,7 +107,7 @@ test: migrate lint
 	@DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		PARKING_CREDENTIAL_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DJANGO_ALLOWED_HOSTS=gis.example.org $(MANAGE) check --deploy --fail-level WARNING
-	@$(VENV)/bin/pytest -q
+	@$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: migrate
 	@$(PY) bench/ogc_items.py --count 1000000 --requests 50 --database gis_bench --drop-database

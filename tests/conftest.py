@@ -24,14 +24,47 @@ DEMO_ACCOUNTS = [
     "auditor",
 ]
 SHARED_DATA = REPO.parent / "shared" / "data"
+# Files whose tests are each long and independent: pytest-xdist spreads their tests over
+# the workers one by one instead of keeping the file on one worker (make test runs them).
+SPREAD_FILES = ("tests/test_api_fuzz.py",)
+
+
+def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
+    """Browser tests are slow by nature; slow tests run first, so the workers of a parallel
+    run share them and none is left with a long one at the end. The order is stable, the
+    same on every worker."""
+    for item in items:
+        if "/browser/" in str(item.path):
+            item.add_marker(pytest.mark.slow)
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: Any, log: Any) -> Any:
+    """Whole files per worker (their module fixtures load data once), except SPREAD_FILES."""
+    from xdist.scheduler import LoadFileScheduling
+
+    class FileScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            if nodeid.startswith(SPREAD_FILES):
+                return nodeid
+            return super()._split_scope(nodeid)
+
+    return FileScheduling(config, log)
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(request: Any, django_test_environment: Any, django_db_blocker: Any) -> Any:
+def django_db_setup(
+    request: Any,
+    django_test_environment: Any,
+    django_db_blocker: Any,
+    django_db_modify_db_settings: Any,
+) -> Any:
     """The test database, always created (pytest-django creates it only when some
     collected test is marked ``django_db``; fixtures that commit for real or serve HTTP
     depend on this one and must never reach the development database), with the demo
-    areas, organizations and accounts loaded once."""
+    areas, organizations and accounts loaded once. Under pytest-xdist each worker has a
+    database of its own (``TEST_DB_NAME`` + ``_gw0``, ``_gw1`` ...)."""
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 

@@ -25,7 +25,7 @@ from schemathesis.generation import GenerationMode
 
 from tests.conftest import DEMO_ACCOUNTS, in_test_transaction, token_for
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 ROLES = [None, *DEMO_ACCOUNTS]
 EXAMPLES = {GenerationMode.POSITIVE: 5, GenerationMode.NEGATIVE: 3}

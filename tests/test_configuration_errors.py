@@ -17,6 +17,8 @@ import psycopg2.errors
 import pytest
 from django.conf import settings
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 DB = settings.DATABASES["default"]
 PG_HOST = DB["HOST"] or "127.0.0.1"

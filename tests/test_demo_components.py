@@ -24,6 +24,8 @@ from component_catalog.models import (
 )
 from layers.models import AdminArea
 
+pytestmark = pytest.mark.slow
+
 EXPECTED_CLASSES = {
     "0101",  # water-supply covers
     "0102",  # sewage covers

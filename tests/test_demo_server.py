@@ -25,6 +25,8 @@ from django.db import connection
 from gis_app.models import Membership
 from tests.conftest import REPO
 
+pytestmark = pytest.mark.slow
+
 PASSWORD = "plain-http-pass-2024"  # noqa: S105
 
 

@@ -19,7 +19,7 @@ from tests.components_helpers import Api, inside
 from tests.ogc_data import toilet
 from tiles import grid, labels
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture

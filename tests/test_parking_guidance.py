@@ -15,7 +15,7 @@ from gis_app.models import Membership, Organization
 from tests.components_helpers import Api
 from tests.parking_support import event, make_lot, send
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 GEOD = Geod(ellps="GRS80")
 NEARBY = "/api/v1/parking/nearby/"

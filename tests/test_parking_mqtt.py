@@ -88,6 +88,7 @@ class WorkerProcess:
         }
         self.lines: list[str] = []
         self.process: subprocess.Popen[str] | None = None
+        self.reader: threading.Thread | None = None
 
     @property
     def output(self) -> str:
@@ -104,8 +105,8 @@ class WorkerProcess:
             stderr=subprocess.STDOUT,
             text=True,
         )
-        reader = threading.Thread(target=self._read, args=(self.process,), daemon=True)
-        reader.start()
+        self.reader = threading.Thread(target=self._read, args=(self.process,), daemon=True)
+        self.reader.start()
         subscribed = wait_for(lambda: "subscribed to" in "".join(self.lines[start:]), 60)
         assert subscribed, self.output
 
@@ -119,7 +120,8 @@ class WorkerProcess:
         self.process.terminate()
         self.process.wait(timeout=30)
         self.process = None
-        time.sleep(0.2)  # the reader thread drains the pipe
+        if self.reader is not None:  # the pipe is drained once the process has ended
+            self.reader.join(timeout=30)
         return self.output
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import math
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -421,7 +420,12 @@ def test_register_raster_refuses_a_file_that_is_not_a_raster(tmp_path: Path) -> 
     bogus.write_text("no raster here")
     with translation.override("en"), pytest.raises(CommandError, match="not a raster"):
         call_command("register_raster", "bogus", str(bogus), stdout=io.StringIO())
-    assert shutil.which("true") is not None
+    from layers.models import Layer
+    from tiles.models import RasterLayer
+
+    assert not RasterLayer.objects.filter(name="bogus").exists()
+    assert not Layer.objects.filter(kind="raster", source="bogus").exists()
+    assert Api("district_admin").get("/tiles/raster/bogus.json").status_code == 404
 
 
 def test_ogc_landing_conformance_and_collections_lead_to_the_tiles() -> None:
