@@ -258,6 +258,7 @@ class Receiver(BaseHTTPRequestHandler):
     """Another platform: answers 500 to the first call, 200 after; checks signatures."""
 
     secret = ""
+    failures = 1  # how many calls get a 500 before the others get a 200
     calls: list[dict[str, Any]] = []
 
     def do_POST(self) -> None:  # noqa: N802
@@ -271,7 +272,7 @@ class Receiver(BaseHTTPRequestHandler):
         type(self).calls.append(
             {"valid": valid and fresh, "body": body, "delivery": self.headers["X-Notify-Delivery"]}
         )
-        self.send_response(500 if len(self.calls) == 1 else 200)
+        self.send_response(500 if len(self.calls) <= self.failures else 200)
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -281,7 +282,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
-    Receiver.calls = []
+    Receiver.calls, Receiver.failures = [], 1
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -378,3 +379,47 @@ def test_finished_and_failed_imports_notify_their_owner(real_db: None) -> None:
     assert all(m.to == ["surveyor@example.test"] for m in mail.outbox)
     opened = surveyor.get(f"/notifications/{messages[f'/imports/{bad_id}/'].pk}/", follow=True)
     assert opened.status_code == 200 and badge(surveyor) == "1"
+
+
+def test_a_webhook_that_keeps_failing_is_given_up_and_rotating_the_secret(
+    real_db: None, receiver: str
+) -> None:
+    admin = login("city_admin")
+    add = "/admin/notify/webhooksubscription/add/"
+    made = admin.post(add, {"name": "街道平台", "url": receiver, "kinds": [KIND], "active": "on"})
+    first = re.search(r'<code id="webhook-secret">([^<]+)</code>', made.content.decode())
+    assert first is not None
+    subscription = WebhookSubscription.objects.get(name="街道平台")
+    change = f"/admin/notify/webhooksubscription/{subscription.pk}/change/"
+    form = {"name": "街道平台", "url": receiver, "kinds": [KIND], "active": "on"}
+    unchanged = admin.post(change, form)
+    assert unchanged.status_code == 302  # no new secret asked: none shown, the old one kept
+    rotated = admin.post(change, {**form, "new_secret": "on"})
+    second = re.search(r'<code id="webhook-secret">([^<]+)</code>', rotated.content.decode())
+    assert second is not None and second.group(1) != first.group(1)
+    Receiver.secret, Receiver.failures = second.group(1), 99
+
+    assert notify.send([], "import.finished", "其他类型", channels={"webhook"}).deliveries == []
+    with override_settings(NOTIFY_MAX_ATTEMPTS=2, NOTIFY_RETRY_BASE_SECONDS=60):
+        (delivery,) = notify.send([], KIND, "一直失败", channels={"webhook"}).deliveries
+        work()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE procrastinate_jobs SET scheduled_at = now() "
+                "WHERE queue_name = 'notify' AND args->>'delivery_id' = %s",
+                [str(delivery.pk)],
+            )
+        work()
+        work()  # nothing is left to try
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED and delivery.attempts == 2
+    assert delivery.finished_at is not None
+    assert [(a.ok, a.status_code) for a in delivery.tries.all()] == [(False, 500)] * 2
+    assert [c["valid"] for c in Receiver.calls] == [True, True]  # signed with the new secret
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT status FROM procrastinate_jobs "
+            "WHERE queue_name = 'notify' AND args->>'delivery_id' = %s",
+            [str(delivery.pk)],
+        )
+        assert cursor.fetchone() == ("succeeded",)  # given up, not an error of the worker
