@@ -423,3 +423,24 @@ def test_a_webhook_that_keeps_failing_is_given_up_and_rotating_the_secret(
             [str(delivery.pk)],
         )
         assert cursor.fetchone() == ("succeeded",)  # given up, not an error of the worker
+
+
+@pytest.mark.django_db
+def test_a_secret_that_cannot_be_decrypted_is_a_recorded_failed_try() -> None:
+    from community.notify import crypto, delivery
+
+    secret = crypto.new_secret()
+    WebhookSubscription.objects.create(
+        name="旧密钥",
+        url="http://127.0.0.1:9/hook",
+        secret_encrypted=crypto.encrypt(secret),
+        secret_hint=crypto.hint(secret),
+    )
+    (made,) = notify.send([], KIND, "密钥", channels={"webhook"}).deliveries
+    changed = override_settings(NOTIFY_SECRET_KEY="another-key-" + "x" * 32)
+    with changed, pytest.raises(delivery.DeliveryFailed):
+        delivery.attempt(made.pk)
+    made.refresh_from_db()
+    assert made.status == DeliveryStatus.PENDING and made.attempts == 1
+    (tried,) = made.tries.all()
+    assert not tried.ok and "NOTIFY_SECRET_KEY" in tried.error and secret not in tried.error

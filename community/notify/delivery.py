@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -59,7 +60,12 @@ def _call_webhook(delivery: Delivery) -> webhooks.Outcome:
     subscription = delivery.subscription
     if subscription is None or not subscription.active:
         return webhooks.Outcome(False, None, "The subscription is no longer active.")
-    secret = crypto.decrypt(subscription.secret_encrypted)
+    try:
+        secret = crypto.decrypt(subscription.secret_encrypted)
+    except (InvalidTag, ValueError):
+        return webhooks.Outcome(
+            False, None, "The secret cannot be decrypted (was NOTIFY_SECRET_KEY changed?)."
+        )
     body = webhooks.encode(delivery.payload)
     return webhooks.post(subscription.url, secret, delivery.kind, delivery.pk, body)
 

@@ -82,11 +82,12 @@ def render(title: Text, body: Text) -> dict[str, dict[str, str]]:
     rendered: dict[str, dict[str, str]] = {}
     for code, _name in settings.LANGUAGES:
         with translation.override(code):
-            rendered[code] = {
-                "title": _check(_one(title), "title", MAX_TITLE),
-                "body": _check(_one(body), "body", MAX_BODY),
-            }
-        if not rendered[code]["title"]:
+            rendered[code] = {"title": _one(title), "body": _one(body)}
+    # checked in the caller's language, so an error reads in it
+    for texts in rendered.values():
+        texts["title"] = _check(texts["title"], "title", MAX_TITLE)
+        texts["body"] = _check(texts["body"], "body", MAX_BODY)
+        if not texts["title"]:
             raise InvalidInput(_("A notification needs a title."), field="title")
     return rendered
 
