@@ -29,6 +29,7 @@ urlpatterns = [
     path("imports/", include("importers.urls")),
     path("reports/", include("reports.urls")),
     path("survey/", include("survey.urls")),
+    path("notifications/", include("community.notify.urls")),
     path("api/v1/", include(api_v1)),
     path("ogc", RedirectView.as_view(url="/ogc/", permanent=True)),
     path("ogc/", include("tiles.ogc_urls")),

@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 
 from gis_app import parsing
 from gis_app.errors import Conflict, InvalidInput, PermissionDenied
-from importers import sql
+from importers import outcomes, sql
 from importers.mapping import Mapping, MappingError, parse_mapping, with_options
 from importers.models import ImportJob, ImportStatus
 from importers.pipeline import ImportOptions, ImportRun, execute_recorded, finish, sha256_of
@@ -180,6 +180,7 @@ def fail_if_stalled(job: ImportJob) -> ImportJob:
             "nothing was imported. Run it again."
         )
         finish(locked, None)
+        outcomes.announce(locked)
     return locked
 
 
@@ -319,7 +320,8 @@ def run_job(job_id: int) -> ImportJob | None:
     """Run the recorded job ``job_id`` (the body of the procrastinate task). A job that is
     no longer queued or running (a retried task) is left alone.
 
-    How it ends is recorded by ``pipeline.execute_recorded``, as for the command."""
+    How it ends is recorded by ``pipeline.execute_recorded``, as for the command, and
+    announced through ``importers.outcomes`` (the command's foreground runs are not)."""
     job = ImportJob.objects.select_related("user").filter(pk=job_id).first()
     if job is None or job.status != ImportStatus.RUNNING or job.finished_at is not None:
         return None
@@ -336,7 +338,10 @@ def run_job(job_id: int) -> ImportJob | None:
             raise InvalidInput(_("The uploaded file changed since it was checked; refused."))
         return ImportRun(path, _mapping_of(job), job.user, options, _ProgressWriter(job))
 
-    return execute_recorded(job, make_run, address=options.address)
+    try:
+        return execute_recorded(job, make_run, address=options.address)
+    finally:  # also when the run raised: execute_recorded recorded it as failed first
+        outcomes.announce(job)
 
 
 # --- reading ------------------------------------------------------------------------------

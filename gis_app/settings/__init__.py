@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "map_ui.apps.MapUiConfig",
     "reports.apps.ReportsConfig",
     "community.parking.apps.ParkingConfig",
+    "community.notify.apps.NotifyConfig",
     "survey.apps.SurveyConfig",
 ]
 
@@ -343,3 +344,24 @@ PARKING_MQTT_PORT = int(
 PARKING_MQTT_USERNAME = os.environ.get("PARKING_MQTT_USERNAME", "parking-worker")
 PARKING_MQTT_PASSWORD = os.environ.get("PARKING_MQTT_PASSWORD", "worker-local")
 PARKING_MQTT_CLIENT_ID = os.environ.get("PARKING_MQTT_CLIENT_ID", "parking-ingest-worker")
+
+# Notifications (community.notify). Email goes through Django's SMTP backend to this server.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 25))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 10))  # seconds
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
+# Links in emails and webhook payloads are made absolute with this address.
+NOTIFY_SITE_URL = os.environ.get("NOTIFY_SITE_URL", "http://127.0.0.1:8000")
+# Webhook secrets are encrypted at rest under this key (check notify.E001 in production).
+NOTIFY_DEV_SECRET_KEY = "insecure-notify-development-key"  # noqa: S105
+NOTIFY_SECRET_KEY = os.environ.get("NOTIFY_SECRET_KEY", NOTIFY_DEV_SECRET_KEY)
+NOTIFY_WEBHOOK_TIMEOUT = int(os.environ.get("NOTIFY_WEBHOOK_TIMEOUT", 10))  # seconds
+# Emails and webhook calls are tried this many times, waiting base * 2^n (capped) between.
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 6))
+NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", 30))
+NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", 3600))
