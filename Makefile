@@ -106,6 +106,7 @@ test: migrate lint
 	@$(MANAGE) check --fail-level WARNING
 	@DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		PARKING_CREDENTIAL_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
+		NOTIFY_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DJANGO_ALLOWED_HOSTS=gis.example.org $(MANAGE) check --deploy --fail-level WARNING
 	@$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 

@@ -4,7 +4,7 @@
 #                               JSON errors on the API), only this machine's host names,
 #                               plain HTTP allowed for them (DJANGO_LOCAL_HTTP=1)
 #   scripts/local_env.sh dev    `make dev`: the same secrets, debug pages on
-# The secret key and the parking credential key are generated once and kept in
+# The secret key and the keys of parking and notifications are generated once and kept in
 # $LOCAL_SECRETS (default .local/secrets.env, readable by the owner only), so sessions and
 # plate hashes survive restarts and both modes read the same data.
 set -euo pipefail
@@ -20,22 +20,25 @@ esac
 
 token() { python3 -c 'import secrets, sys; print(secrets.token_urlsafe(int(sys.argv[1])))' "$1"; }
 
-if [ ! -s "$SECRETS" ]; then
-  mkdir -p "$(dirname "$SECRETS")"
-  (
-    umask 077
-    {
-      echo "DJANGO_SECRET_KEY=$(token 50)"
-      echo "PARKING_CREDENTIAL_KEY=$(token 48)"
-    } >"$SECRETS.tmp"
-  )
-  mv "$SECRETS.tmp" "$SECRETS"
-fi
+# The generated keys; a key added in a later version is appended to an existing file.
+NAMES=(DJANGO_SECRET_KEY PARKING_CREDENTIAL_KEY NOTIFY_SECRET_KEY)
+mkdir -p "$(dirname "$SECRETS")"
+(
+  umask 077
+  touch "$SECRETS"
+  chmod 600 "$SECRETS"
+  for name in "${NAMES[@]}"; do
+    if ! grep -qE "^$name=" "$SECRETS"; then
+      echo "$name=$(token 48)" >>"$SECRETS"
+    fi
+  done
+)
 
-# Only the two keys are read from the file (token_urlsafe: letters, digits, - and _).
-KEYS=$(grep -E '^(DJANGO_SECRET_KEY|PARKING_CREDENTIAL_KEY)=[A-Za-z0-9_-]{32,}$' "$SECRETS" || true)
-if [ "$(printf '%s\n' "$KEYS" | grep -c .)" -ne 2 ]; then
-  echo "error: $SECRETS does not hold the two generated keys; delete it to generate new ones" >&2
+# Only these keys are read from the file (token_urlsafe: letters, digits, - and _).
+PATTERN=$(IFS='|'; echo "${NAMES[*]}")
+KEYS=$(grep -E "^($PATTERN)=[A-Za-z0-9_-]{32,}$" "$SECRETS" || true)
+if [ "$(printf '%s\n' "$KEYS" | grep -c .)" -ne "${#NAMES[@]}" ]; then
+  echo "error: $SECRETS does not hold the ${#NAMES[@]} generated keys; delete it to generate new ones" >&2
   exit 2
 fi
 printf '%s\n' "$KEYS" | sed 's/^/export /'

@@ -182,3 +182,18 @@ def test_logging_in_works_over_plain_http(demo_server, plain_http_user):
     assert plain_http_user in browser.get(f"{demo_server}/", timeout=30).text
     # the staff pages and their scripts, with debug off
     assert_pages_load(browser, demo_server, ["/survey/", "/reports/", "/imports/", "/map/"])
+
+
+def test_a_secrets_file_of_an_earlier_version_keeps_its_keys_and_gains_the_new_ones(
+    tmp_path: Path,
+) -> None:
+    """Sessions and plate hashes survive an upgrade: the generated keys are kept, a key the
+    new version needs is appended, and the file stays readable by its owner only."""
+    secrets_file = tmp_path / "secrets.env"
+    old = {"DJANGO_SECRET_KEY": "a" * 50, "PARKING_CREDENTIAL_KEY": "b" * 48}
+    secrets_file.write_text("".join(f"{k}={v}\n" for k, v in old.items()))
+    found = demo_environment(secrets_file)
+    assert {k: found[k] for k in old} == old
+    assert len(found["NOTIFY_SECRET_KEY"]) >= 32
+    assert demo_environment(secrets_file) == found  # generated once
+    assert secrets_file.stat().st_mode & 0o077 == 0
