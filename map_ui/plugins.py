@@ -21,8 +21,7 @@ Extensions are kept in registration order within the same ``order``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,7 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.functional import Promise
 
+from gis_app.registry import Registry
 from gis_app.types import User
 
 if TYPE_CHECKING:
@@ -86,43 +86,21 @@ class Contribution:
     links: list[dict[str, Any]] = field(default_factory=list)
 
 
-_EXTENSIONS: list[PageExtension] = []
-
-
-def register(extension: PageExtension) -> None:
-    """Add (or replace, by ``key``) an extension; called from ``AppConfig.ready()``."""
-    unregister(extension.key)
-    _EXTENSIONS.append(extension)
-    _EXTENSIONS.sort(key=lambda e: e.order)
-
-
-def unregister(key: str) -> None:
-    """Remove the extension ``key`` (if registered)."""
-    _EXTENSIONS[:] = [e for e in _EXTENSIONS if e.key != key]
-
-
-@contextmanager
-def registered(extension: PageExtension) -> Iterator[PageExtension]:
-    """The extension registered for the block only (tests); a replaced one comes back."""
-    previous = next((e for e in _EXTENSIONS if e.key == extension.key), None)
-    register(extension)
-    try:
-        yield extension
-    finally:
-        unregister(extension.key)
-        if previous is not None:
-            register(previous)
-
-
-def extensions() -> list[PageExtension]:
-    """The registered extensions, in order."""
-    return list(_EXTENSIONS)
+_EXTENSIONS: Registry[PageExtension] = Registry(key=lambda e: e.key, order=lambda e: e.order)
+#: Add (or replace, by ``key``) an extension; called from ``AppConfig.ready()``.
+register = _EXTENSIONS.register
+#: Remove the extension ``key`` (if registered).
+unregister = _EXTENSIONS.unregister
+#: The extension registered for a block only (tests).
+registered = _EXTENSIONS.registered
+#: The registered extensions, in order.
+extensions = _EXTENSIONS.entries
 
 
 def for_page(page: str, request: HttpRequest) -> Contribution:
     """What the extensions registered for ``page`` add to it for this request."""
     found = Contribution()
-    for extension in _EXTENSIONS:
+    for extension in _EXTENSIONS.entries():
         if page not in extension.pages:
             continue
         config = extension.config(page, request) if extension.config else {}
@@ -151,7 +129,7 @@ class FacilityContribution:
 def for_facility(user: User, component: Component) -> FacilityContribution:
     """The extensions' sections about ``component`` on its page, for ``user``."""
     found = FacilityContribution()
-    for extension in _EXTENSIONS:
+    for extension in _EXTENSIONS.entries():
         section = extension.facility(user, component) if extension.facility else None
         if section is None:
             continue

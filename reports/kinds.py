@@ -13,8 +13,7 @@ kind gets the answer of an unknown one (404). The platform's own kinds are regis
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from gis_app.errors import NotFound
+from gis_app.registry import Registry
 from gis_app.types import User
 
 if TYPE_CHECKING:
@@ -60,42 +60,20 @@ class ReportKind:
         return self.may_see is None or bool(self.may_see(user))
 
 
-_KINDS: list[ReportKind] = []
-
-
-def register(kind: ReportKind) -> None:
-    """Add (or replace, by ``code``) a report kind; called from ``AppConfig.ready()``."""
-    unregister(kind.code)
-    _KINDS.append(kind)
-    _KINDS.sort(key=lambda k: k.order)
-
-
-def unregister(code: str) -> None:
-    """Remove the kind ``code`` (if registered)."""
-    _KINDS[:] = [k for k in _KINDS if k.code != code]
-
-
-@contextmanager
-def registered(kind: ReportKind) -> Iterator[ReportKind]:
-    """The kind registered for the block only (tests); a replaced one comes back."""
-    previous = next((k for k in _KINDS if k.code == kind.code), None)
-    register(kind)
-    try:
-        yield kind
-    finally:
-        unregister(kind.code)
-        if previous is not None:
-            register(previous)
-
-
-def all_kinds() -> list[ReportKind]:
-    """Every registered kind, in order."""
-    return list(_KINDS)
+_KINDS: Registry[ReportKind] = Registry(key=lambda k: k.code, order=lambda k: k.order)
+#: Add (or replace, by ``code``) a report kind; called from ``AppConfig.ready()``.
+register = _KINDS.register
+#: Remove the kind ``code`` (if registered).
+unregister = _KINDS.unregister
+#: The kind registered for a block only (tests).
+registered = _KINDS.registered
+#: Every registered kind, in order.
+all_kinds = _KINDS.entries
 
 
 def visible(user: User) -> list[ReportKind]:
     """The kinds the user may see, in order."""
-    return [k for k in _KINDS if k.visible_to(user)]
+    return [k for k in _KINDS.entries() if k.visible_to(user)]
 
 
 def _unknown(code: str, offered: list[ReportKind]) -> NotFound:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import io
 import json
 import re
@@ -209,3 +210,14 @@ def test_map_pages_and_reports_import_no_community_app(package: str) -> None:
         if path.suffix in {".html", ".js"}:
             text = path.read_text(encoding="utf-8")
             assert "parking-find" not in text and "parking/parking" not in text, path
+
+
+def test_registering_a_key_again_replaces_it_and_a_block_puts_the_original_back() -> None:
+    original = next(e for e in plugins.extensions() if e.key == "parking")
+    order = [e.key for e in plugins.extensions()]
+    with plugins.registered(dataclasses.replace(original, pages=frozenset({plugins.RESIDENT}))):
+        assert [e.key for e in plugins.extensions()].count("parking") == 1
+        html = Client(HTTP_ACCEPT_LANGUAGE="en").get("/map/").content.decode()
+        assert "/static/parking/parking.js" not in html
+    assert [e.key for e in plugins.extensions()] == order
+    assert next(e for e in plugins.extensions() if e.key == "parking") is original
