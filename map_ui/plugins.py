@@ -2,7 +2,7 @@
 
 An app above ``map_ui`` (a ``community/<app>``) registers a :class:`PageExtension` in its
 ``AppConfig.ready()``. On each page it names (:data:`RESIDENT` ``/``, :data:`MAP`
-``/map/``, or any page that asks :func:`for_page` for its name, e.g. the survey editor's)
+``/map/``, :data:`SURVEY` ``/survey/``, or any page that asks :func:`for_page` for its name)
 the extension adds
 
 * its script and style files, loaded after the page's own (``scripts``, ``styles``:
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 RESIDENT = "resident"  # /: the residents' finder
 MAP = "map"  # /map/: the common map with every layer
 FACILITY = "facility"  # /facilities/<id>/: one facility (sections, see FacilitySection)
+SURVEY = "survey"  # /survey/: the surveyors' editor (its files join the offline shell)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,17 @@ def for_page(page: str, request: HttpRequest) -> Contribution:
             {"url": reverse(link.url_name), "label": link.label} for link in extension.links
         )
     return found
+
+
+def static_files(page: str) -> list[str]:
+    """The static paths of every extension registered for ``page``, whatever the request
+    (e.g. for an offline shell that stores them in advance)."""
+    return [
+        path
+        for extension in _EXTENSIONS.entries()
+        if page in extension.pages
+        for path in (*extension.scripts, *extension.styles)
+    ]
 
 
 @dataclass

@@ -221,3 +221,24 @@ def test_registering_a_key_again_replaces_it_and_a_block_puts_the_original_back(
         assert "/static/parking/parking.js" not in html
     assert [e.key for e in plugins.extensions()] == order
     assert next(e for e in plugins.extensions() if e.key == "parking") is original
+
+
+def test_an_app_extends_the_survey_editor_and_its_files_join_the_offline_shell() -> None:
+    surveyor = signed_in("surveyor_water")
+    worker_before = surveyor.get("/survey/sw.js").content.decode()
+    on_survey = dataclasses.replace(extension(), pages=frozenset({plugins.SURVEY}))
+    with plugins.registered(on_survey):
+        html = surveyor.get("/survey/").content.decode()
+        worker = surveyor.get("/survey/sw.js").content.decode()
+        resident = Client(HTTP_ACCEPT_LANGUAGE="en").get("/").content.decode()
+    assert '<script src="/static/registry_app/noise.js"' in html
+    assert page_config(html)["extra"]["noise"]["title"] == "Noise monitoring"
+    assert "registry_app/noise.js" not in resident
+    # the service worker stores the extension's files, under a new version
+    version = re.compile(r'"version": "([0-9a-f]+)"')
+    assert '"/static/registry_app/noise.js"' in worker
+    assert '"/static/registry_app/noise.css"' in worker
+    assert version.findall(worker) != version.findall(worker_before)
+    after = surveyor.get("/survey/sw.js").content.decode()
+    assert "registry_app" not in after
+    assert version.findall(after) == version.findall(worker_before)
