@@ -24,8 +24,10 @@ from gis_app import navigation
 from layers.models import AdminArea
 from map_ui import plugins
 from reports import kinds
+from tests.components_helpers import Api, inside
 from tests.conftest import token_for
-from tests.registry_app import extension, report_kind
+from tests.ogc_data import toilet
+from tests.registry_app import TEMPLATE_DIR, extension, report_kind
 
 pytestmark = pytest.mark.django_db
 REPO = Path(__file__).resolve().parent.parent
@@ -242,3 +244,26 @@ def test_an_app_extends_the_survey_editor_and_its_files_join_the_offline_shell()
     after = surveyor.get("/survey/sw.js").content.decode()
     assert "registry_app" not in after
     assert version.findall(after) == version.findall(worker_before)
+
+
+def test_an_app_adds_a_section_to_a_facility_page(settings: Any) -> None:
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [*settings.TEMPLATES[0]["DIRS"], str(TEMPLATE_DIR)]}
+    ]
+    feature = toilet("马塍路公厕", inside("330106001001", 1))
+    created = Api("district_admin").create(feature)
+    assert created.status_code == 201, created.content
+    url = f"/facilities/{created.json()['id']}/"
+    with plugins.registered(extension()):
+        zh = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(url).content.decode()
+        en = Client(HTTP_ACCEPT_LANGUAGE="en").get(url).content.decode()
+    after = Client(HTTP_ACCEPT_LANGUAGE="en").get(url).content.decode()
+    # after the map, before the details; its style sheet and configuration with the page's
+    assert zh.index('id="facility-distance"') < zh.index('<h2 id="noise-title">噪声</h2>')
+    assert zh.index('id="noise-level"') < zh.index('id="facility-details"')
+    assert '<p id="noise-level">58 dB</p>' in en and '<h2 id="noise-title">Noise</h2>' in en
+    assert '<link rel="stylesheet" href="/static/registry_app/noise.css"' in en
+    assert page_config(en)["extra"]["noise"] == {"db": 58}
+    # the page's own map configuration is intact
+    assert page_config(en)["extra"]["facility"]["name"] == "马塍路公厕"
+    assert "noise-level" not in after and "registry_app" not in after

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.functional import lazystr
 from django.utils.translation import get_language
 
+from component_catalog.models import Component
 from gis_app import access
 from gis_app.roles import Action
 from gis_app.types import User
@@ -23,6 +24,7 @@ from reports.params import ReportRequest
 from reports.scope import Scope, reportable_areas
 
 STATIC_DIR = Path(__file__).parent / "static"
+TEMPLATE_DIR = Path(__file__).parent / "templates"
 #: What the panel lists (a stand-in for readings an app would take from its devices).
 READINGS = [("西湖文化广场", 58), ("武林广场", 63), ("黄龙体育中心", 71)]
 
@@ -41,8 +43,21 @@ def panel_config(page: str, request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def facility_section(user: User, component: Component) -> plugins.FacilitySection | None:
+    """On a public toilet's page: the noise level measured nearest to it."""
+    if component.component_class_id != "0301":
+        return None
+    return plugins.FacilitySection(
+        template="registry_app/facility_noise.html",
+        context={"title": "噪声" if _chinese() else "Noise", "db": READINGS[0][1]},
+        config={"db": READINGS[0][1]},
+        styles=("registry_app/noise.css",),
+    )
+
+
 def extension() -> plugins.PageExtension:
-    """On the residents' map only: its script, style sheet, configuration and a link."""
+    """On the residents' map only: its script, style sheet, configuration and a link; and
+    a section on public toilets' pages."""
     return plugins.PageExtension(
         key="noise",
         pages=frozenset({plugins.RESIDENT}),
@@ -50,6 +65,7 @@ def extension() -> plugins.PageExtension:
         styles=("registry_app/noise.css",),
         config=panel_config,
         links=(plugins.Link("healthz", lazystr("Noise sensors status")),),
+        facility=facility_section,
     )
 
 
