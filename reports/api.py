@@ -169,6 +169,7 @@ class ReportExportView(APIView):
     def get(self, request: Request, kind: str, fmt: str) -> HttpResponse:
         exports.check_format(fmt)
         asked = params.parse(kind, request.query_params)
+        services.check(request.user, asked)  # login, REPORT, the kind, the area: at once
         exports.check_format(fmt, kinds.get(kind).formats)
         report = services.build(request.user, asked)
         gate.check_size(report)

@@ -49,8 +49,9 @@ def submit(user: User, kind: str, fmt: str, query: Any) -> ReportJob:
     """Check and queue the export of report ``kind`` as ``fmt``; the job is returned queued."""
     kept = {k: str(query.get(k)) for k in QUERY_KEYS if query.get(k) not in (None, "")}
     request = params.parse(kind, _query_dict(kept))
-    exports.check_format(fmt, kinds.get(kind).formats)
+    exports.check_format(fmt)
     services.check(user, request)
+    exports.check_format(fmt, kinds.get(kind).formats)
     assert not isinstance(user, AnonymousUser)  # refused by services.check (401)
     from reports.tasks import run_report_job
 

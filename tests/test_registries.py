@@ -156,6 +156,8 @@ def test_an_app_adds_a_report_kind_to_the_api_the_page_the_exports_and_the_jobs(
         assert hidden.status_code == 404 and hidden.json()["field"] == "kind"
         assert "noise" not in hidden.json()["detail"].split("reports are")[1]
         assert planner.post("/api/v1/reports/noise.csv?area=330106").status_code == 404
+        # and learns nothing of its formats either
+        assert planner.get("/api/v1/reports/noise.pdf", {"area": "330106"}).status_code == 404
         planner_page = signed_in("planner").get("/reports/?kind=noise").content.decode()
         assert 'value="noise"' not in planner_page
         assert '<option value="counts" selected>' in planner_page
