@@ -36,6 +36,7 @@ urlpatterns = [
     path("ogc/", include("layers.ogc.urls")),
     path("tiles/", include("tiles.urls")),
     path("", include("map_ui.urls")),
+    path("", include("community.parking.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]

@@ -11,4 +11,3 @@ class MapUiConfig(AppConfig):
         from gis_app import navigation
 
         navigation.register(navigation.Page("home", _("Map"), 10))
-        navigation.register(navigation.Page("map_ui:parking-find", _("Find my car"), 15))

@@ -1,8 +1,8 @@
 """The facility page's content beyond ``facilities.facility``: attribute rows labelled and
 valued in the reader's language (``component_catalog.catalog_labels``), opening hours in
-words with open/closed now (``opening_hours``), live free spaces of a car park
-(``community.parking.live``, the service behind the list and the availability layer),
-and what the page's small map needs."""
+words with open/closed now (``opening_hours``), the sections apps add about the facility
+(``map_ui.plugins``: e.g. parking's live free spaces of a car park), and what the page's
+small map needs."""
 
 from __future__ import annotations
 
@@ -10,15 +10,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats
 from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
 
-from community.parking import live
-from community.parking.models import LOT_CLASSES
 from component_catalog import catalog_labels, opening_hours
-from map_ui import facilities, strings
+from gis_app.types import User
+from map_ui import facilities, plugins, strings
 
 #: Labels that read more naturally on a facility page than the schema's titles (the
 #: others come from the schema, translated by ``catalog_labels``).
@@ -41,19 +39,6 @@ NATURAL_LABELS: dict[str, Any] = {
     "seats": gettext_lazy("Seats"),
 }
 HOURS_KEYS = ("opening_hours", "collection_times")
-REFRESH_SECONDS = 60  # free spaces on an open car-park page, as often as the map's layer
-
-
-@dataclass
-class Parking:
-    """Live state of a car park, as the list and the availability layer show it."""
-
-    status: str
-    status_label: str
-    free: int
-    capacity: int
-    summary: str
-    updated: str
 
 
 @dataclass
@@ -69,8 +54,10 @@ class Page:
     facility: facilities.Facility
     details: list[tuple[str, str]] = field(default_factory=list)
     hours: list[HoursRow] = field(default_factory=list)
-    parking: Parking | None = None
+    sections: list[plugins.FacilitySection] = field(default_factory=list)
     map_extra: dict[str, Any] = field(default_factory=dict)
+    scripts: list[str] = field(default_factory=list)  # the sections' static URLs
+    styles: list[str] = field(default_factory=list)
 
 
 def _value(prop: dict[str, Any], value: Any, language: str | None) -> str:
@@ -130,37 +117,7 @@ def hours(attributes: dict[str, Any], now: dt.datetime | None = None) -> list[Ho
     return rows
 
 
-def parking(user: Any, identifier: str, class_code: str) -> Parking | None:
-    """Live free spaces of a visible car park (None for other classes or a lot without a
-    parking record)."""
-    if class_code not in LOT_CLASSES:
-        return None
-    lot = live.visible_lots(user).filter(component__identifier=identifier).first()
-    if lot is None:
-        return None
-    state = live.availability(lot)
-    labels = {
-        "spaces_available": _("Spaces available"),
-        "almost_full": _("Almost full"),
-        "full": _("Full"),
-        "unknown": _("No live data"),
-    }
-    free, capacity = state.free["total"], state.capacity["total"]
-    updated = ""
-    if state.last_update is not None:
-        local = timezone.localtime(state.last_update)
-        updated = _("Updated %(time)s") % {
-            "time": formats.date_format(local, "SHORT_DATETIME_FORMAT")
-        }
-    summary = (
-        _("%(free)s of %(capacity)s free") % {"free": free, "capacity": capacity}
-        if state.status != "unknown"
-        else _("No live data")
-    )
-    return Parking(state.status, labels[state.status], free, capacity, summary, updated)
-
-
-def build(user: Any, identifier: str) -> Page:
+def build(user: User, identifier: str) -> Page:
     """Everything the facility page shows (``NotFound`` when the user may not see it)."""
     found = facilities.facility(user, identifier)
     component = found.component
@@ -170,8 +127,9 @@ def build(user: Any, identifier: str) -> Page:
         facility=found,
         details=details(klass.attribute_schema or {}, attributes),
         hours=hours(attributes),
-        parking=parking(user, component.identifier, klass.code),
     )
+    added = plugins.for_facility(user, component)
+    page.sections, page.scripts, page.styles = added.sections, added.scripts, added.styles
     page.map_extra = {
         "facility": {
             "lat": found.lat,
@@ -180,19 +138,7 @@ def build(user: Any, identifier: str) -> Page:
         },
         "strings": {**strings.resident_strings(), **facility_strings()},
     }
-    if page.parking is not None:
-        page.map_extra["parking"] = {
-            "url": reverse("parking-lot", kwargs={"identifier": component.identifier}),
-            "refreshSeconds": REFRESH_SECONDS,
-            "strings": {
-                "free": _("%(free)s of %(capacity)s free"),
-                "updated": _("Updated %(time)s"),
-                "status_spaces_available": _("Spaces available"),
-                "status_almost_full": _("Almost full"),
-                "status_full": _("Full"),
-                "status_unknown": _("No live data"),
-            },
-        }
+    page.map_extra.update(added.extra)
     return page
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from map_ui import parking, views
+from map_ui import views
 
 app_name = "map_ui"
 
@@ -8,5 +8,4 @@ urlpatterns = [
     path("map/", views.map_page, name="map"),
     path("map/basemaps.json", views.basemaps_json, name="basemaps"),
     path("facilities/<str:identifier>/", views.facility_page, name="facility"),
-    path("parking/find/", parking.find_car_page, name="parking-find"),
 ]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app.errors import NotFound
-from map_ui import basemaps, facilities, overlays, parking, search, strings
+from map_ui import basemaps, facilities, overlays, plugins, search, strings
 from map_ui import facility_page as facility_content
 from map_ui.builder import MapOptions, render_map
 
@@ -31,13 +31,13 @@ def basemaps_json(request: HttpRequest) -> JsonResponse:
 @require_GET
 def map_page(request: HttpRequest) -> HttpResponse:
     """The common map on its own: every layer the caller may see, in the layer switcher."""
-    parking_js, parking_css = parking.assets()
+    added = plugins.for_page(plugins.MAP, request)
     rendered = render_map(
         MapOptions(
             label=_("Map of the platform's layers"),
-            page_js=parking_js,
-            page_css=parking_css,
-            extra={"parking": parking.config(show_layer=True)},
+            page_js=added.scripts,
+            page_css=added.styles,
+            extra=added.extra,
         )
     )
     return render(request, "map_ui/map_page.html", {"map": rendered, "title": _("Map")})
@@ -45,15 +45,17 @@ def map_page(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def resident_home(request: HttpRequest) -> HttpResponse:
-    """The residents' finder: nearest public facilities to a point or to the user, search."""
+    """The residents' finder: nearest public facilities to a point or to the user, search;
+    and what the apps' page extensions add to it (``map_ui.plugins``)."""
     chips = facilities.chips_for(request.user)
+    added = plugins.for_page(plugins.RESIDENT, request)
     rendered = render_map(
         MapOptions(
             label=_("Map of public facilities"),
             zoom=15,
             legend=False,
-            page_js=[static("map_ui/sheet.js"), static("map_ui/resident.js"), *parking.assets()[0]],
-            page_css=[static("map_ui/resident.css"), *parking.assets()[1]],
+            page_js=[static("map_ui/sheet.js"), static("map_ui/resident.js"), *added.scripts],
+            page_css=[static("map_ui/resident.css"), *added.styles],
             extra={
                 "chips": chips,
                 "nearestUrl": "/api/v1/nearest/",
@@ -63,11 +65,13 @@ def resident_home(request: HttpRequest) -> HttpResponse:
                 "facilityUrl": "/facilities/{id}/",
                 "limit": 5,
                 "strings": strings.resident_strings(),
-                "parking": parking.config(show_layer=False),
+                **added.extra,
             },
         )
     )
-    return render(request, "map_ui/resident.html", {"map": rendered, "chips": chips})
+    return render(
+        request, "map_ui/resident.html", {"map": rendered, "chips": chips, "links": added.links}
+    )
 
 
 @require_GET
@@ -86,8 +90,8 @@ def facility_page(request: HttpRequest, identifier: str) -> HttpResponse:
             zoom=17,
             legend=False,
             layer_switcher=False,
-            page_js=[static("map_ui/facility.js")],
-            page_css=[static("map_ui/facility.css")],
+            page_js=[static("map_ui/facility.js"), *page.scripts],
+            page_css=[static("map_ui/facility.css"), *page.styles],
             extra=page.map_extra,
         )
     )

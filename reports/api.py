@@ -10,7 +10,8 @@
   (202, ``reports.jobs``); ``GET report-jobs/<id>/`` tells its progress,
   ``GET report-jobs/<id>/file`` gives the file once it is done.
 
-Parameters: ``area`` (code; default the caller's widest reportable area), ``level``
+The kinds are those of the registry ``reports.kinds`` that the caller may see (an app adds
+its own there). Parameters: ``area`` (code; default the caller's widest reportable area), ``level``
 (``district``, ``street`` or ``community``), ``metric`` (the mapped column), and per kind
 ``classes``, ``n`` (coverage, metres 50-5000), ``months`` (edits, 1-60), ``as_of``
 (quality), ``classify`` (the map's classes). 401 without a login, 403 without the REPORT
@@ -33,7 +34,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from component_catalog.quality import check_may_report
-from reports import exports, gate, jobs, params, services
+from reports import exports, gate, jobs, kinds, params, services
 from reports.model import Report
 from reports.scope import LEVELS, levels_below, reportable_areas
 
@@ -113,7 +114,7 @@ class ReportIndexView(APIView):
         )
         return Response(
             {
-                "kinds": list(params.KINDS),
+                "kinds": [kind.code for kind in kinds.visible(request.user)],
                 "areas": [{**a, "levels": levels_below(a["level"])} for a in areas],
                 **params.limits(),
             }
@@ -167,7 +168,10 @@ class ReportExportView(APIView):
     )
     def get(self, request: Request, kind: str, fmt: str) -> HttpResponse:
         exports.check_format(fmt)
-        report = services.build(request.user, params.parse(kind, request.query_params))
+        asked = params.parse(kind, request.query_params)
+        services.check(request.user, asked)  # login, REPORT, the kind, the area: at once
+        exports.check_format(fmt, kinds.get(kind).formats)
+        report = services.build(request.user, asked)
         gate.check_size(report)
         with gate.export_slot(fmt):
             file = exports.export(report, fmt, request.query_params.get("table") or None)

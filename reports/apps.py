@@ -9,6 +9,8 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from gis_app import navigation
         from gis_app.roles import Action
+        from reports import checks, kinds, services  # noqa: F401  (checks: the CJK font check)
 
         navigation.register(navigation.Page("reports:index", _("Reports"), 40, Action.REPORT))
-        from reports import checks  # noqa: F401  (registers the CJK font check)
+        for kind in services.builtin_kinds():  # an app adds its own kinds in its ready()
+            kinds.register(kind)

@@ -5,9 +5,8 @@ about a pixel of the printed map."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from gis_app import access
+from gis_app.types import User
 from layers.models import BaseFeature, Building
 from reports import sql
 
@@ -16,7 +15,7 @@ from reports import sql
 BUILDINGS_MAX_WIDTH = 0.12
 
 
-def shapes(user: Any, bbox: tuple[float, float, float, float]) -> list[sql.BasemapShape]:
+def shapes(user: User, bbox: tuple[float, float, float, float]) -> list[sql.BasemapShape]:
     """The base shapes the user may see in ``bbox`` (lon/lat min, min, max, max)."""
     if user is None:
         return []

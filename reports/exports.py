@@ -29,9 +29,10 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from gis_app.errors import InvalidInput
+from reports.kinds import ALL_FORMATS
 from reports.model import INTEGER, NUMBER, SHARE, TEXT, Report, Table
 
-FORMATS = ("csv", "xlsx", "gpkg", "pdf")
+FORMATS = ALL_FORMATS
 # Progress of a background export: (stage, percent of the whole job).
 Progress = Callable[[str, int], None]
 CONTENT_TYPES = {
@@ -184,12 +185,13 @@ def filename(report: Report, extension: str) -> str:
     return "-".join(parts) + "." + extension
 
 
-def check_format(fmt: str) -> None:
-    """400 naming ``format`` for anything but csv, xlsx, gpkg and pdf."""
-    if fmt not in FORMATS:
+def check_format(fmt: str, offered: tuple[str, ...] = FORMATS) -> None:
+    """400 naming ``format`` for anything but the formats offered (the report kind's;
+    every kind offers csv, xlsx, gpkg and pdf unless its registration says otherwise)."""
+    if fmt not in offered:
         raise InvalidInput(
             _("Export format must be one of %(options)s, not %(value)r.")
-            % {"options": ", ".join(FORMATS), "value": fmt[:20]},
+            % {"options": ", ".join(offered), "value": fmt[:20]},
             field="format",
         )
 

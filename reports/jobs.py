@@ -17,6 +17,7 @@ import datetime as dt
 import logging
 from typing import Any, Final
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.http import QueryDict
 from django.utils import timezone, translation
@@ -24,7 +25,8 @@ from django.utils.translation import gettext as _
 
 from gis_app import timeouts
 from gis_app.errors import Conflict, NotFound
-from reports import exports, params, services
+from gis_app.types import User
+from reports import exports, kinds, params, services
 from reports.models import ReportJob, ReportJobStatus
 
 QUEUE: Final = "reports"
@@ -43,12 +45,14 @@ def _query_dict(query: dict[str, str]) -> QueryDict:
     return result
 
 
-def submit(user: Any, kind: str, fmt: str, query: Any) -> ReportJob:
+def submit(user: User, kind: str, fmt: str, query: Any) -> ReportJob:
     """Check and queue the export of report ``kind`` as ``fmt``; the job is returned queued."""
     kept = {k: str(query.get(k)) for k in QUERY_KEYS if query.get(k) not in (None, "")}
     request = params.parse(kind, _query_dict(kept))
     exports.check_format(fmt)
     services.check(user, request)
+    exports.check_format(fmt, kinds.get(kind).formats)
+    assert not isinstance(user, AnonymousUser)  # refused by services.check (401)
     from reports.tasks import run_report_job
 
     ReportJob.objects.filter(created_at__lt=timezone.now() - KEEP_FOR).delete()  # kept a day
@@ -65,7 +69,7 @@ def submit(user: Any, kind: str, fmt: str, query: Any) -> ReportJob:
     return job
 
 
-def visible_job(user: Any, job_id: int) -> ReportJob:
+def visible_job(user: User, job_id: int) -> ReportJob:
     """The user's own job (anyone else's, or none: 404), failed if its worker stopped."""
     owner = getattr(user, "pk", None)
     job = ReportJob.objects.filter(pk=job_id, user_id=owner).first() if owner else None

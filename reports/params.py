@@ -11,11 +11,11 @@ from django.utils.translation import gettext as _
 
 from component_catalog.quality_api import as_of_date
 from gis_app import params
-from gis_app.errors import InvalidInput, NotFound
+from gis_app.errors import InvalidInput
+from reports import kinds
 from reports.classes import AUTO, METHODS
 from reports.scope import ROW_LEVELS
 
-KINDS = ("counts", "condition", "quality", "coverage", "edits", "parking")
 DISTANCE_MIN_M, DISTANCE_MAX_M, DISTANCE_DEFAULT_M = 50, 5000, 300
 MONTHS_MIN, MONTHS_MAX, MONTHS_DEFAULT = 1, 60, 12
 
@@ -89,16 +89,12 @@ def _metric(query: Mapping[str, str]) -> str | None:
 
 
 def parse(kind: str, query: Mapping[str, str]) -> ReportRequest:
-    """A ``ReportRequest`` from query parameters: ``area``, ``level``, ``metric`` and, per
-    kind, ``classes`` (counts, condition), ``n`` (coverage: metres, 50 to 5000),
-    ``months`` (edits: 1 to 60), ``as_of`` (quality: YYYY-MM-DD) and ``classify`` (the
-    map's classes: ``auto``, ``jenks``, ``quantile`` or ``equal``)."""
-    if kind not in KINDS:
-        raise NotFound(
-            _("Unknown report %(kind)r; reports are %(kinds)s.")
-            % {"kind": kind[:40], "kinds": ", ".join(KINDS)},
-            field="kind",
-        )
+    """A ``ReportRequest`` for a registered kind (``reports.kinds``; else 404 naming
+    ``kind``) from query parameters: ``area``, ``level``, ``metric`` and, per kind,
+    ``classes`` (counts, condition), ``n`` (coverage: metres, 50 to 5000), ``months``
+    (edits: 1 to 60), ``as_of`` (quality: YYYY-MM-DD) and ``classify`` (the map's classes:
+    ``auto``, ``jenks``, ``quantile`` or ``equal``)."""
+    kinds.get(kind)
     raw_n = (query.get("n") or "").strip()
     distance = (
         params.number(query, "n", DISTANCE_MIN_M, DISTANCE_MAX_M) if raw_n else DISTANCE_DEFAULT_M

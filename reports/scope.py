@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from gis_app import access, areacodes
 from gis_app.errors import InvalidInput, NotFound
 from gis_app.roles import Action
+from gis_app.types import User
 from layers.models import AdminArea
 
 LEVELS = ("city", "district", "street", "community")
@@ -49,12 +50,12 @@ class Scope:
         return (self.name_en or self.name) if english else self.name
 
 
-def reportable_areas(user: Any) -> Any:
+def reportable_areas(user: User) -> Any:
     """The areas (city to community) the user may report on, as a queryset."""
     return access.visible(user, AdminArea.objects.filter(level__in=LEVELS), Action.REPORT)
 
 
-def default_area(user: Any) -> str | None:
+def default_area(user: User) -> str | None:
     """The widest area the user may report on (the area of their widest grant), if any."""
     areas = reportable_areas(user)
     for level in LEVELS:
@@ -76,7 +77,7 @@ def default_level(area_level: str) -> str:
     return below[0] if below else area_level
 
 
-def resolve(user: Any, area_code: str | None, level: str | None) -> Scope:
+def resolve(user: User, area_code: str | None, level: str | None) -> Scope:
     """The scope of a report on ``area_code`` (default: the user's widest reportable area)
     with rows at ``level`` (default: the level below the area's); see the module docstring."""
     code = area_code or default_area(user)

@@ -1,4 +1,6 @@
-"""The reports: one typed builder per kind, each returning a ``Report`` (see ``model``).
+"""The platform's reports: one typed builder per kind, each returning a ``Report`` (see
+``model``), registered as report kinds (``reports.kinds``, by ``builtin_kinds``); ``build``
+runs the kind asked for, whichever app registered it.
 
 Every builder works on what the access module lets the user report on:
 ``access.visible(user, in-use components, Action.REPORT)`` inside the scope's area (the same
@@ -11,13 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from component_catalog import quality
 from component_catalog.models import (
@@ -31,8 +35,9 @@ from gis_app import access
 from gis_app.errors import InvalidInput
 from gis_app.models import Membership
 from gis_app.roles import ROLE_ACTIONS, Action
+from gis_app.types import User
 from layers.models import Building
-from reports import sql
+from reports import kinds, sql
 from reports.model import (
     INTEGER,
     NUMBER,
@@ -46,7 +51,6 @@ from reports.model import (
     Table,
 )
 from reports.params import ReportRequest
-from reports.parking import parking_report
 from reports.scope import Scope, resolve
 
 # Facilities of the coverage report: service key -> component classes.
@@ -72,7 +76,7 @@ def _sql_of(qs: QuerySet[Any]) -> tuple[str, tuple[Any, ...]]:
     return sql_text, tuple(parameters)
 
 
-def _components(user: Any, scope: Scope, classes: Iterable[str] = ()) -> ComponentQuerySet:
+def _components(user: User, scope: Scope, classes: Iterable[str] = ()) -> ComponentQuerySet:
     qs = access.visible(user, Component.objects.in_use(), Action.REPORT).within_area(scope.code)
     codes = list(classes)
     return qs.of_classes(codes) if codes else qs
@@ -150,7 +154,7 @@ def _scope_text(scope: Scope) -> list[tuple[str, str]]:
 
 
 def _status_data(
-    user: Any, scope: Scope, classes: tuple[str, ...]
+    user: User, scope: Scope, classes: tuple[str, ...]
 ) -> tuple[list[sql.StatusCount], list[str]]:
     _check_classes(classes)
     counts = sql.status_counts(scope.code_length, *_sql_of(_components(user, scope, classes)))
@@ -158,7 +162,7 @@ def _status_data(
     return counts, present
 
 
-def counts_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
+def counts_report(user: User, request: ReportRequest, scope: Scope) -> Report:
     """Components per area and class: counts, and density per km2 (spheroidal area)."""
     counts, present = _status_data(user, scope, request.classes)
     areas = _Areas(scope)
@@ -287,7 +291,7 @@ def _sum_status(items: list[sql.StatusCount]) -> dict[str, int]:
     }
 
 
-def condition_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
+def condition_report(user: User, request: ReportRequest, scope: Scope) -> Report:
     """Share of components damaged (破损) or missing (丢失), per area and per class."""
     counts, present = _status_data(user, scope, request.classes)
     areas = _Areas(scope)
@@ -424,7 +428,7 @@ def _quality_chart(key: str, title: str, table: Table) -> Chart:
     )
 
 
-def quality_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
+def quality_report(user: User, request: ReportRequest, scope: Scope) -> Report:
     """Timeliness, completeness and accuracy (standard 5.2.1) per area, steward and
     maintainer, from ``component_catalog.quality.measure_groupings`` (one pass)."""
     as_of = request.as_of or timezone.localdate()
@@ -484,13 +488,13 @@ def _service_labels() -> dict[str, tuple[str, str, str]]:
     }
 
 
-def _facilities(user: Any, classes: tuple[str, ...]) -> ComponentQuerySet:
+def _facilities(user: User, classes: tuple[str, ...]) -> ComponentQuerySet:
     """In-use facilities the user may see, except those recorded as missing (丢失)."""
     qs = Component.objects.in_use().of_classes(list(classes))
     return access.visible(user, qs.exclude(status=ComponentStatus.MISSING))
 
 
-def coverage_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
+def coverage_report(user: User, request: ReportRequest, scope: Scope) -> Report:
     """Share of the buildings within N metres of a public toilet, a civil air-defence
     shelter and a parking lot (footprint to facility, on the spheroid)."""
     n = request.distance_m
@@ -592,7 +596,7 @@ def _action_labels() -> dict[str, str]:
     return {a.value: str(a.label) for a in ACTIONS}
 
 
-def edits_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
+def edits_report(user: User, request: ReportRequest, scope: Scope) -> Report:
     """Accepted edits (history rows: created, updated, retired, deleted) per month and area,
     over the last ``months`` months in the platform's time zone."""
     starts = _month_starts(request.months, timezone.localdate())
@@ -663,34 +667,59 @@ def edits_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
     )
 
 
-BUILDERS: dict[str, Callable[[Any, ReportRequest, Scope], Report]] = {
-    "counts": counts_report,
-    "condition": condition_report,
-    "quality": quality_report,
-    "coverage": coverage_report,
-    "edits": edits_report,
-    "parking": parking_report,
-}
+def builtin_kinds() -> list[kinds.ReportKind]:
+    """The platform's own report kinds (registered by ``reports.apps``)."""
+    return [
+        kinds.ReportKind(
+            "counts",
+            gettext_lazy("Component counts and density"),
+            counts_report,
+            params=("classes",),
+            order=10,
+        ),
+        kinds.ReportKind(
+            "condition",
+            gettext_lazy("Condition of components"),
+            condition_report,
+            params=("classes",),
+            order=20,
+        ),
+        kinds.ReportKind(
+            "quality", gettext_lazy("Data quality"), quality_report, params=("as_of",), order=30
+        ),
+        kinds.ReportKind(
+            "coverage",
+            gettext_lazy("Service coverage"),
+            coverage_report,
+            params=("n",),
+            order=40,
+        ),
+        kinds.ReportKind(
+            "edits", gettext_lazy("Edits per month"), edits_report, params=("months",), order=50
+        ),
+    ]
 
 
-def check(user: Any, request: ReportRequest) -> Scope:
+def check(user: User, request: ReportRequest) -> Scope:
     """What ``build`` would refuse before computing anything (login, REPORT, the area and
     level, the class codes), for exports queued to run later."""
     quality.check_may_report(user)
+    kinds.get(request.kind, user)
     scope = resolve(user, request.area, request.level)
     if request.classes:
         _check_classes(request.classes)
     return scope
 
 
-def build(user: Any, request: ReportRequest) -> Report:
+def build(user: User, request: ReportRequest) -> Report:
     """The report asked for, over the area the user may report on (401 without a login,
     403 without the REPORT action or on an area seen but not reportable, 404 on a hidden
-    area, 400 naming the parameter on bad input)."""
+    area or a kind the user may not see, 400 naming the parameter on bad input)."""
     quality.check_may_report(user)
+    kind = kinds.get(request.kind, user)
     scope = resolve(user, request.area, request.level)
     with sql.without_jit():
-        report = BUILDERS[request.kind](user, request, scope)
+        report = kind.build(user, request, scope)
     if request.metric is not None:
         keys = [c.key for c in report.mappable()]
         if request.metric not in keys:
@@ -706,9 +735,11 @@ def build(user: Any, request: ReportRequest) -> Report:
     return report
 
 
-def issuing_office(user: Any) -> str:
+def issuing_office(user: User) -> str:
     """The organization issuing the user's reports: that of their widest active membership
     whose role may report (the first one when several are as wide), '' for none."""
+    if isinstance(user, AnonymousUser):
+        return ""
     memberships = (
         Membership.objects.filter(user=user, active=True, organization__active=True)
         .select_related("organization", "area")

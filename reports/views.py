@@ -19,23 +19,18 @@ from django.views.decorators.http import require_GET
 from component_catalog.models import ComponentClass
 from gis_app import access
 from gis_app.roles import Action
+from gis_app.types import User
 from map_ui import vendor
 from map_ui.builder import MapOptions, render_map
-from reports import gate, params
+from reports import gate, kinds, params
 from reports.classes import AUTO, EQUAL, JENKS, QUANTILE
 from reports.exports import FORMATS
 from reports.scope import LEVELS, levels_below, reportable_areas
 
 
-def kind_labels() -> dict[str, str]:
-    return {
-        "counts": _("Component counts and density"),
-        "condition": _("Condition of components"),
-        "quality": _("Data quality"),
-        "coverage": _("Service coverage"),
-        "edits": _("Edits per month"),
-        "parking": _("Parking occupancy"),
-    }
+def kind_labels(user: User) -> dict[str, str]:
+    """The report kinds the user may see (``reports.kinds``), code -> title."""
+    return {kind.code: str(kind.title) for kind in kinds.visible(user)}
 
 
 def level_labels() -> dict[str, str]:
@@ -116,7 +111,9 @@ def reports_page(request: HttpRequest) -> HttpResponse:
         reportable_areas(request.user).values("code", "name", "name_en", "level"),
         key=lambda a: (order[a["level"]], a["code"]),
     )
-    kind = request.GET.get("kind") if request.GET.get("kind") in params.KINDS else "counts"
+    offered = kind_labels(request.user)
+    asked = request.GET.get("kind")
+    kind = asked if asked in offered else next(iter(offered), "")
     rendered = render_map(
         MapOptions(
             label=_("Report map"),
@@ -136,7 +133,8 @@ def reports_page(request: HttpRequest) -> HttpResponse:
     }
     context = {
         "map": rendered,
-        "kinds": kind_labels(),
+        "kinds": offered,
+        "parameter_kinds": kinds.parameter_kinds(request.user),
         "kind": kind,
         "areas": areas,
         "level_labels": level_labels(),

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET
 from component_catalog.inputs import ORGANIZATION_FIELDS
 from gis_app import access
 from gis_app.roles import Action
-from map_ui import vendor
+from map_ui import plugins, vendor
 from map_ui.builder import MapOptions, render_map
 from survey import services, strings
 
@@ -100,14 +100,16 @@ def editor(request: HttpRequest) -> HttpResponse:
             "maxZoom": MAX_ZOOM,
         }
     )
+    added = plugins.for_page(plugins.SURVEY, request)  # apps' page extensions
+    extra.update(added.extra)
     rendered = render_map(
         _map_options(
             label=_("Survey map"),
             center=config.center,
             zoom=16,
             legend=False,
-            page_js=[vendor.url("draw.js"), *[static(p) for p in PAGE_JS]],
-            page_css=[vendor.url("draw.css"), *[static(p) for p in PAGE_CSS]],
+            page_js=[vendor.url("draw.js"), *[static(p) for p in PAGE_JS], *added.scripts],
+            page_css=[vendor.url("draw.css"), *[static(p) for p in PAGE_CSS], *added.styles],
             extra=extra,
         )
     )
@@ -129,15 +131,21 @@ def shell_urls() -> list[str]:
         "/api/v1/layers/",
         *[vendor.url(name) for name in SHELL_VENDOR],
         *[static(path) for path in SHELL_STATIC + PAGE_JS + PAGE_CSS],
+        *[static(path) for path in plugins.static_files(plugins.SURVEY)],
     ]
 
 
-@lru_cache(maxsize=1)
 def shell_version() -> str:
-    """A hash of the shell's static files: a new release installs a new worker (and
-    drops the old caches)."""
+    """A hash of the shell's static files (the apps' extensions of the editor included): a
+    new release installs a new worker (and drops the old caches)."""
+    return _shell_version(tuple(plugins.static_files(plugins.SURVEY)))
+
+
+@lru_cache(maxsize=4)
+def _shell_version(extension_files: tuple[str, ...]) -> str:
     digest = hashlib.sha256()
     names = [vendor.FILES[n] for n in SHELL_VENDOR] + SHELL_STATIC + PAGE_JS + PAGE_CSS
+    names += extension_files
     for name in names:
         found = finders.find(name)
         if isinstance(found, str):

@@ -188,8 +188,8 @@ def js_sources() -> list[Path]:
 def test_the_scan_sees_the_project_javascript() -> None:
     names = {p.relative_to(REPO).as_posix() for p in js_sources()}
     for expected in (
-        "map_ui/static/map_ui/parking.js",
-        "map_ui/static/map_ui/findcar.js",
+        "community/parking/static/parking/parking.js",
+        "community/parking/static/parking/findcar.js",
         "reports/static/reports/reports.js",
         "importers/static/importers/imports.js",
         "survey/static/survey/editor.js",

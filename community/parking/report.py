@@ -1,5 +1,6 @@
-"""The parking occupancy report (issue 8): how full the parking lots are at each hour of
-the week, per area of the scope and per lot, over the last 28 days. The figures come from
+"""The parking occupancy report (issue 8), the report kind ``parking`` (registered with
+``reports.kinds`` by ``apps.py``): how full the parking lots are at each hour of the week,
+per area of the scope and per lot, over the last 28 days. The figures come from
 ``community.parking.profiles`` (occupancy history, time-weighted per hour); the rows are
 the lots whose operations the user may see inside the scope's area."""
 
@@ -10,9 +11,11 @@ from typing import Any
 from django.utils import translation
 from django.utils.dates import WEEKDAYS_ABBR
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from community.parking import profiles
-from reports import sql
+from gis_app.types import User
+from reports import kinds, sql
 from reports.model import INTEGER, SHARE, TEXT, AreaGeometry, Chart, Column, Report, Series, Table
 from reports.params import ReportRequest
 from reports.scope import Scope
@@ -38,7 +41,7 @@ def _summary(p: profiles.Profile) -> dict[str, Any]:
     }
 
 
-def parking_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
+def parking_report(user: User, request: ReportRequest, scope: Scope) -> Report:
     """Occupancy (share of capacity) by weekday and hour, per area and per lot."""
     english = (translation.get_language() or "").startswith("en")
     since, until = profiles.period(DAYS)
@@ -156,3 +159,8 @@ def parking_report(user: Any, request: ReportRequest, scope: Scope) -> Report:
             % {"days": DAYS}
         ],
     )
+
+
+def kind() -> kinds.ReportKind:
+    """The report kind (after the platform's own; no parameters of its own)."""
+    return kinds.ReportKind("parking", gettext_lazy("Parking occupancy"), parking_report, order=60)
