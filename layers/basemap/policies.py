@@ -37,7 +37,7 @@ from django.db.models import Exists, Q
 from gis_app import access, areacodes
 from gis_app.access import AccessPolicy, Action, Grant
 from gis_app.roles import Role
-from layers.basemap_models import (
+from layers.basemap.models import (
     BUILDING_DETAILS_LAYER,
     BUILDINGS_LAYER,
     LAYER_OF_KIND,

@@ -3,14 +3,14 @@ GeoJSON (CRS84). Thin views: parse, call one service, serialize.
 
 * ``GET buildings/``: footprints, names and addresses for everyone (while the buildings
   layer is public); floors, use, housing units and year built only for users who may see
-  the building's details (``basemap_policies.DetailAccess``). Filters: ``bbox``, ``area``,
+  the building's details (``policies.DetailAccess``). Filters: ``bbox``, ``area``,
   ``q`` (name or address), ``use`` (matches only buildings whose details you may see).
 * ``GET base-features/``: filters ``kind`` (comma-separated), ``bbox``, ``area``, ``q``.
 * ``POST`` creates, ``PATCH {id}/`` edits: a login, a ``comment`` and, for edits, the
   version started from (``If-Match: "3"`` or ``properties.version``) are required.
 * Lists are keyset-paged (``limit``, ``next`` and ``previous`` links).
 
-Include with ``path("", include("layers.basemap_api"))`` under ``api/v1/``.
+Include with ``path("", include("layers.basemap.api"))`` under ``api/v1/``.
 """
 
 from __future__ import annotations
@@ -39,9 +39,9 @@ from gis_app.api_common import (
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput
 from gis_app.roles import Action
-from layers import basemap_services as services
-from layers.basemap_models import BaseFeature, BaseFeatureKind, Building, BuildingUse
-from layers.basemap_policies import DetailAccess
+from layers.basemap import inputs, representation, services
+from layers.basemap.models import BaseFeature, BaseFeatureKind, Building, BuildingUse
+from layers.basemap.policies import DetailAccess
 from layers.models import SRID
 
 
@@ -59,7 +59,7 @@ def version_of(request: Request, body: dict[str, Any]) -> int | None:
     if header is not None:
         return header
     raw = body.get("version", (body.get("properties") or {}).get("version"))
-    return None if raw is None else services.parse_version(raw)
+    return None if raw is None else inputs.parse_version(raw)
 
 
 def edit_context(request: Request, body: dict[str, Any]) -> services.EditContext:
@@ -173,7 +173,7 @@ class BuildingsView(APIView):
         page = paginator.paginate_queryset(self.filtered(request), request, view=self) or []
         details = DetailAccess.for_user(request.user)
         return paginator.get_paginated_response(
-            [services.building_feature(b, details.covers(b)) for b in page]
+            [representation.building_feature(b, details.covers(b)) for b in page]
         )
 
     @extend_schema(
@@ -185,10 +185,10 @@ class BuildingsView(APIView):
     def post(self, request: Request) -> Response:
         require(request, "building.create", Action.CREATE)
         body = body_object(request)
-        data = services.parse_building(body, crs=crs_of(request), creating=True)
+        data = inputs.parse_building(body, crs=crs_of(request), creating=True)
         building = services.create_building(edit_context(request, body), data)
         response = feature_response(
-            services.building_feature(
+            representation.building_feature(
                 building, DetailAccess.for_user(request.user).covers(building)
             ),
             building.version,
@@ -205,7 +205,9 @@ class BuildingView(APIView):
     def get(self, request: Request, pk: int) -> Response:
         building = services.get_building(request.user, pk)
         details = DetailAccess.for_user(request.user).covers(building)
-        return feature_response(services.building_feature(building, details), building.version)
+        return feature_response(
+            representation.building_feature(building, details), building.version
+        )
 
     @extend_schema(
         operation_id="v1_buildings_partial_update",
@@ -216,11 +218,13 @@ class BuildingView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         require(request, "building.update", Action.CHANGE)
         body = body_object(request)
-        data = services.parse_building(body, crs=crs_of(request), creating=False)
+        data = inputs.parse_building(body, crs=crs_of(request), creating=False)
         data.version = version_of(request, body)
         building = services.update_building(edit_context(request, body), pk, data)
         details = DetailAccess.for_user(request.user).covers(building)
-        return feature_response(services.building_feature(building, details), building.version)
+        return feature_response(
+            representation.building_feature(building, details), building.version
+        )
 
 
 # --- base features -----------------------------------------------------------------------
@@ -261,7 +265,7 @@ class BaseFeaturesView(APIView):
     def get(self, request: Request) -> Response:
         paginator = FeatureCursorPagination()
         page = paginator.paginate_queryset(self.filtered(request), request, view=self) or []
-        return paginator.get_paginated_response([services.base_feature(f) for f in page])
+        return paginator.get_paginated_response([representation.base_feature(f) for f in page])
 
     @extend_schema(
         operation_id="v1_base_features_create",
@@ -272,10 +276,10 @@ class BaseFeaturesView(APIView):
     def post(self, request: Request) -> Response:
         require(request, "basefeature.create", Action.CREATE)
         body = body_object(request)
-        data = services.parse_base_feature(body, crs=crs_of(request), creating=True)
+        data = inputs.parse_base_feature(body, crs=crs_of(request), creating=True)
         feature = services.create_base_feature(edit_context(request, body), data)
         response = feature_response(
-            services.base_feature(feature), feature.version, http.HTTP_201_CREATED
+            representation.base_feature(feature), feature.version, http.HTTP_201_CREATED
         )
         response["Location"] = f"{request.path}{feature.pk}/"
         return response
@@ -287,7 +291,7 @@ class BaseFeatureView(APIView):
     @extend_schema(operation_id="v1_base_features_retrieve", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> Response:
         feature = services.get_base_feature(request.user, pk)
-        return feature_response(services.base_feature(feature), feature.version)
+        return feature_response(representation.base_feature(feature), feature.version)
 
     @extend_schema(
         operation_id="v1_base_features_partial_update",
@@ -298,10 +302,10 @@ class BaseFeatureView(APIView):
     def patch(self, request: Request, pk: int) -> Response:
         require(request, "basefeature.update", Action.CHANGE)
         body = body_object(request)
-        data = services.parse_base_feature(body, crs=crs_of(request), creating=False)
+        data = inputs.parse_base_feature(body, crs=crs_of(request), creating=False)
         data.version = version_of(request, body)
         feature = services.update_base_feature(edit_context(request, body), pk, data)
-        return feature_response(services.base_feature(feature), feature.version)
+        return feature_response(representation.base_feature(feature), feature.version)
 
 
 urlpatterns = [

@@ -33,10 +33,10 @@ from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from gis_app import audit
+from gis_app import audit, editing
 from gis_app.models import Organization
-from layers import basemap_services as services
-from layers.basemap_models import (
+from layers.basemap import representation, services
+from layers.basemap.models import (
     BUILDINGS_LAYER,
     LAYER_OF_KIND,
     BaseFeature,
@@ -730,20 +730,6 @@ def _geos(frame: Frame, geom: BaseGeometry, multi: bool = False) -> Any:
     return GEOSGeometry(memoryview(shapely.to_wkb(deg)), srid=SRID)
 
 
-def _community_of_points(points: list[Any]) -> list[str | None]:
-    """Community codes of GEOS points (the lowest code on a shared edge), one query each."""
-    found = []
-    for point in points:
-        found.append(
-            AdminArea.objects.at_level(AreaLevel.COMMUNITY)
-            .containing(point)
-            .order_by("code")
-            .values_list("code", flat=True)
-            .first()
-        )
-    return found
-
-
 def _load_buildings(result: Plan) -> int:
     objects = [
         Building(
@@ -767,7 +753,7 @@ def _load_buildings(result: Plan) -> int:
                 object_key=b.key,
                 version=1,
                 action=BaseHistoryAction.CREATE,
-                changes=services.diff(None, services.building_snapshot(b)),
+                changes=editing.diff(None, representation.building_snapshot(b)),
                 comment=COMMENT,
             )
             for b in objects
@@ -789,9 +775,8 @@ def _load_features(result: Plan) -> int:
         )
         for d in drafts
     ]
-    communities = _community_of_points([o.geometry.point_on_surface for o in objects])
-    for obj, community in zip(objects, communities, strict=True):
-        obj.community_id = community
+    for obj in objects:
+        obj.community_id = services.community_of(obj.geometry)
     BaseFeature.objects.bulk_create(objects)
     BaseHistory.objects.bulk_create(
         [
@@ -800,7 +785,7 @@ def _load_features(result: Plan) -> int:
                 object_key=f.key,
                 version=1,
                 action=BaseHistoryAction.CREATE,
-                changes=services.diff(None, services.feature_snapshot(f)),
+                changes=editing.diff(None, representation.feature_snapshot(f)),
                 comment=COMMENT,
             )
             for f in objects
