@@ -62,13 +62,17 @@ class EditContext:
     def actor(self) -> Any:
         """The signed-in user, or None (anonymous visitors and system jobs): what the
         model's ``created_by``/``updated_by`` and the history's actor hold."""
-        user = self.user
-        return user if user is not None and user.is_authenticated else None
+        return actor_of(self.user)
 
     @property
     def actor_username(self) -> str:
         actor = self.actor
         return actor.get_username() if actor is not None else ""
+
+
+def actor_of(user: User | None) -> Any:
+    """``user`` if signed in, else None: the value of a foreign key to the user model."""
+    return user if user is not None and user.is_authenticated else None
 
 
 @dataclass
