@@ -24,6 +24,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from component_catalog import inputs, policies, representation, sql
 from component_catalog.inputs import ComponentInput
@@ -65,6 +66,9 @@ class ComponentEditable(editing.Editable[Component]):
 
     object_type = "component_catalog.component"
     name = "component"
+    stale_text = gettext_lazy(
+        "Component %(id)s was changed by someone else: it is now at version %(v)d."
+    )
 
     def queryset(self) -> ComponentQuerySet:
         return base_queryset()
@@ -80,12 +84,6 @@ class ComponentEditable(editing.Editable[Component]):
 
     def current(self, obj: Component, user: User) -> dict[str, Any]:
         return representation.feature(obj)
-
-    def stale_message(self, obj: Component) -> str:
-        return _("Component %(id)s was changed by someone else: it is now at version %(v)d.") % {
-            "id": obj.identifier,
-            "v": obj.version,
-        }
 
     def note(self, ctx: EditContext) -> Changeset:
         return _changeset(ctx)

@@ -23,6 +23,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import models, transaction
 from django.db.models import QuerySet
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from gis_app import access, audit
@@ -147,6 +148,9 @@ class Editable(Generic[M]):
     object_type: str = ""
     #: The audit actions' prefix, e.g. ``building`` for ``building.update``.
     name: str = ""
+    #: The 409's text (``gettext_lazy``), with ``%(id)s`` (:meth:`object_id`) and ``%(v)d``
+    #: (the current version), e.g. "Building %(id)s was changed by someone else ...".
+    stale_text: str | Promise = ""
 
     def queryset(self) -> QuerySet[M]:
         """The rows, as the services read them (``select_related`` ...)."""
@@ -168,8 +172,9 @@ class Editable(Generic[M]):
         raise NotImplementedError
 
     def stale_message(self, obj: M) -> str:
-        """The 409's text, e.g. "Building 7 was changed by someone else ..."."""
-        raise NotImplementedError
+        """The 409's text for ``obj`` as it is now."""
+        version = getattr(obj, "version")  # noqa: B009
+        return str(self.stale_text) % {"id": self.object_id(obj), "v": version}
 
     def note(self, ctx: EditContext) -> Any:
         """Why the edit is made, asked inside the edit's transaction before anything is

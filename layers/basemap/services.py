@@ -20,6 +20,7 @@ import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.contrib.gis.geos import MultiPolygon as GeosMultiPolygon
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from gis_app import access, editing
 from gis_app.edit_rules import refuse_changed_read_only
@@ -97,6 +98,9 @@ class _BaseLayerEditable(editing.Editable[Any]):
 class BuildingEditable(_BaseLayerEditable):
     object_type = "layers.building"
     name = "building"
+    stale_text = gettext_lazy(
+        "Building %(id)s was changed by someone else: it is now at version %(v)d."
+    )
 
     def queryset(self) -> BuildingQuerySet:
         return Building.objects.all()
@@ -106,12 +110,6 @@ class BuildingEditable(_BaseLayerEditable):
 
     def current(self, obj: Building, user: User) -> dict[str, Any]:
         return representation.building_feature(obj, DetailAccess.for_user(user).covers(obj))
-
-    def stale_message(self, obj: Building) -> str:
-        return _("Building %(id)s was changed by someone else: it is now at version %(v)d.") % {
-            "id": obj.pk,
-            "v": obj.version,
-        }
 
     def layer_of(self, obj: Building) -> str:
         return BUILDINGS_LAYER
@@ -129,6 +127,9 @@ class BuildingEditable(_BaseLayerEditable):
 class BaseFeatureEditable(_BaseLayerEditable):
     object_type = "layers.basefeature"
     name = "basefeature"
+    stale_text = gettext_lazy(
+        "Feature %(id)s was changed by someone else: it is now at version %(v)d."
+    )
 
     def queryset(self) -> BaseFeatureQuerySet:
         return BaseFeature.objects.all()
@@ -138,12 +139,6 @@ class BaseFeatureEditable(_BaseLayerEditable):
 
     def current(self, obj: BaseFeature, user: User) -> dict[str, Any]:
         return representation.base_feature(obj)
-
-    def stale_message(self, obj: BaseFeature) -> str:
-        return _("Feature %(id)s was changed by someone else: it is now at version %(v)d.") % {
-            "id": obj.pk,
-            "v": obj.version,
-        }
 
     def layer_of(self, obj: BaseFeature) -> str:
         return LAYER_OF_KIND[obj.kind]
