@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from shapely import affinity
@@ -35,14 +36,10 @@ from shapely.geometry.base import BaseGeometry
 
 from gis_app import audit, editing
 from gis_app.models import Organization
-from layers.basemap import representation, services
+from layers.basemap import services
 from layers.basemap.models import (
-    BUILDINGS_LAYER,
-    LAYER_OF_KIND,
     BaseFeature,
     BaseFeatureKind,
-    BaseHistory,
-    BaseHistoryAction,
     Building,
     BuildingUse,
 )
@@ -730,6 +727,13 @@ def _geos(frame: Frame, geom: BaseGeometry, multi: bool = False) -> Any:
     return GEOSGeometry(memoryview(shapely.to_wkb(deg)), srid=SRID)
 
 
+def _creation_history(kind: editing.Editable[Any], objects: list[Any]) -> None:
+    """The creation entries of objects the demo stored in bulk (no actor: the system)."""
+    ctx = editing.EditContext(user=AnonymousUser())
+    entries = [editing.change(ctx, kind, obj, "create", None, COMMENT) for obj in objects]
+    editing.store_history(kind, zip(objects, entries, strict=True))
+
+
 def _load_buildings(result: Plan) -> int:
     objects = [
         Building(
@@ -746,20 +750,7 @@ def _load_buildings(result: Plan) -> int:
         for d in result.buildings
     ]
     Building.objects.bulk_create(objects, batch_size=500)
-    BaseHistory.objects.bulk_create(
-        [
-            BaseHistory(
-                layer=BUILDINGS_LAYER,
-                object_key=b.key,
-                version=1,
-                action=BaseHistoryAction.CREATE,
-                changes=editing.diff(None, representation.building_snapshot(b)),
-                comment=COMMENT,
-            )
-            for b in objects
-        ],
-        batch_size=500,
-    )
+    _creation_history(services.BUILDINGS, objects)
     return len(objects)
 
 
@@ -778,19 +769,7 @@ def _load_features(result: Plan) -> int:
     for obj in objects:
         obj.community_id = services.community_of(obj.geometry)
     BaseFeature.objects.bulk_create(objects)
-    BaseHistory.objects.bulk_create(
-        [
-            BaseHistory(
-                layer=LAYER_OF_KIND[f.kind],
-                object_key=f.key,
-                version=1,
-                action=BaseHistoryAction.CREATE,
-                changes=editing.diff(None, representation.feature_snapshot(f)),
-                comment=COMMENT,
-            )
-            for f in objects
-        ]
-    )
+    _creation_history(services.BASE_FEATURES, objects)
     return len(objects)
 
 

@@ -77,10 +77,17 @@ TILE_LAYERS_OF_BUILDINGS = [BUILDINGS_LAYER, BUILDING_DETAILS_LAYER]
 
 class _BaseLayerEditable(editing.Editable[Any]):
     """Buildings and base features share one history table, keyed by ``obj.key``, with the
-    comment as the note."""
+    comment as the note, and announce their geometries on their tile layers."""
 
     def layer_of(self, obj: Any) -> str:
+        """The layer the history row names."""
         raise NotImplementedError
+
+    def tile_layers(self, obj: Any) -> list[str]:
+        return [self.layer_of(obj)]
+
+    def created_detail(self, obj: Any) -> dict[str, Any]:
+        return {"community": obj.community_id}
 
     def history(self, obj: Any, entry: editing.Entry) -> BaseHistory:
         return BaseHistory(
@@ -93,6 +100,15 @@ class _BaseLayerEditable(editing.Editable[Any]):
             changes=entry.changes,
             comment=entry.note,
         )
+
+    def announce(self, before: Any, after: Any) -> None:
+        both = [o for o in (before, after) if o is not None]
+        layer_changes.geometries_changed(self.tile_layers(both[-1]), [o.geometry for o in both])
+
+    def audit_detail(self, verb: str, obj: Any, entry: editing.Entry) -> dict[str, Any]:
+        if verb == "create":
+            return self.created_detail(obj)
+        return super().audit_detail(verb, obj, entry)
 
 
 class BuildingEditable(_BaseLayerEditable):
@@ -114,14 +130,8 @@ class BuildingEditable(_BaseLayerEditable):
     def layer_of(self, obj: Building) -> str:
         return BUILDINGS_LAYER
 
-    def announce(self, before: Building | None, after: Building | None) -> None:
-        geometries = [o.geometry for o in (before, after) if o is not None]
-        layer_changes.geometries_changed(TILE_LAYERS_OF_BUILDINGS, geometries)
-
-    def audit_detail(self, verb: str, obj: Building, entry: editing.Entry) -> dict[str, Any]:
-        if verb == "create":
-            return {"community": obj.community_id}
-        return super().audit_detail(verb, obj, entry)
+    def tile_layers(self, obj: Building) -> list[str]:
+        return TILE_LAYERS_OF_BUILDINGS  # footprints and details
 
 
 class BaseFeatureEditable(_BaseLayerEditable):
@@ -143,14 +153,8 @@ class BaseFeatureEditable(_BaseLayerEditable):
     def layer_of(self, obj: BaseFeature) -> str:
         return LAYER_OF_KIND[obj.kind]
 
-    def announce(self, before: BaseFeature | None, after: BaseFeature | None) -> None:
-        both = [o for o in (before, after) if o is not None]
-        layer_changes.geometries_changed([self.layer_of(both[-1])], [o.geometry for o in both])
-
-    def audit_detail(self, verb: str, obj: BaseFeature, entry: editing.Entry) -> dict[str, Any]:
-        if verb == "create":
-            return {"kind": obj.kind, "community": obj.community_id}
-        return super().audit_detail(verb, obj, entry)
+    def created_detail(self, obj: BaseFeature) -> dict[str, Any]:
+        return {"kind": obj.kind, "community": obj.community_id}
 
 
 BUILDINGS = BuildingEditable()
