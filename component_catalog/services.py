@@ -21,7 +21,7 @@ from typing import Any
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -468,20 +468,11 @@ def _recall(ctx: EditContext, operation: str) -> Answer | None:
 
 
 def edit_once(ctx: EditContext, operation: str, run: Callable[[], Component | None]) -> Answer:
-    """Run an edit at most once per user and ``ctx.claim`` key. A retry of the same request
-    (its first answer lost on a weak signal) gets the first answer again, not a second
-    component nor a 409 against its own edit. A retry racing the original: the loser's
-    version check (or the key's unique index) fails, and it then finds the winner's key."""
-    found = _recall(ctx, operation)
-    if found is not None:
-        return found
-    try:
-        component = run()
-    except (Conflict, IntegrityError):
-        found = _recall(ctx, operation) if ctx.claim is not None else None
-        if found is None:
-            raise
-        return found
+    """Run an edit at most once per user and ``ctx.claim`` key (``editing.once``), keys and
+    answers kept in ``IdempotencyKey``."""
+    component = editing.once(ctx, lambda: _recall(ctx, operation), run)
+    if isinstance(component, Answer):  # the remembered answer of the first request
+        return component
     feature = None if component is None else representation.feature(component)
     return Answer(_STATUS[operation], feature)
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
@@ -33,6 +33,8 @@ from gis_app.roles import Action
 from gis_app.types import User
 
 M = TypeVar("M", bound=models.Model)
+R = TypeVar("R")
+A = TypeVar("A")
 
 COMMENT_LENGTH = 500  # the history's comment column
 
@@ -200,6 +202,29 @@ class Editable(Generic[M]):
     def audit_detail(self, verb: str, obj: M, entry: Entry) -> dict[str, Any]:
         """The audit event's detail for an accepted ``verb`` (create, update ...)."""
         return {"version": entry.version, "fields": sorted(entry.changes)}
+
+
+# --- idempotency ------------------------------------------------------------------------
+
+
+def once(ctx: EditContext, recall: Callable[[], A | None], run: Callable[[], R]) -> A | R:
+    """Run an edit at most once per user and ``ctx.claim`` key: ``recall()`` gives the
+    answer remembered for the key (None: a new key; it raises for a key reused with another
+    request), ``run()`` makes the edit and remembers its answer in its own transaction. A
+    retry of the same request (its first answer lost on a weak signal) gets the first
+    answer again, not a second object nor a 409 against its own edit. A retry racing the
+    original: the loser's version check (or the key's unique index) fails, and it then
+    finds the winner's answer."""
+    found = recall() if ctx.claim is not None else None
+    if found is not None:
+        return found
+    try:
+        return run()
+    except (Conflict, IntegrityError):
+        found = recall() if ctx.claim is not None else None
+        if found is None:
+            raise
+        return found
 
 
 # --- refusals ----------------------------------------------------------------------------

@@ -223,3 +223,30 @@ def test_the_shared_rules() -> None:
     ctx = EditContext(user=AnonymousUser(), comment="  " + "长" * 600)
     assert len(editing.require_comment(ctx)) == editing.COMMENT_LENGTH
     assert ctx.actor is None and ctx.actor_username == ""
+
+
+def test_a_retried_edit_runs_once_and_gets_the_first_answer(admin_ctx: EditContext) -> None:
+    """A made-up key store: what the model would keep in its own table, in the edit's
+    transaction."""
+    kind = Noted()
+    building = editing.create(admin_ctx, kind, new_building())
+    remembered: dict[str, int] = {}
+    ctx = EditContext(
+        user=user("city_admin"), comment="加层", claim=editing.Claim("key-1", "sha-of-request")
+    )
+
+    def recall() -> int | None:
+        return remembered.get(ctx.claim.key) if ctx.claim else None
+
+    def run() -> int:
+        edited_building = editing.update(ctx, kind, edited(building, floors=4), 1)
+        remembered[ctx.claim.key] = edited_building.version
+        return edited_building.version
+
+    assert editing.once(ctx, recall, run) == 2
+    # the retry: its answer is the first one; run again, it would be a 409 (version 1 is old)
+    assert editing.once(ctx, recall, run) == 2
+    remembered.clear()
+    with pytest.raises(Conflict):  # without the remembered key, the 409 stands
+        editing.once(ctx, recall, run)
+    assert [r.version for r in history(building)] == [1, 2]
