@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from component_catalog import admin_attributes, services
 from component_catalog.inputs import DESCRIPTIVE_FIELDS, ORGANIZATION_FIELDS, ComponentInput
 from component_catalog.models import ChangesetSource, Component
-from gis_app import access, audit
+from gis_app import access, audit, editing
 from gis_app.errors import Conflict, DomainError
 from gis_app.roles import Action
 
@@ -117,7 +117,7 @@ class ComponentAdminForm(forms.ModelForm):
 
     def save_through_services(self, request: HttpRequest) -> None:
         """Apply the edit with ``services.update_component``; errors go onto the form."""
-        ctx = services.EditContext(
+        ctx = editing.EditContext(
             user=request.user,
             address=audit.source_address(request),
             comment=self.cleaned_data.get("comment") or "",

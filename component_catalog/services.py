@@ -1,10 +1,13 @@
 """Typed, transactional service functions for components: create, update, retire,
 hard delete, batch. Views parse the request, call one of these and serialize.
 
-Concurrency: every update names the version it started from; the row is locked
-(``SELECT ... FOR UPDATE``) and compared inside the transaction, so of two surveyors
-starting from the same version exactly one wins and the other gets ``Conflict`` carrying
-the current state. Denied attempts are audited (committed before the error is raised).
+The edits are versioned edits of ``gis_app.editing`` (``COMPONENTS`` describes the model
+to it): every update names the version it started from; the row is locked and compared
+inside the transaction, so of two surveyors starting from the same version exactly one
+wins and the other gets ``Conflict`` carrying the current state. Denied attempts are
+audited (committed before the error is raised). What is particular to components is here:
+identifiers from the class and district, changesets, the derived community and grid cell,
+the review of measured positions, idempotency keys and batches.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from typing import Any
 
 import shapely
 from django.contrib.gis.geos import GEOSGeometry
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from component_catalog import inputs, policies, representation, sql
 from component_catalog.inputs import ComponentInput
@@ -28,41 +32,23 @@ from component_catalog.models import (
     Changeset,
     Component,
     ComponentHistory,
+    ComponentQuerySet,
     Currency,
     DataSource,
     HistoryAction,
     IdempotencyKey,
 )
-from gis_app import access, audit
+from gis_app import access, audit, editing
 from gis_app.edit_rules import refuse_changed_read_only
+from gis_app.editing import Claim as Claim  # re-exported: the API builds it
+from gis_app.editing import EditContext as EditContext
 from gis_app.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from gis_app.models import AuditResult
 from gis_app.roles import Action
+from gis_app.types import User
 from layers import changes
 from layers.models import SRID
 
 MAX_BATCH = 1000
-
-
-@dataclass(frozen=True)
-class Claim:
-    """An ``Idempotency-Key`` and the fingerprint of the request that carries it."""
-
-    key: str
-    request_sha256: str
-
-
-@dataclass
-class EditContext:
-    """Who edits, from where, which changeset the edits belong to, and the request's
-    idempotency key (remembered with the answer in the edit's own transaction)."""
-
-    user: Any
-    address: str | None = None
-    comment: str = ""
-    changeset_id: int | None = None
-    source: str = "api"
-    claim: Claim | None = None
 
 
 def base_queryset() -> Any:
@@ -71,37 +57,89 @@ def base_queryset() -> Any:
     )
 
 
-# --- access helpers ---------------------------------------------------------------------
+# --- the model, as the edit module sees it -----------------------------------------------
 
 
-def _deny(
-    ctx: EditContext, action: str, error: DomainError, identifier: str = "", **detail: Any
-) -> DomainError:
-    audit.record(
-        f"component.{action}",
-        actor=ctx.user,
-        object_type="component_catalog.component",
-        object_id=identifier,
-        result=AuditResult.DENIED,
-        address=ctx.address,
-        detail={"reason": error.code, **detail},
+class ComponentEditable(editing.Editable[Component]):
+    """Components in ``gis_app.editing``: named by identifier, history rows grouped in
+    changesets, the tiles of their class announced, identifiers reserved on insert."""
+
+    object_type = "component_catalog.component"
+    name = "component"
+    stale_text = gettext_lazy(
+        "Component %(id)s was changed by someone else: it is now at version %(v)d."
     )
-    return error
+
+    def queryset(self) -> ComponentQuerySet:
+        return base_queryset()
+
+    def object_id(self, obj: Component) -> str:
+        return obj.identifier
+
+    def snapshot(self, obj: Component) -> dict[str, Any]:
+        return representation.snapshot(obj)
+
+    def diff(self, before: dict[str, Any] | None, after: dict[str, Any]) -> dict[str, list[Any]]:
+        return representation.diff(before, after)
+
+    def current(self, obj: Component, user: User) -> dict[str, Any]:
+        return representation.feature(obj)
+
+    def note(self, ctx: EditContext) -> Changeset:
+        return _changeset(ctx)
+
+    def history(self, obj: Component, entry: editing.Entry) -> ComponentHistory:
+        return ComponentHistory(
+            identifier=obj.identifier,
+            version=entry.version,
+            action=entry.action,
+            changeset=entry.note,
+            actor=entry.actor,
+            actor_username=entry.actor_username,
+            changes=entry.changes,
+            snapshot=entry.snapshot,
+        )
+
+    def announce(self, before: Component | None, after: Component | None) -> None:
+        both = [c for c in (before, after) if c is not None]
+        changes.components_changed([both[0].component_class_id], [c.geometry for c in both])
+
+    def insert(self, ctx: EditContext, objs: list[Component]) -> None:
+        """Reserve each new component's serial in its district and class, in one
+        statement per (district, class), then store them all."""
+        groups: dict[tuple[str, str], list[Component]] = defaultdict(list)
+        for c in objs:
+            groups[(c.county_code, c.component_class_id)].append(c)
+        for (county, klass), members in sorted(groups.items()):
+            serials = sql.reserve_serials(county, klass, len(members))
+            for c, serial in zip(members, serials, strict=True):
+                c.serial = serial
+                c.identifier = f"{county}{klass}{serial:06d}"
+        Component.objects.bulk_create(objs)
+
+    def remove(self, obj: Component) -> None:
+        obj.photos.all().delete()
+        obj.delete()
+
+    def audit_detail(self, verb: str, obj: Component, entry: editing.Entry) -> dict[str, Any]:
+        detail: dict[str, Any] = {"changeset": entry.note.pk}
+        if verb == "update":
+            detail["fields"] = sorted(entry.changes)
+        elif verb == "delete":
+            detail["snapshot"] = entry.snapshot
+        return detail
+
+
+COMPONENTS = ComponentEditable()
 
 
 def get_for_edit(ctx: EditContext, identifier: str, action: Action, audit_action: str) -> Component:
     """The component if the user may see it and do ``action`` on it; otherwise an audited
     404 (hidden or missing alike) or 403 (visible but not theirs to change)."""
-    try:
-        component = access.get_visible(ctx.user, base_queryset(), identifier=identifier)
-    except NotFound as exc:
-        raise _deny(ctx, audit_action, exc, identifier) from None
-    if not access.can(ctx.user, action, component):
-        raise _deny(ctx, audit_action, PermissionDenied(), identifier)
-    return component
+    return editing.get_for_edit(ctx, COMPONENTS, action, audit_action, identifier=identifier)
 
 
-def get_visible_component(user: Any, identifier: str) -> Component:
+def get_visible_component(user: User, identifier: str) -> Component:
     return access.get_visible(user, base_queryset(), identifier=identifier)
 
 
@@ -111,7 +149,7 @@ def get_visible_component(user: Any, identifier: str) -> Component:
 def _changeset(ctx: EditContext) -> Changeset:
     if ctx.changeset_id is not None:
         found = Changeset.objects.filter(
-            pk=ctx.changeset_id, user=ctx.user, closed_at__isnull=True
+            pk=ctx.changeset_id, user=ctx.actor, closed_at__isnull=True
         ).first()
         if found is None:
             raise InvalidInput(
@@ -119,54 +157,33 @@ def _changeset(ctx: EditContext) -> Changeset:
                 field="changeset",
             )
         return found
-    if not ctx.comment.strip():
-        raise InvalidInput(
-            _("A changeset comment is required: say what you changed and why."), field="comment"
-        )
-    return Changeset.objects.create(
-        user=ctx.user if ctx.user.is_authenticated else None,
-        comment=ctx.comment.strip()[:500],
-        source=ctx.source,
+    comment = editing.require_comment(
+        ctx, _("A changeset comment is required: say what you changed and why.")
     )
+    return Changeset.objects.create(user=ctx.actor, comment=comment, source=ctx.source)
 
 
-def open_changeset(user: Any, comment: str, source: str = "api") -> Changeset:
+def open_changeset(user: User, comment: str, source: str = "api") -> Changeset:
     """Open a changeset for edits to come: only for users who may edit something."""
     access.require_any(user, *access.EDIT_ACTIONS)
     if not comment.strip():
         raise InvalidInput(_("A changeset comment is required."), field="comment")
-    return Changeset.objects.create(user=user, comment=comment.strip()[:500], source=source)
+    return Changeset.objects.create(
+        user=editing.actor_of(user),
+        comment=comment.strip()[: editing.COMMENT_LENGTH],
+        source=source,
+    )
 
 
-def close_changeset(user: Any, changeset_id: int) -> Changeset:
+def close_changeset(user: User, changeset_id: int) -> Changeset:
     access.require_any(user, *access.EDIT_ACTIONS)
-    found = Changeset.objects.filter(pk=changeset_id, user=user).first()
+    found = Changeset.objects.filter(pk=changeset_id, user=editing.actor_of(user)).first()
     if found is None:
         raise NotFound()
     if found.closed_at is None:
         found.closed_at = timezone.now()
         found.save(update_fields=["closed_at"])
     return found
-
-
-def _record_history(
-    ctx: EditContext,
-    changeset: Changeset,
-    component: Component,
-    action: str,
-    before: dict[str, Any] | None,
-) -> ComponentHistory:
-    after = representation.snapshot(component)
-    return ComponentHistory(
-        identifier=component.identifier,
-        version=component.version,
-        action=action,
-        changeset=changeset,
-        actor=ctx.user if ctx.user.is_authenticated else None,
-        actor_username=ctx.user.get_username() if ctx.user.is_authenticated else "",
-        changes=representation.diff(before, after),
-        snapshot=after,
-    )
 
 
 # --- preparing a new state ---------------------------------------------------------------
@@ -200,13 +217,7 @@ def _apply(component: Component, data: ComponentInput, *, merge_attributes: bool
     """Copy the input's values onto a (new or existing) component object, in memory."""
     for name, value in data.fields.items():
         if name == "attributes" and merge_attributes:
-            merged = dict(component.attributes or {})
-            for key, item in value.items():
-                if item is None:
-                    merged.pop(key, None)
-                else:
-                    merged[key] = item
-            component.attributes = merged
+            component.attributes = editing.merge_attributes(component.attributes, value)
         else:
             setattr(component, name, value)
     for name, org in data.organizations.items():
@@ -302,8 +313,9 @@ def _refuse_write(
     )
     if refusal is None:
         return
-    raise _deny(
+    raise editing.deny(
         ctx,
+        COMPONENTS,
         "create" if current is None else "update",
         PermissionDenied(refusal.message, field=refusal.field),
         current.identifier if current is not None else "",
@@ -408,7 +420,7 @@ def _remember(
     if ctx.claim is None:
         return
     IdempotencyKey.objects.create(
-        user=ctx.user,
+        user=ctx.actor,
         key=ctx.claim.key,
         operation=operation,
         identifier=component.identifier if component is not None else identifier,
@@ -423,7 +435,7 @@ def _recall(ctx: EditContext, operation: str) -> Answer | None:
     for a different request is refused, naming the header."""
     if ctx.claim is None:
         return None
-    row = IdempotencyKey.objects.filter(user=ctx.user, key=ctx.claim.key).first()
+    row = IdempotencyKey.objects.filter(user=ctx.actor, key=ctx.claim.key).first()
     if row is None:
         return None
     same = row.request_sha256 == ctx.claim.request_sha256 and row.operation == operation
@@ -456,20 +468,11 @@ def _recall(ctx: EditContext, operation: str) -> Answer | None:
 
 
 def edit_once(ctx: EditContext, operation: str, run: Callable[[], Component | None]) -> Answer:
-    """Run an edit at most once per user and ``ctx.claim`` key. A retry of the same request
-    (its first answer lost on a weak signal) gets the first answer again, not a second
-    component nor a 409 against its own edit. A retry racing the original: the loser's
-    version check (or the key's unique index) fails, and it then finds the winner's key."""
-    found = _recall(ctx, operation)
-    if found is not None:
-        return found
-    try:
-        component = run()
-    except (Conflict, IntegrityError):
-        found = _recall(ctx, operation) if ctx.claim is not None else None
-        if found is None:
-            raise
-        return found
+    """Run an edit at most once per user and ``ctx.claim`` key (``editing.once``), keys and
+    answers kept in ``IdempotencyKey``."""
+    component = editing.once(ctx, lambda: _recall(ctx, operation), run)
+    if isinstance(component, Answer):  # the remembered answer of the first request
+        return component
     feature = None if component is None else representation.feature(component)
     return Answer(_STATUS[operation], feature)
 
@@ -482,74 +485,13 @@ def _lock(identifiers: list[str]) -> dict[str, Component]:
     return {c.identifier: c for c in rows.order_by("id")}
 
 
-def _stale(current: Component, index: int = -1) -> Conflict:
-    extra: dict[str, Any] = {"current": representation.feature(current)}
-    if index >= 0:
-        extra["item"] = index + 1
-    return Conflict(
-        _("Component %(id)s was changed by someone else: it is now at version %(v)d.")
-        % {"id": current.identifier, "v": current.version},
-        field="version",
-        **extra,
-    )
-
-
-def _insert(
-    ctx: EditContext, changeset: Changeset, creations: list[Prepared]
-) -> list[ComponentHistory]:
-    groups: dict[tuple[str, str], list[Prepared]] = defaultdict(list)
-    for p in creations:
-        groups[(p.component.county_code, p.component.component_class_id)].append(p)
-    for (county, klass), members in sorted(groups.items()):
-        serials = sql.reserve_serials(county, klass, len(members))
-        for p, serial in zip(members, serials, strict=True):
-            c = p.component
-            c.serial = serial
-            c.identifier = f"{county}{klass}{serial:06d}"
-            c.version = 1
-            c.created_by = c.updated_by = ctx.user if ctx.user.is_authenticated else None
-    Component.objects.bulk_create([p.component for p in creations])
-    return [
-        _record_history(ctx, changeset, p.component, HistoryAction.CREATE, None) for p in creations
-    ]
-
-
-def _write_update(
-    ctx: EditContext,
-    changeset: Changeset,
-    locked: Component,
-    p: Prepared,
-    action: str = HistoryAction.UPDATE,
-) -> ComponentHistory:
-    if locked.version != p.version:
-        raise _stale(locked, p.index)
-    new = p.component
-    new.pk = locked.pk
-    new.version = locked.version + 1
-    new.updated_by = ctx.user if ctx.user.is_authenticated else None
-    new.save()
-    return _record_history(ctx, changeset, new, action, p.before)
-
-
 def create_component(ctx: EditContext, data: ComponentInput) -> Component:
     """Create one component; its identifier is assigned in the same transaction."""
     prepared = _prepare_create(ctx, data)
     _place([(-1, prepared.component, data.geometry)])
     _check_create_allowed(ctx, prepared, policies.WriteRules(ctx.user))
     with transaction.atomic():
-        changeset = _changeset(ctx)
-        ComponentHistory.objects.bulk_create(_insert(ctx, changeset, [prepared]))
-        changes.components_changed(
-            [prepared.component.component_class_id], [prepared.component.geometry]
-        )
-        audit.record(
-            "component.create",
-            actor=ctx.user,
-            obj=prepared.component,
-            object_id=prepared.component.identifier,
-            address=ctx.address,
-            detail={"changeset": changeset.pk},
-        )
+        editing.create(ctx, COMPONENTS, prepared.component)
         answer = get_visible_component(ctx.user, prepared.component.identifier)
         _remember(ctx, IdempotencyKey.Operation.CREATE, answer, 201)
     return answer
@@ -558,34 +500,16 @@ def create_component(ctx: EditContext, data: ComponentInput) -> Component:
 def update_component(
     ctx: EditContext, identifier: str, data: ComponentInput, *, partial: bool
 ) -> Component:
-    """Apply an edit made from ``data.version``; ``Conflict`` if someone else was first."""
+    """Apply an edit made from ``data.version``; ``Conflict`` if someone else was first.
+    An edit that changes nothing writes nothing (no version, no history)."""
     current = get_for_edit(ctx, identifier, Action.CHANGE, "update")
     prepared = _prepare_update(ctx, current, data, partial=partial)
     if data.geometry is not None:
         _place([(-1, prepared.component, data.geometry)])
     _check_update_allowed(ctx, current, prepared, policies.WriteRules(ctx.user))
-    if not _settle(prepared):
-        if current.version != data.version:
-            raise _stale(current)
-        # nothing to change: the same object, same version, no history
-        with transaction.atomic():
-            _remember(ctx, IdempotencyKey.Operation.UPDATE, current, 200)
-        return current
     with transaction.atomic():
-        changeset = _changeset(ctx)
-        locked = _lock([identifier])[identifier]
-        history = _write_update(ctx, changeset, locked, prepared)
-        history.save()
-        changes.components_changed(
-            [locked.component_class_id], [locked.geometry, prepared.component.geometry]
-        )
-        audit.record(
-            "component.update",
-            actor=ctx.user,
-            object_type="component_catalog.component",
-            object_id=identifier,
-            address=ctx.address,
-            detail={"changeset": changeset.pk, "fields": sorted(history.changes)},
+        editing.update(
+            ctx, COMPONENTS, prepared.component, data.version, changed=lambda _: _settle(prepared)
         )
         answer = get_visible_component(ctx.user, identifier)
         _remember(ctx, IdempotencyKey.Operation.UPDATE, answer, 200)
@@ -595,28 +519,15 @@ def update_component(
 def retire_component(ctx: EditContext, identifier: str, version: int | None) -> Component:
     """Retire (作废): the component stays, with currency 'retired', out of maps and lists."""
     current = get_for_edit(ctx, identifier, Action.RETIRE, "retire")
-    data = ComponentInput(version=version, fields={"currency": Currency.RETIRED})
     if version is None:
         raise InvalidInput(_("version is required."), field="version")
     if current.currency == Currency.RETIRED:
         raise InvalidInput(_("The component is already retired."), field="currency")
     new = copy.copy(current)
-    _apply(new, data, merge_attributes=False)
+    new.currency = Currency.RETIRED
     new.change_date = timezone.localdate()
-    prepared = Prepared(-1, new, version, representation.snapshot(current))
     with transaction.atomic():
-        changeset = _changeset(ctx)
-        locked = _lock([identifier])[identifier]
-        _write_update(ctx, changeset, locked, prepared, HistoryAction.RETIRE).save()
-        changes.components_changed([locked.component_class_id], [locked.geometry])
-        audit.record(
-            "component.retire",
-            actor=ctx.user,
-            object_type="component_catalog.component",
-            object_id=identifier,
-            address=ctx.address,
-            detail={"changeset": changeset.pk},
-        )
+        editing.update(ctx, COMPONENTS, new, version, action=HistoryAction.RETIRE)
         answer = base_queryset().get(identifier=identifier)
         _remember(ctx, IdempotencyKey.Operation.RETIRE, answer, 200)
     return answer
@@ -628,34 +539,8 @@ def delete_component(ctx: EditContext, identifier: str, version: int | None) -> 
     if version is None:
         raise InvalidInput(_("version is required."), field="version")
     with transaction.atomic():
-        changeset = _changeset(ctx)
-        locked = _lock([identifier])[identifier]
-        if locked.version != version:
-            raise _stale(locked)
-        before = representation.snapshot(locked)
-        ComponentHistory.objects.create(
-            identifier=identifier,
-            version=locked.version + 1,
-            action=HistoryAction.DELETE,
-            changeset=changeset,
-            actor=ctx.user,
-            actor_username=ctx.user.get_username(),
-            changes={"deleted": [False, True]},
-            snapshot=before,
-        )
-        locked.photos.all().delete()
-        locked.delete()
-        changes.components_changed([locked.component_class_id], [locked.geometry])
-        audit.record(
-            "component.delete",
-            actor=ctx.user,
-            object_type="component_catalog.component",
-            object_id=identifier,
-            address=ctx.address,
-            detail={"changeset": changeset.pk, "snapshot": before},
-        )
+        editing.delete(ctx, COMPONENTS, current, version)
         _remember(ctx, IdempotencyKey.Operation.DELETE, None, 204, identifier)
-    del current
 
 
 # --- batch -------------------------------------------------------------------------------
@@ -764,23 +649,33 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
         raise BatchInvalid(errors)
     effective = {p.index: _settle(p) for p in updates}
     with transaction.atomic():
-        changeset = _changeset(ctx)
-        history = _insert(ctx, changeset, creations) if creations else []
+        changeset = COMPONENTS.note(ctx)
+        made = [p.component for p in creations]
+        history = list(zip(made, editing.insert(ctx, COMPONENTS, made, changeset), strict=True))
         locked = _lock([p.component.identifier for p in updates])
         touched: defaultdict[str, list[Any]] = defaultdict(list)
         for p in updates:
             old = locked[p.component.identifier]
             if not effective[p.index]:  # changes nothing: only its version is checked
-                if old.version != p.version:
-                    raise _stale(old, p.index)
+                editing.check_version(ctx, COMPONENTS, old, p.version, p.index)
                 continue
-            history.append(_write_update(ctx, changeset, old, p))
+            done = editing.write(
+                ctx,
+                COMPONENTS,
+                old,
+                p.component,
+                p.version,
+                changeset,
+                before=p.before,
+                index=p.index,
+            )
+            history.append((p.component, done))
             touched[old.component_class_id] += [old.geometry, p.component.geometry]
         for p in creations:
             touched[p.component.component_class_id].append(p.component.geometry)
         for klass, geometries in touched.items():
             changes.components_changed([klass], geometries)
-        ComponentHistory.objects.bulk_create(history)
+        editing.store_history(COMPONENTS, history)
         audit.record(
             "component.batch",
             actor=ctx.user,
@@ -795,7 +690,7 @@ def batch(ctx: EditContext, features: Any, *, crs: str) -> list[Component]:
     return [found[i] for i in identifiers]
 
 
-def history_of(user: Any, identifier: str) -> tuple[Component, list[ComponentHistory]]:
+def history_of(user: User, identifier: str) -> tuple[Component, list[ComponentHistory]]:
     """A component the user may see (404 otherwise) and its history, oldest first."""
     component = get_visible_component(user, identifier)
     stored = list(

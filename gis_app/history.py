@@ -17,9 +17,10 @@ from django.utils.translation import gettext as _
 from gis_app import access
 from gis_app.models import Membership
 from gis_app.roles import Action, Role
+from gis_app.types import User
 
 
-def sees_editors(user: Any, obj: Any) -> bool:
+def sees_editors(user: User, obj: Any) -> bool:
     """May ``user`` see who edited ``obj`` (user names) and why (comments)?"""
     return access.can(user, Action.CHANGE, obj) or access.can_anywhere(user, Action.VIEW_AUDIT)
 
@@ -51,7 +52,7 @@ def display_names(user_ids: Iterable[int | None]) -> dict[int, str]:
 class EditorView:
     """How one viewer sees the editors of one object's history."""
 
-    def __init__(self, viewer: Any, obj: Any, actor_ids: Iterable[int | None]) -> None:
+    def __init__(self, viewer: User, obj: Any, actor_ids: Iterable[int | None]) -> None:
         ids = list(actor_ids)
         self.insider = sees_editors(viewer, obj)
         self.labels = editor_labels(ids)

@@ -11,7 +11,7 @@ api_v1 = [
     path("", include("layers.api.urls")),
     path("", include("component_catalog.api.urls")),
     path("", include("component_catalog.quality_api")),
-    path("", include("layers.basemap_api")),
+    path("", include("layers.basemap.api")),
     path("", include("importers.api_urls")),
     path("", include("reports.api")),
     path("", include("community.parking.api")),

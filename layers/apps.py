@@ -21,7 +21,7 @@ class LayersConfig(AppConfig):
         access.register(Layer, LayerPolicy())
         access.register(Stewardship, StewardshipPolicy())
 
-        from layers.basemap_policies import register_policies
+        from layers.basemap.policies import register_policies
         from layers.ogc import area_sources, basemap_sources
 
         register_policies()

@@ -273,4 +273,4 @@ class Stewardship(models.Model):
         return f"{self.layer.code} @ {self.area_id}: {self.organization} ({self.role})"
 
 
-from layers.basemap_models import BaseFeature, BaseFeatureKind, BaseHistory, Building, BuildingUse  # noqa: E402,F401
+from layers.basemap.models import BaseFeature, BaseFeatureKind, BaseHistory, Building, BuildingUse  # noqa: E402,F401

@@ -13,15 +13,15 @@ from gis_app import access
 from gis_app.models import AuditEvent, Membership, Organization
 from gis_app.roles import Action
 from gis_app.urls import urlpatterns as project_urlpatterns
-from layers import basemap_demo
-from layers.basemap_models import BaseFeature, BaseHistory, Building
-from layers.basemap_policies import register_policies
+from layers.basemap import demo as basemap_demo
+from layers.basemap.models import BaseFeature, BaseHistory, Building
+from layers.basemap.policies import register_policies
 from layers.models import GridCell, Layer, Stewardship
 from tests.components_helpers import Api
 
 # Until LayersConfig.ready registers them and gis_app/urls.py includes the API.
 register_policies()
-urlpatterns = [path("api/v1/", include("layers.basemap_api")), *project_urlpatterns]
+urlpatterns = [path("api/v1/", include("layers.basemap.api")), *project_urlpatterns]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 

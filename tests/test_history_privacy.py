@@ -10,8 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
-from layers import basemap_demo, basemap_services
-from layers.basemap_models import Building
+from layers.basemap import demo as basemap_demo
+from layers.basemap import services as basemap_services
+from layers.basemap.models import Building
 from tests.components_helpers import Api, manhole
 
 pytestmark = pytest.mark.django_db

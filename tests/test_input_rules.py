@@ -22,7 +22,7 @@ from component_catalog.admin import ComponentClassForm
 from component_catalog.models import Component, ComponentClass, ComponentHistory
 from gis_app import coords
 from importers.models import ImportJob
-from layers.basemap_models import BaseFeature, Building
+from layers.basemap.models import BaseFeature, Building
 from layers.models import AdminArea, GridCell
 from tests.components_helpers import Api, inside, manhole
 
@@ -289,7 +289,7 @@ def test_base_layers_refuse_the_same_geometries(admin: Api) -> None:
 
 
 def test_base_layer_patches_without_effect_or_on_read_only_properties(admin: Api) -> None:
-    from layers.basemap_models import BaseHistory
+    from layers.basemap.models import BaseHistory
 
     p = GridCell.objects.get(code="330106001001002").boundary.point_on_surface
     made = admin.post(BUILDINGS, {"geometry": square([p.x, p.y], 0.00004), "comment": "新建"})

@@ -12,8 +12,8 @@ import pytest
 from django.contrib.gis.geos import GEOSGeometry
 from django.test import Client
 
-from layers import basemap_demo
-from layers.basemap_models import BaseFeature
+from layers.basemap import demo as basemap_demo
+from layers.basemap.models import BaseFeature
 from layers.models import AdminArea, Layer
 from tests.components_helpers import Api, inside
 from tests.ogc_data import toilet

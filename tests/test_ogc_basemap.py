@@ -6,7 +6,7 @@ import pytest
 from django.contrib.gis.geos import MultiPolygon, Polygon
 from django.test import Client
 
-from layers.basemap_models import Building
+from layers.basemap.models import Building
 from layers.models import GridCell
 from tests.components_helpers import Api
 

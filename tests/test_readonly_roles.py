@@ -16,8 +16,8 @@ from PIL import Image
 from component_catalog.models import Changeset, Component, ComponentHistory, ComponentPhoto
 from gis_app.models import AuditEvent
 from importers.models import ImportJob
-from layers import basemap_demo
-from layers.basemap_models import BaseFeature, BaseHistory, Building
+from layers.basemap import demo as basemap_demo
+from layers.basemap.models import BaseFeature, BaseHistory, Building
 from layers.models import Layer, Stewardship
 from tests.components_helpers import Api, inside, manhole
 

@@ -33,7 +33,7 @@ from shapely import STRtree
 from component_catalog import demo as component_demo
 from component_catalog import quality
 from component_catalog.models import Component, ComponentClass, ComponentHistory
-from layers import basemap_demo
+from layers.basemap import demo as basemap_demo
 from layers.models import AdminArea, Building, Layer
 from tests.conftest import analyze_all, token_for
 

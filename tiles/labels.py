@@ -78,7 +78,7 @@ RULES: tuple[Rule, ...] = (
     Rule("poi", 17, MAX_ZOOM, 7),
 )
 RULE_OF = {rule.kind: rule for rule in RULES}
-# Road classes of the base layer (layers.basemap_services.ROAD_CLASSES); others are minor.
+# Road classes of the base layer (layers.basemap.inputs.ROAD_CLASSES); others are minor.
 MAJOR_ROADS = ("快速路", "主干路")
 SECONDARY_ROADS = ("次干路",)
 AREA_LEVELS = {"district": "district", "street": "street", "community": "community"}

@@ -6,7 +6,7 @@ import django.db.models.lookups
 from django.conf import settings
 from django.db import migrations, models
 
-import layers.basemap_models
+import layers.basemap.models
 
 
 class Migration(migrations.Migration):
@@ -102,14 +102,14 @@ class Migration(migrations.Migration):
                         condition=models.Q(
                             models.Q(
                                 django.db.models.lookups.In(
-                                    layers.basemap_models.GeometryTypeOf("geometry"),
+                                    layers.basemap.models.GeometryTypeOf("geometry"),
                                     ["LINESTRING", "MULTILINESTRING"],
                                 ),
                                 ("kind__in", ("road", "river")),
                             ),
                             models.Q(
                                 django.db.models.lookups.In(
-                                    layers.basemap_models.GeometryTypeOf("geometry"),
+                                    layers.basemap.models.GeometryTypeOf("geometry"),
                                     ["POLYGON", "MULTIPOLYGON"],
                                 ),
                                 ("kind__in", ("water", "green")),

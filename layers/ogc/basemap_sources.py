@@ -8,8 +8,8 @@ from typing import Any
 from django.db.models import QuerySet
 
 from gis_app import access
-from layers.basemap_models import BaseFeature, Building, BuildingUse
-from layers.basemap_policies import LAYER_OF_KIND, DetailAccess
+from layers.basemap.models import BaseFeature, Building, BuildingUse
+from layers.basemap.policies import LAYER_OF_KIND, DetailAccess
 from layers.models import Layer, LayerKind
 from layers.ogc import sources
 from layers.ogc.sources import FeatureSource, Queryable

@@ -10,8 +10,8 @@ import pytest
 from django.contrib.gis.geos import Point
 from django.db import connection, transaction
 
-from layers import basemap_demo
-from layers.basemap_models import BaseFeature
+from layers.basemap import demo as basemap_demo
+from layers.basemap.models import BaseFeature
 from layers.demo_geometry import STREETS
 from layers.models import AdminArea, Layer
 from tests.browser.conftest import RequestWatcher, in_thread, shot, wait_for_map

@@ -31,7 +31,7 @@ from pypdf import PdfReader
 
 from component_catalog import demo as component_demo
 from component_catalog import services as component_services
-from layers import basemap_demo
+from layers.basemap import demo as basemap_demo
 from layers.models import Layer
 from reports import params, services
 from reports.models import ReportJob

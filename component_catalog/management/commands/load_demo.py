@@ -4,8 +4,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 
 from component_catalog import demo as component_demo
-from layers import basemap_demo
 from layers import demo as area_demo
+from layers.basemap import demo as basemap_demo
 
 
 class Command(BaseCommand):

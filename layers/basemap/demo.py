@@ -27,22 +27,19 @@ from typing import Any
 
 import numpy as np
 import shapely
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from shapely import affinity
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from gis_app import audit
+from gis_app import audit, editing
 from gis_app.models import Organization
-from layers import basemap_services as services
-from layers.basemap_models import (
-    BUILDINGS_LAYER,
-    LAYER_OF_KIND,
+from layers.basemap import services
+from layers.basemap.models import (
     BaseFeature,
     BaseFeatureKind,
-    BaseHistory,
-    BaseHistoryAction,
     Building,
     BuildingUse,
 )
@@ -730,18 +727,11 @@ def _geos(frame: Frame, geom: BaseGeometry, multi: bool = False) -> Any:
     return GEOSGeometry(memoryview(shapely.to_wkb(deg)), srid=SRID)
 
 
-def _community_of_points(points: list[Any]) -> list[str | None]:
-    """Community codes of GEOS points (the lowest code on a shared edge), one query each."""
-    found = []
-    for point in points:
-        found.append(
-            AdminArea.objects.at_level(AreaLevel.COMMUNITY)
-            .containing(point)
-            .order_by("code")
-            .values_list("code", flat=True)
-            .first()
-        )
-    return found
+def _creation_history(kind: editing.Editable[Any], objects: list[Any]) -> None:
+    """The creation entries of objects the demo stored in bulk (no actor: the system)."""
+    ctx = editing.EditContext(user=AnonymousUser())
+    entries = [editing.change(ctx, kind, obj, "create", None, COMMENT) for obj in objects]
+    editing.store_history(kind, zip(objects, entries, strict=True))
 
 
 def _load_buildings(result: Plan) -> int:
@@ -760,20 +750,7 @@ def _load_buildings(result: Plan) -> int:
         for d in result.buildings
     ]
     Building.objects.bulk_create(objects, batch_size=500)
-    BaseHistory.objects.bulk_create(
-        [
-            BaseHistory(
-                layer=BUILDINGS_LAYER,
-                object_key=b.key,
-                version=1,
-                action=BaseHistoryAction.CREATE,
-                changes=services.diff(None, services.building_snapshot(b)),
-                comment=COMMENT,
-            )
-            for b in objects
-        ],
-        batch_size=500,
-    )
+    _creation_history(services.BUILDINGS, objects)
     return len(objects)
 
 
@@ -789,23 +766,10 @@ def _load_features(result: Plan) -> int:
         )
         for d in drafts
     ]
-    communities = _community_of_points([o.geometry.point_on_surface for o in objects])
-    for obj, community in zip(objects, communities, strict=True):
-        obj.community_id = community
+    for obj in objects:
+        obj.community_id = services.community_of(obj.geometry)
     BaseFeature.objects.bulk_create(objects)
-    BaseHistory.objects.bulk_create(
-        [
-            BaseHistory(
-                layer=LAYER_OF_KIND[f.kind],
-                object_key=f.key,
-                version=1,
-                action=BaseHistoryAction.CREATE,
-                changes=services.diff(None, services.feature_snapshot(f)),
-                comment=COMMENT,
-            )
-            for f in objects
-        ]
-    )
+    _creation_history(services.BASE_FEATURES, objects)
     return len(objects)
 
 

@@ -37,7 +37,8 @@ from django.db.models import Exists, Q
 from gis_app import access, areacodes
 from gis_app.access import AccessPolicy, Action, Grant
 from gis_app.roles import Role
-from layers.basemap_models import (
+from gis_app.types import User
+from layers.basemap.models import (
     BUILDING_DETAILS_LAYER,
     BUILDINGS_LAYER,
     LAYER_OF_KIND,
@@ -158,7 +159,7 @@ class DetailAccess:
     grants: tuple[Grant, ...]
 
     @classmethod
-    def for_user(cls, user: Any) -> DetailAccess:
+    def for_user(cls, user: User) -> DetailAccess:
         if access.is_superuser(user) or layer_is_public(BUILDING_DETAILS_LAYER):
             return cls(True, ())
         staff = tuple(g for g in access.grants(user) if g.allows(Action.VIEW) and is_staff_grant(g))
@@ -177,13 +178,13 @@ class DetailAccess:
         return condition
 
 
-def may_see_details(user: Any, building: Building) -> bool:
+def may_see_details(user: User, building: Building) -> bool:
     """May the user see floors, use, housing units and year built of this building?
     Not ``access.can(VIEW)``: that is true for everyone via the public footprint layer."""
     return DetailAccess.for_user(user).covers(building)
 
 
-def may_edit_details(user: Any, building: Building) -> bool:
+def may_edit_details(user: User, building: Building) -> bool:
     """May the user change the details: a grant allowing CHANGE that covers the building's
     community, with MANAGE or stewardship of ``building-details`` there."""
     if access.is_superuser(user):

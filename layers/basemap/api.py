@@ -3,19 +3,20 @@ GeoJSON (CRS84). Thin views: parse, call one service, serialize.
 
 * ``GET buildings/``: footprints, names and addresses for everyone (while the buildings
   layer is public); floors, use, housing units and year built only for users who may see
-  the building's details (``basemap_policies.DetailAccess``). Filters: ``bbox``, ``area``,
+  the building's details (``policies.DetailAccess``). Filters: ``bbox``, ``area``,
   ``q`` (name or address), ``use`` (matches only buildings whose details you may see).
 * ``GET base-features/``: filters ``kind`` (comma-separated), ``bbox``, ``area``, ``q``.
 * ``POST`` creates, ``PATCH {id}/`` edits: a login, a ``comment`` and, for edits, the
   version started from (``If-Match: "3"`` or ``properties.version``) are required.
 * Lists are keyset-paged (``limit``, ``next`` and ``previous`` links).
 
-Include with ``path("", include("layers.basemap_api"))`` under ``api/v1/``.
+Include with ``path("", include("layers.basemap.api"))`` under ``api/v1/``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import Q, QuerySet
@@ -39,10 +40,12 @@ from gis_app.api_common import (
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput
 from gis_app.roles import Action
-from layers import basemap_services as services
-from layers.basemap_models import BaseFeature, BaseFeatureKind, Building, BuildingUse
-from layers.basemap_policies import DetailAccess
+from layers.basemap import inputs, representation, services
+from layers.basemap.models import BaseFeature, BaseFeatureKind, Building, BuildingUse
+from layers.basemap.policies import DetailAccess
 from layers.models import SRID
+
+T = TypeVar("T")
 
 
 def require(request: Request, audit_as: str, action: Action) -> None:
@@ -59,7 +62,7 @@ def version_of(request: Request, body: dict[str, Any]) -> int | None:
     if header is not None:
         return header
     raw = body.get("version", (body.get("properties") or {}).get("version"))
-    return None if raw is None else services.parse_version(raw)
+    return None if raw is None else inputs.parse_version(raw)
 
 
 def edit_context(request: Request, body: dict[str, Any]) -> services.EditContext:
@@ -113,12 +116,48 @@ def text(query: Any) -> str:
     return str(query.get("q") or "").strip()[:100]
 
 
+def posted(
+    request: Request, audit_as: str, parse: Callable[..., Any], create: Callable[..., T]
+) -> T:
+    """A POST: a login with a grant to create (else 401/403, audited as ``audit_as``), the
+    body parsed as a new object, the service."""
+    require(request, audit_as, Action.CREATE)
+    body = body_object(request)
+    data = parse(body, crs=crs_of(request), creating=True)
+    return create(edit_context(request, body), data)
+
+
+def patched(
+    request: Request, pk: int, audit_as: str, parse: Callable[..., Any], update: Callable[..., T]
+) -> T:
+    """A PATCH: a login with a grant to change (else 401/403, audited as ``audit_as``), the
+    body parsed as a partial edit made from the version the client names, the service."""
+    require(request, audit_as, Action.CHANGE)
+    body = body_object(request)
+    data = parse(body, crs=crs_of(request), creating=False)
+    data.version = version_of(request, body)
+    return update(edit_context(request, body), pk, data)
+
+
 def feature_response(
     data: dict[str, Any], version: int, status: int = http.HTTP_200_OK
 ) -> Response:
     response = Response(data, status=status, content_type=GEOJSON)
     response["ETag"] = f'"{version}"'
     return response
+
+
+def created(request: Request, data: dict[str, Any], obj: Building | BaseFeature) -> Response:
+    """201 with the new object, its version as ETag and its URL as Location."""
+    response = feature_response(data, obj.version, http.HTTP_201_CREATED)
+    response["Location"] = f"{request.path}{obj.pk}/"
+    return response
+
+
+def building_json(request: Request, building: Building) -> dict[str, Any]:
+    """A building as GeoJSON, with its details if the user may see them."""
+    details = DetailAccess.for_user(request.user).covers(building)
+    return representation.building_feature(building, details)
 
 
 COMMON = [
@@ -173,7 +212,7 @@ class BuildingsView(APIView):
         page = paginator.paginate_queryset(self.filtered(request), request, view=self) or []
         details = DetailAccess.for_user(request.user)
         return paginator.get_paginated_response(
-            [services.building_feature(b, details.covers(b)) for b in page]
+            [representation.building_feature(b, details.covers(b)) for b in page]
         )
 
     @extend_schema(
@@ -183,19 +222,9 @@ class BuildingsView(APIView):
         parameters=[CRS],
     )
     def post(self, request: Request) -> Response:
-        require(request, "building.create", Action.CREATE)
-        body = body_object(request)
-        data = services.parse_building(body, crs=crs_of(request), creating=True)
-        building = services.create_building(edit_context(request, body), data)
-        response = feature_response(
-            services.building_feature(
-                building, DetailAccess.for_user(request.user).covers(building)
-            ),
-            building.version,
-            http.HTTP_201_CREATED,
-        )
-        response["Location"] = f"{request.path}{building.pk}/"
-        return response
+        create = services.create_building
+        building = posted(request, "building.create", inputs.parse_building, create)
+        return created(request, building_json(request, building), building)
 
 
 class BuildingView(APIView):
@@ -204,8 +233,7 @@ class BuildingView(APIView):
     @extend_schema(operation_id="v1_buildings_retrieve", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> Response:
         building = services.get_building(request.user, pk)
-        details = DetailAccess.for_user(request.user).covers(building)
-        return feature_response(services.building_feature(building, details), building.version)
+        return feature_response(building_json(request, building), building.version)
 
     @extend_schema(
         operation_id="v1_buildings_partial_update",
@@ -214,13 +242,10 @@ class BuildingView(APIView):
         parameters=[CRS, IF_MATCH],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        require(request, "building.update", Action.CHANGE)
-        body = body_object(request)
-        data = services.parse_building(body, crs=crs_of(request), creating=False)
-        data.version = version_of(request, body)
-        building = services.update_building(edit_context(request, body), pk, data)
-        details = DetailAccess.for_user(request.user).covers(building)
-        return feature_response(services.building_feature(building, details), building.version)
+        building = patched(
+            request, pk, "building.update", inputs.parse_building, services.update_building
+        )
+        return feature_response(building_json(request, building), building.version)
 
 
 # --- base features -----------------------------------------------------------------------
@@ -261,7 +286,7 @@ class BaseFeaturesView(APIView):
     def get(self, request: Request) -> Response:
         paginator = FeatureCursorPagination()
         page = paginator.paginate_queryset(self.filtered(request), request, view=self) or []
-        return paginator.get_paginated_response([services.base_feature(f) for f in page])
+        return paginator.get_paginated_response([representation.base_feature(f) for f in page])
 
     @extend_schema(
         operation_id="v1_base_features_create",
@@ -270,15 +295,9 @@ class BaseFeaturesView(APIView):
         parameters=[CRS],
     )
     def post(self, request: Request) -> Response:
-        require(request, "basefeature.create", Action.CREATE)
-        body = body_object(request)
-        data = services.parse_base_feature(body, crs=crs_of(request), creating=True)
-        feature = services.create_base_feature(edit_context(request, body), data)
-        response = feature_response(
-            services.base_feature(feature), feature.version, http.HTTP_201_CREATED
-        )
-        response["Location"] = f"{request.path}{feature.pk}/"
-        return response
+        create = services.create_base_feature
+        feature = posted(request, "basefeature.create", inputs.parse_base_feature, create)
+        return created(request, representation.base_feature(feature), feature)
 
 
 class BaseFeatureView(APIView):
@@ -287,7 +306,7 @@ class BaseFeatureView(APIView):
     @extend_schema(operation_id="v1_base_features_retrieve", responses={200: OpenApiTypes.OBJECT})
     def get(self, request: Request, pk: int) -> Response:
         feature = services.get_base_feature(request.user, pk)
-        return feature_response(services.base_feature(feature), feature.version)
+        return feature_response(representation.base_feature(feature), feature.version)
 
     @extend_schema(
         operation_id="v1_base_features_partial_update",
@@ -296,12 +315,9 @@ class BaseFeatureView(APIView):
         parameters=[CRS, IF_MATCH],
     )
     def patch(self, request: Request, pk: int) -> Response:
-        require(request, "basefeature.update", Action.CHANGE)
-        body = body_object(request)
-        data = services.parse_base_feature(body, crs=crs_of(request), creating=False)
-        data.version = version_of(request, body)
-        feature = services.update_base_feature(edit_context(request, body), pk, data)
-        return feature_response(services.base_feature(feature), feature.version)
+        update = services.update_base_feature
+        feature = patched(request, pk, "basefeature.update", inputs.parse_base_feature, update)
+        return feature_response(representation.base_feature(feature), feature.version)
 
 
 urlpatterns = [
