@@ -70,6 +70,15 @@ class AuthenticationFailed(DomainError):
     default_message = _("The user name or password is wrong.")
 
 
+class InvalidToken(DomainError):
+    """An ``Authorization: Token`` header whose key is unknown, or whose user is inactive:
+    401, whichever surface (REST, OGC, tiles) it was sent to."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "authentication_failed"
+    default_message = _("Invalid token.")
+
+
 class Throttled(DomainError):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     code = "throttled"
@@ -141,10 +150,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = TooLarge(field="body")
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = InvalidInput(str(exc), field="body")
+    elif isinstance(exc, drf.APIException) and isinstance(exc.__cause__, DomainError):
+        exc = exc.__cause__  # a domain error DRF had to see as its own (authentication)
     if isinstance(exc, DomainError):
-        answer = Response(exc.as_dict(), status=exc.status_code)
-        if isinstance(exc, Throttled):
-            answer["Retry-After"] = str(exc.retry_after)
+        from gis_app.error_pages import error_response  # it imports this module
+
+        answer = error_response(None, exc, style="drf")
+        assert isinstance(answer, Response)
         return answer
     if isinstance(exc, Http404):
         exc = drf.NotFound(*exc.args)

@@ -42,7 +42,6 @@ from gis_app.roles import Action
 from layers import basemap_services as services
 from layers.basemap_models import BaseFeature, BaseFeatureKind, Building, BuildingUse
 from layers.basemap_policies import DetailAccess
-from layers.models import SRID
 
 
 def require(request: Request, audit_as: str, action: Action) -> None:
@@ -72,26 +71,7 @@ def edit_context(request: Request, body: dict[str, Any]) -> services.EditContext
 
 
 def bbox(query: Any) -> Polygon | None:
-    raw = query.get("bbox")
-    if raw in (None, ""):
-        return None
-    try:
-        values = [float(part) for part in raw.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4:
-        raise InvalidInput(
-            _("bbox must be four numbers: min lon, min lat, max lon, max lat."), field="bbox"
-        )
-    x1, y1, x2, y2 = values
-    if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90):
-        raise InvalidInput(
-            _("bbox must be min lon, min lat, max lon, max lat within -180..180 and -90..90."),
-            field="bbox",
-        )
-    box = Polygon.from_bbox((x1, y1, x2, y2))
-    box.srid = SRID
-    return box
+    return params.bbox(query)
 
 
 def kinds(query: Any) -> list[str] | None:
@@ -110,7 +90,7 @@ def kinds(query: Any) -> list[str] | None:
 
 
 def text(query: Any) -> str:
-    return str(query.get("q") or "").strip()[:100]
+    return params.text(query)
 
 
 def feature_response(

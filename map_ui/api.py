@@ -77,7 +77,7 @@ class FacilitySearchView(APIView):
         if query.get("lon") not in (None, "") or query.get("lat") not in (None, ""):
             point = nearest.to_cgcs2000(params.lon_lat_point(query), crs_of(request))
         offset = parsing.integer_param(query, "offset", 0, search.MAX_OFFSET, 0) or 0
-        limit = parsing.integer_param(query, "limit", 1, search.MAX_LIMIT, 20) or 20
+        limit = params.limit(query, 20, search.MAX_LIMIT)
         page = search.search(request.user, text, point, offset, limit)
         next_url = None
         if page.has_more and offset + limit <= search.MAX_OFFSET:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from community.parking import live
 from community.parking.models import LOT_CLASSES
 from component_catalog import catalog_labels, opening_hours
+from gis_app.types import User
 from map_ui import facilities, strings
 
 #: Labels that read more naturally on a facility page than the schema's titles (the
@@ -130,7 +131,7 @@ def hours(attributes: dict[str, Any], now: dt.datetime | None = None) -> list[Ho
     return rows
 
 
-def parking(user: Any, identifier: str, class_code: str) -> Parking | None:
+def parking(user: User, identifier: str, class_code: str) -> Parking | None:
     """Live free spaces of a visible car park (None for other classes or a lot without a
     parking record)."""
     if class_code not in LOT_CLASSES:
@@ -160,7 +161,7 @@ def parking(user: Any, identifier: str, class_code: str) -> Parking | None:
     return Parking(state.status, labels[state.status], free, capacity, summary, updated)
 
 
-def build(user: Any, identifier: str) -> Page:
+def build(user: User, identifier: str) -> Page:
     """Everything the facility page shows (``NotFound`` when the user may not see it)."""
     found = facilities.facility(user, identifier)
     component = found.component

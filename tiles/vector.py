@@ -11,10 +11,11 @@ Zoom rules (documented in docs/ARCHITECTURE.md): above a layer's maximum zoom a 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
 
 from gis_app.errors import NotFound
 from tiles import cache, registry, sources, sql
@@ -31,7 +32,7 @@ class TileResult:
 
 
 def cache_enabled() -> bool:
-    return os.environ.get("TILES_CACHE", "1").lower() not in ("0", "false", "no")
+    return bool(settings.TILES_CACHE)
 
 
 def _drawn_as(spec: TileSpec, z: int) -> str | None:
