@@ -81,9 +81,21 @@ def limit(params: Mapping[str, str], default: int, maximum: int, *, name: str = 
     return int(parsing.integer_param(params, name, 1, maximum, default) or default)
 
 
-def text(params: Mapping[str, str], name: str = "q", *, max_length: int = 100) -> str:
-    """Search text: trimmed, cut to ``max_length`` characters; ``""`` when absent."""
-    return str(params.get(name) or "").strip()[:max_length]
+def text(
+    params: Mapping[str, str], name: str = "q", *, max_length: int = 100, required: bool = False
+) -> str:
+    """Search text, trimmed. A filter (not ``required``): cut to ``max_length`` characters,
+    ``""`` when absent. What a search box sends (``required``): refused when empty or
+    longer than ``max_length``."""
+    value = str(params.get(name) or "").strip()
+    if required and not value:
+        raise InvalidInput(_("Enter something to search for."), field=name)
+    if required and len(value) > max_length:
+        raise InvalidInput(
+            _("The search text is longer than %(max)s characters.") % {"max": max_length},
+            field=name,
+        )
+    return value[:max_length]
 
 
 def crs(params: Mapping[str, str], name: str = "crs") -> str:
