@@ -8,7 +8,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import TypeVar
 
-from django.contrib.gis.geos import Point, Polygon
+from django.contrib.gis.geos import GEOSGeometry, LineString, Point, Polygon
 from django.utils.translation import gettext as _
 from pyproj import Transformer
 
@@ -75,10 +75,19 @@ def digits(params: Mapping[str, str], name: str, lengths: Iterable[int]) -> str 
     return raw
 
 
-def limit(params: Mapping[str, str], default: int, maximum: int, *, name: str = "limit") -> int:
+def limit(
+    params: Mapping[str, str],
+    default: int,
+    maximum: int,
+    *,
+    name: str = "limit",
+    cap: int | None = None,
+) -> int:
     """How many rows to answer: a whole number from 1 to ``maximum``, ``default`` when
-    absent."""
-    return int(parsing.integer_param(params, name, 1, maximum, default) or default)
+    absent. With ``cap``, a number above it (up to ``maximum``) is lowered to it, as OGC
+    API lets a server do."""
+    value = int(parsing.integer_param(params, name, 1, maximum, default) or default)
+    return min(value, cap) if cap is not None else value
 
 
 def text(
@@ -143,12 +152,12 @@ def bbox(
     srid: int = CGCS2000,
     lat_first: bool = False,
     heights: bool = False,
-) -> Polygon | None:
-    """A bounding box as a CGCS2000 polygon, from ``min x,min y,max x,max y`` in ``srid``
-    (longitude and latitude unless ``srid`` is projected; latitude first when
-    ``lat_first``, as EPSG defines for 4490 and 4326). With ``heights``, six numbers are
-    accepted too (OGC API: min height after the lower corner, max after the upper) and the
-    heights ignored. A box of zero width or height (a point, a line) is allowed."""
+) -> GEOSGeometry | None:
+    """A bounding box as a CGCS2000 polygon (a point or a line when it has no area), from
+    ``min x,min y,max x,max y`` in ``srid`` (longitude and latitude unless ``srid`` is
+    projected; latitude first when ``lat_first``, as EPSG defines for 4490 and 4326). With
+    ``heights``, six numbers are accepted too (OGC API: min height after the lower corner,
+    max after the upper) and the heights ignored."""
     raw = params.get(name)
     if raw is None or raw == "":
         return None
@@ -185,6 +194,12 @@ def bbox(
             % {"name": name},
             field=name,
         )
-    box = Polygon.from_bbox((x1, y1, x2, y2))
+    box: GEOSGeometry
+    if x1 < x2 and y1 < y2:
+        box = Polygon.from_bbox((x1, y1, x2, y2))
+    elif (x1, y1) == (x2, y2):  # PostGIS finds nothing in a polygon of zero area
+        box = Point(x1, y1)
+    else:
+        box = LineString((x1, y1), (x2, y2))
     box.srid = CGCS2000
     return box

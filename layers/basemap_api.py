@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Q, QuerySet
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -70,7 +70,7 @@ def edit_context(request: Request, body: dict[str, Any]) -> services.EditContext
     )
 
 
-def bbox(query: Any) -> Polygon | None:
+def bbox(query: Any) -> GEOSGeometry | None:
     return params.bbox(query)
 
 

@@ -4,6 +4,7 @@ bounding-box rules and wording, and settings as the only reader of the environme
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from rest_framework.authtoken.models import Token
 
+from tests.components_helpers import Api, inside, manhole
 from tests.conftest import REPO, token_for
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +45,14 @@ def test_an_unknown_token_is_a_401_on_every_surface(url: str) -> None:
 @pytest.mark.parametrize("header", ["Token", "Token    ", "token a b", "Token 令牌"])
 def test_a_malformed_token_header_is_a_401_on_every_surface(url: str, header: str) -> None:
     assert_refused_token(Client(HTTP_AUTHORIZATION=header).get(url))
+
+
+def test_a_browser_asking_the_rest_api_with_a_bad_token_gets_the_401_too() -> None:
+    """The browsable API renders the error as the anonymous visitor (no second failure)."""
+    browser = Client(HTTP_AUTHORIZATION=f"Token {UNKNOWN_KEY}", HTTP_ACCEPT="text/html")
+    response = browser.get(REST)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Token")
 
 
 @pytest.mark.parametrize("url", SURFACES)
@@ -132,3 +142,24 @@ def test_only_the_settings_read_the_environment() -> None:
                 if ENVIRONMENT_READ.search(line):
                     offenders.append(f"{relative}:{number}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_bbox_of_zero_size_finds_the_point_on_it() -> None:
+    """A client asking for what lies exactly at a point (min corner = max corner) gets it,
+    on REST and OGC alike (PostGIS finds nothing in a polygon of zero area)."""
+    water = Api("surveyor_water")
+    response = water.create(manhole(at=inside("330106001001", 2), name="零面积查询井盖"))
+    assert response.status_code == 201, response.content
+    made = response.json()
+    lon, lat = made["geometry"]["coordinates"]
+    point = f"{lon},{lat},{lon},{lat}"
+    listed = water.get(f"/api/v1/components/?bbox={point}")
+    assert listed.status_code == 200, listed.content
+    assert made["id"] in {f["id"] for f in listed.json()["features"]}
+    line = f"{lon - 0.001},{lat},{lon + 0.001},{lat}"  # zero height: a line through it
+    listed = water.get(f"/api/v1/components/?bbox={line}")
+    assert made["id"] in {f["id"] for f in listed.json()["features"]}
+    items = water.get(f"/ogc/collections/component-0101/items?bbox={point}")
+    assert items.status_code == 200, items
+    found = json.loads(b"".join(items.streaming_content))["features"]
+    assert made["id"] in {f["id"] for f in found}

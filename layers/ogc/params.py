@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
 
 from gis_app import params, parsing
@@ -28,7 +28,7 @@ class ItemsQuery:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     cursor: Any = None
-    bbox: Polygon | None = None
+    bbox: GEOSGeometry | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     crs: OutputCrs = field(default_factory=lambda: crs_module.SUPPORTED[crs_module.CRS84])
@@ -47,14 +47,7 @@ def reject_unknown(query: Any, allowed: set[str]) -> None:
         )
 
 
-def _int(query: Any, name: str, low: int, high: int, default: int, cap: int) -> int:
-    """A whole number in [low, high]; above ``cap`` it is taken as ``cap`` (OGC lets a
-    server lower ``limit`` to its maximum)."""
-    value = parsing.integer_param(query, name, low, high, default)
-    return min(int(value if value is not None else default), cap)
-
-
-def _bbox(query: Any) -> Polygon | None:
+def _bbox(query: Any) -> GEOSGeometry | None:
     if query.get("bbox") in (None, ""):
         return None
     box_crs = output_crs(query, "bbox-crs")
@@ -108,8 +101,8 @@ def decode_cursor(raw: str) -> str:
 def items_query(query: Any, queryables: dict[str, Queryable]) -> ItemsQuery:
     reject_unknown(query, ITEMS | set(queryables))
     result = ItemsQuery(
-        limit=_int(query, "limit", 1, LIMIT_BOUND, DEFAULT_LIMIT, MAX_LIMIT),
-        offset=_int(query, "offset", 0, MAX_OFFSET, 0, MAX_OFFSET),
+        limit=params.limit(query, DEFAULT_LIMIT, LIMIT_BOUND, cap=MAX_LIMIT),
+        offset=int(parsing.integer_param(query, "offset", 0, MAX_OFFSET, 0) or 0),
         bbox=_bbox(query),
         crs=output_crs(query),
     )
