@@ -1,4 +1,5 @@
-"""Typed domain errors, mapped to HTTP once (``api_exception_handler``)."""
+"""Typed domain errors; ``gis_app.error_pages.error_response`` maps them to HTTP for every
+surface (the DRF exception handler here, OGC, tiles, pages)."""
 
 from __future__ import annotations
 
