@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import shapely
 from django.contrib.gis.geos import Point
@@ -15,6 +14,7 @@ from component_catalog.models import Component
 from component_catalog.services import base_queryset
 from gis_app import access, coords
 from gis_app.errors import InvalidInput
+from gis_app.types import User
 
 
 @dataclass
@@ -33,7 +33,7 @@ def to_cgcs2000(point: Point, crs: str) -> Point:
     return Point(shapely.get_x(moved), shapely.get_y(moved), srid=4490)
 
 
-def nearest(user: Any, point: Point, class_codes: list[str], limit: int) -> list[Nearby]:
+def nearest(user: User, point: Point, class_codes: list[str], limit: int) -> list[Nearby]:
     """Up to ``limit`` visible, in-use components of the classes, nearest first."""
     ewkb = bytes(point.ewkb)
     qs = access.visible(user, base_queryset().in_use().of_classes(class_codes))

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 
 from component_catalog.models import Component, ComponentStatus, DataSource
 from gis_app import access
+from gis_app.types import User
 from layers.models import Layer, LayerKind
 from layers.ogc import sources
 from layers.ogc.sources import FeatureSource, Queryable
@@ -20,7 +21,7 @@ class ComponentSource(FeatureSource):
     geometry_field = "geometry"
     datetime_field = "updated_at"
 
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         rows = Component.objects.in_use().filter(component_class__code=layer.source)
         return access.visible(user, rows)
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from gis_app import access
 from gis_app.access import AccessPolicy, Action, Grant, manages_city_settings
 from gis_app.models import Organization, OrganizationKind
+from gis_app.types import User
 from layers.models import Layer, LayerKind
 
 ORGANIZATION_SCOPED_KINDS = {OrganizationKind.UTILITY, OrganizationKind.PROPERTY_MANAGEMENT}
@@ -167,7 +168,7 @@ class WriteRules:
     Superusers may do anything. ``action`` is ``CREATE`` (no ``current``) or ``CHANGE``.
     """
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: User) -> None:
         self.user = user
         self.superuser = access.is_superuser(user)
         self._kinds: dict[int, str] = {}
@@ -271,7 +272,7 @@ class WriteRules:
 
 
 def write_refusal(
-    user: Any, action: Action, new: Row, current: Row | None = None
+    user: User, action: Action, new: Row, current: Row | None = None
 ) -> WriteRefusal | None:
     """:meth:`WriteRules.refusal` for one question."""
     return WriteRules(user).refusal(action, new, current)

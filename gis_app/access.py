@@ -23,6 +23,7 @@ from django.db.models import Q
 from gis_app import areacodes
 from gis_app.errors import NotAuthenticated, NotFound, PermissionDenied
 from gis_app.roles import ORGANIZATION_BOUND_ROLES, ROLE_ACTIONS, Action
+from gis_app.types import User
 
 M = TypeVar("M", bound=models.Model)
 QS = TypeVar("QS", bound=models.QuerySet[Any])
@@ -106,7 +107,7 @@ def policy_for(model: type[models.Model]) -> AccessPolicy:
         raise LookupError(f"no access policy registered for {model.__name__}") from None
 
 
-def grants(user: Any) -> tuple[Grant, ...]:
+def grants(user: User) -> tuple[Grant, ...]:
     """The user's active grants, loaded once per user object (that is, per request)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ()
@@ -121,21 +122,21 @@ def grants(user: Any) -> tuple[Grant, ...]:
             Grant(role, str(area), org, kind, tuple(codes or ()))
             for role, area, org, kind, codes in rows
         )
-        user._access_grants = cached
+        user._access_grants = cached  # type: ignore[union-attr,attr-defined]  # a cache
     return cached
 
 
-def forget_grants(user: Any) -> None:
+def forget_grants(user: User) -> None:
     """Drop the cached grants after the user's memberships changed."""
     if hasattr(user, "_access_grants"):
         del user._access_grants
 
 
-def is_superuser(user: Any) -> bool:
+def is_superuser(user: User) -> bool:
     return bool(user is not None and user.is_active and user.is_superuser)
 
 
-def can(user: Any, action: Action, obj: Any) -> bool:
+def can(user: User, action: Action, obj: Any) -> bool:
     """May ``user`` do ``action`` on ``obj``?"""
     if is_superuser(user):
         return True
@@ -145,7 +146,7 @@ def can(user: Any, action: Action, obj: Any) -> bool:
     return any(g.allows(action) and policy.in_scope(g, action, obj) for g in grants(user))
 
 
-def can_anywhere(user: Any, action: Action, model: type[models.Model] | None = None) -> bool:
+def can_anywhere(user: User, action: Action, model: type[models.Model] | None = None) -> bool:
     """Does any of the user's grants allow ``action`` at all (e.g. to show a menu)? With
     ``model``, on some row of that model (its policy may narrow which grants apply)."""
     if is_superuser(user):
@@ -156,7 +157,7 @@ def can_anywhere(user: Any, action: Action, model: type[models.Model] | None = N
     )
 
 
-def visible(user: Any, queryset: QS, action: Action = Action.VIEW) -> QS:
+def visible(user: User, queryset: QS, action: Action = Action.VIEW) -> QS:
     """The rows of ``queryset`` the user may see (or, with ``action``, act on)."""
     if is_superuser(user):
         return queryset
@@ -172,7 +173,7 @@ def visible(user: Any, queryset: QS, action: Action = Action.VIEW) -> QS:
     return queryset.filter(condition)
 
 
-def get_visible(user: Any, queryset: models.QuerySet[M], **lookup: Any) -> M:
+def get_visible(user: User, queryset: models.QuerySet[M], **lookup: Any) -> M:
     """One visible row, or ``NotFound`` whether it is missing or hidden (no existence leak)."""
     try:
         return visible(user, queryset).get(**lookup)
@@ -185,7 +186,7 @@ EDIT_ACTIONS = (Action.CREATE, Action.CHANGE, Action.RETIRE, Action.DELETE)
 
 
 def require_any(
-    user: Any, *actions: Action, audit_as: str = "", address: str | None = None
+    user: User, *actions: Action, audit_as: str = "", address: str | None = None
 ) -> None:
     """Refuse (``NotAuthenticated`` 401, ``PermissionDenied`` 403) a caller none of whose
     grants allows any of ``actions`` anywhere. Write endpoints ask this before reading the

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
-from gis_app import coords, parsing
+from gis_app import params, parsing
 from gis_app.errors import InvalidInput, NotAuthenticated
 
 GEOJSON = "application/geo+json"
@@ -104,10 +104,7 @@ def require_login(request: Request) -> None:
 
 def crs_of(request: Request) -> str:
     """The ``crs`` query parameter, normalised (CRS84 when absent)."""
-    try:
-        return coords.parse_crs(request.query_params.get("crs"))
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="crs") from None
+    return params.crs(request.query_params)
 
 
 def body_object(request: Request) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from gis_app.models import AuditEvent, AuditResult
+from gis_app.types import User
 
 
 def source_address(request: HttpRequest | None) -> str | None:
@@ -27,7 +28,7 @@ def source_address(request: HttpRequest | None) -> str | None:
 def record(
     action: str,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     obj: models.Model | None = None,
     object_type: str = "",
     object_id: str = "",
@@ -39,10 +40,10 @@ def record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    signed_in = actor if actor is not None and actor.is_authenticated else None
     return AuditEvent.objects.create(
-        actor_id=actor.pk if authenticated else None,
-        actor_username=actor.get_username() if authenticated else "",
+        actor_id=signed_in.pk if signed_in else None,
+        actor_username=signed_in.get_username() if signed_in else "",
         action=action,
         object_type=object_type,
         object_id=object_id,

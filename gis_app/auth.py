@@ -1,4 +1,5 @@
-"""Login with a failed-attempt throttle, shared by the token API and the session login.
+"""Who a request acts for (``request_user``: an API token, else the session), and login
+with a failed-attempt throttle, shared by the token API and the session login.
 
 Failures count per account *and* source address together (a stranger guessing a staff
 member's password locks out only themselves, never the staff member at their own desk), and
@@ -17,12 +18,18 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
-from rest_framework import status
+from rest_framework import authentication, status
+from rest_framework import exceptions as drf
+from rest_framework.authtoken.models import Token
+from rest_framework.request import Request
 
 from gis_app import audit, sql
-from gis_app.errors import AuthenticationFailed, DomainError, Throttled
+from gis_app.error_pages import TOKEN_CHALLENGE
+from gis_app.errors import AuthenticationFailed, DomainError, InvalidToken, Throttled
 from gis_app.models import AuditEvent, AuditResult
+from gis_app.types import User
 
 LOGIN_ACTION = "auth.login"
 # Addresses are shared (NAT, a community office): an address gets this many times the
@@ -37,6 +44,54 @@ class InvalidCredentials(DomainError):
     status_code = status.HTTP_401_UNAUTHORIZED
     code = AuthenticationFailed.code
     default_message = AuthenticationFailed.default_message
+
+
+TOKEN_SCHEME = "token"  # noqa: S105 (the scheme name of the Authorization header)
+
+
+def token_user(request: HttpRequest) -> User | None:
+    """The user of an ``Authorization: Token <key>`` header; None without such a header
+    (another scheme, or none: the caller is whoever the session says). An unknown key, a
+    malformed header or an inactive user is ``InvalidToken`` (401), never a silent
+    fall-back to anonymous."""
+    scheme, _sep, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != TOKEN_SCHEME:
+        return None
+    key = credentials.strip()
+    if not key or " " in key or not key.isascii():
+        raise InvalidToken(field="Authorization")
+    token = Token.objects.select_related("user").filter(key=key).first()
+    if token is None or not token.user.is_active:
+        raise InvalidToken(field="Authorization")
+    return token.user
+
+
+def request_user(request: HttpRequest) -> User:
+    """Who a request acts for: the user of its API token, else the session's user (the
+    anonymous visitor when there is neither). Used by OGC and tiles views; the REST API
+    gets the same through ``TokenAuthentication``."""
+    user = token_user(request)
+    if user is not None:
+        return user
+    return request.user
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    """DRF authentication by ``token_user``, so REST answers a bad token as OGC and tiles
+    do (401, ``WWW-Authenticate``, the JSON error shape naming ``Authorization``). A
+    subclass of DRF's, so the OpenAPI schema describes it as DRF's token scheme."""
+
+    def authenticate(self, request: Request) -> tuple[User, None] | None:
+        try:
+            user = token_user(request._request)
+        except InvalidToken as error:
+            # DRF leaves the request anonymous only for its own exceptions; the handler
+            # (gis_app.errors) answers with the domain error it carries.
+            raise drf.AuthenticationFailed(str(error.message)) from error
+        return None if user is None else (user, None)
+
+    def authenticate_header(self, request: Request) -> str:
+        return TOKEN_CHALLENGE
 
 
 def _recent_failures() -> QuerySet[AuditEvent]:

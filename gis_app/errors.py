@@ -1,4 +1,5 @@
-"""Typed domain errors, mapped to HTTP once (``api_exception_handler``)."""
+"""Typed domain errors; ``gis_app.error_pages.error_response`` maps them to HTTP for every
+surface (the DRF exception handler here, OGC, tiles, pages)."""
 
 from __future__ import annotations
 
@@ -68,6 +69,15 @@ class AuthenticationFailed(DomainError):
     status_code = status.HTTP_400_BAD_REQUEST
     code = "invalid_credentials"
     default_message = _("The user name or password is wrong.")
+
+
+class InvalidToken(DomainError):
+    """An ``Authorization: Token`` header whose key is unknown, or whose user is inactive:
+    401, whichever surface (REST, OGC, tiles) it was sent to."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    code = "authentication_failed"
+    default_message = _("Invalid token.")
 
 
 class Throttled(DomainError):
@@ -141,10 +151,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         exc = TooLarge(field="body")
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = InvalidInput(str(exc), field="body")
+    elif isinstance(exc, drf.APIException) and isinstance(exc.__cause__, DomainError):
+        exc = exc.__cause__  # a domain error DRF had to see as its own (authentication)
     if isinstance(exc, DomainError):
-        answer = Response(exc.as_dict(), status=exc.status_code)
-        if isinstance(exc, Throttled):
-            answer["Retry-After"] = str(exc.retry_after)
+        from gis_app.error_pages import error_response  # it imports this module
+
+        answer = error_response(None, exc, style="drf")
+        assert isinstance(answer, Response)
         return answer
     if isinstance(exc, Http404):
         exc = drf.NotFound(*exc.args)

@@ -8,11 +8,11 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import BadRequest, TooManyFieldsSent
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils.deprecation import MiddlewareMixin
 
 from gis_app import parsing
-from gis_app.error_pages import wants_json
+from gis_app.error_pages import error_response, wants_json
 from gis_app.errors import InvalidInput
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
@@ -20,9 +20,7 @@ FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 def _refusal(request: HttpRequest, error: InvalidInput) -> HttpResponse:
     if wants_json(request):
-        return JsonResponse(
-            error.as_dict(), status=error.status_code, json_dumps_params={"ensure_ascii": False}
-        )
+        return error_response(request, error, style="json")
     raise BadRequest(str(error.message))
 
 

@@ -20,6 +20,7 @@ from gis_app import access, auth
 from gis_app.audit import source_address
 from gis_app.errors import Throttled
 from gis_app.roles import Action, Role
+from gis_app.types import User
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 LANDING_PAGES = ((Role.SURVEYOR, "/survey/"), (Role.PLANNER, "/reports/"))
 
 
-def landing_page(user: Any) -> str:
+def landing_page(user: User) -> str:
     """The page a user lands on after login when no ``next`` was asked for."""
     roles = {grant.role for grant in access.grants(user)}
     for role, page in LANDING_PAGES:

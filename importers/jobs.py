@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gis_app import parsing
-from gis_app.errors import Conflict, InvalidInput, PermissionDenied
+from gis_app.errors import Conflict, InvalidInput, NotAuthenticated, PermissionDenied
+from gis_app.types import User
 from importers import outcomes, sql
 from importers.mapping import Mapping, MappingError, parse_mapping, with_options
 from importers.models import ImportJob, ImportStatus
@@ -189,7 +190,7 @@ def _queued_report() -> dict[str, Any]:
 
 
 def submit(
-    user: Any,
+    user: User,
     upload: UploadedFile | None,
     *,
     raw_mapping: dict[str, Any] | None,
@@ -198,6 +199,8 @@ def submit(
     options: ImportOptions,
 ) -> ImportJob:
     """Record and queue an import of ``upload``; the job is returned queued."""
+    if not user.is_authenticated:
+        raise NotAuthenticated()
     name = _check_upload(upload)
     assert upload is not None
     try:
@@ -243,8 +246,10 @@ def committable(job: ImportJob) -> bool:
     return bool(loadable) and (not counts.get("error") or bool(job.options.get("skip_invalid")))
 
 
-def commit(user: Any, dry: ImportJob) -> ImportJob:
+def commit(user: User, dry: ImportJob) -> ImportJob:
     """Queue the commit of the finished dry run ``dry`` (same file, same options)."""
+    if not user.is_authenticated:
+        raise NotAuthenticated()
     if dry.user_id != getattr(user, "pk", None):
         raise PermissionDenied(_("Only the user who ran the dry run can commit it."))
     with transaction.atomic():

@@ -22,6 +22,7 @@ from gis_app import access
 from gis_app.access import AccessPolicy, Action, Grant
 from gis_app.errors import NotFound
 from gis_app.models import Membership
+from gis_app.types import User
 from importers.models import ImportJob
 
 
@@ -41,13 +42,13 @@ class ImportJobPolicy(AccessPolicy):
         return _memberships_in(grant).filter(user_id=obj.user_id).exists()
 
 
-def own_q(user: Any) -> Q:
+def own_q(user: User) -> Q:
     if user is None or not user.is_authenticated:
         return Q(pk__in=[])
     return Q(user_id=user.pk)
 
 
-def visible_jobs(user: Any, queryset: QuerySet[ImportJob] | None = None) -> QuerySet[ImportJob]:
+def visible_jobs(user: User, queryset: QuerySet[ImportJob] | None = None) -> QuerySet[ImportJob]:
     """The jobs ``user`` may see: their own, plus what their grants allow."""
     queryset = ImportJob.objects.all() if queryset is None else queryset
     if user is None or not user.is_authenticated:
@@ -56,7 +57,7 @@ def visible_jobs(user: Any, queryset: QuerySet[ImportJob] | None = None) -> Quer
     return queryset.filter(own_q(user) | Q(pk__in=scoped))
 
 
-def get_visible_job(user: Any, pk: Any) -> ImportJob:
+def get_visible_job(user: User, pk: Any) -> ImportJob:
     """One visible job, or ``NotFound`` (missing and hidden look the same)."""
     try:
         return visible_jobs(user).select_related("user").get(pk=int(pk))

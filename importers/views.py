@@ -6,14 +6,14 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from component_catalog.models import ComponentClass
 from gis_app import access
-from gis_app.errors import NotFound
+from gis_app.error_pages import domain_errors
 from gis_app.roles import Action
 from importers.jobs import fail_if_stalled, max_upload_bytes
 from importers.policies import get_visible_job, visible_jobs
@@ -87,9 +87,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
+@domain_errors("page")
 def job(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        item = fail_if_stalled(get_visible_job(request.user, pk))
-    except NotFound:
-        raise Http404 from None
+    item = fail_if_stalled(get_visible_job(request.user, pk))
     return render(request, "importers/job.html", {"job": item, "labels": _labels()})

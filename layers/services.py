@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.gis.geos import Point
 
 from gis_app import access
+from gis_app.types import User
 from layers.models import AdminArea, GridCell
 
 
-def locate(user: Any, point: Point) -> dict[str, dict[str, str] | None]:
+def locate(user: User, point: Point) -> dict[str, dict[str, str] | None]:
     """The areas (city .. community) and grid cell containing a point, as far as the
     user may see them; levels the user may not see are ``None``."""
     found: dict[str, dict[str, str] | None] = {

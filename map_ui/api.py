@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import path
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -19,7 +18,6 @@ from rest_framework.views import APIView
 from component_catalog import nearest, opening_hours, representation
 from gis_app import params, parsing
 from gis_app.api_common import GEOJSON, crs_of
-from gis_app.errors import InvalidInput
 from map_ui import facilities, search
 
 
@@ -65,19 +63,12 @@ class FacilitySearchView(APIView):
     )
     def get(self, request: Request) -> Response:
         query = request.query_params
-        text = (query.get("q") or "").strip()
-        if not text:
-            raise InvalidInput(_("Enter something to search for."), field="q")
-        if len(text) > search.MAX_TEXT:
-            raise InvalidInput(
-                _("The search text is longer than %(max)s characters.") % {"max": search.MAX_TEXT},
-                field="q",
-            )
+        text = params.text(query, max_length=search.MAX_TEXT, required=True)
         point = None
         if query.get("lon") not in (None, "") or query.get("lat") not in (None, ""):
             point = nearest.to_cgcs2000(params.lon_lat_point(query), crs_of(request))
         offset = parsing.integer_param(query, "offset", 0, search.MAX_OFFSET, 0) or 0
-        limit = parsing.integer_param(query, "limit", 1, search.MAX_LIMIT, 20) or 20
+        limit = params.limit(query, 20, search.MAX_LIMIT)
         page = search.search(request.user, text, point, offset, limit)
         next_url = None
         if page.has_more and offset + limit <= search.MAX_OFFSET:

@@ -12,6 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from gis_app import access
+from gis_app.types import User
 from layers.models import Layer
 
 #: Base layers drawn by the offline basemap, bottom to top.
@@ -60,7 +61,7 @@ def layer_name(layer: Layer) -> str:
     return layer.name_zh
 
 
-def offline_basemap(user: Any) -> Basemap:
+def offline_basemap(user: User) -> Basemap:
     """The platform basemap from the base layers the user may see."""
     layers = access.visible(user, Layer.objects.active().filter(code__in=OFFLINE_LAYERS))
     by_code = {layer.code: layer for layer in layers}
@@ -133,6 +134,6 @@ def online_basemaps() -> list[Basemap]:
     return found
 
 
-def available(user: Any) -> list[Basemap]:
+def available(user: User) -> list[Basemap]:
     """Every basemap the user may pick, the offline one first (the default)."""
     return [offline_basemap(user), *online_basemaps()]

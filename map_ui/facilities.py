@@ -12,6 +12,7 @@ from django.utils.translation import get_language, gettext_lazy
 from component_catalog.models import Component, ComponentClass, ComponentStatus
 from component_catalog.services import get_visible_component
 from gis_app import access, coords
+from gis_app.types import User
 from layers.models import Layer, LayerKind
 
 
@@ -40,7 +41,7 @@ CHIPS: tuple[Chip, ...] = (
 )
 
 
-def chips_for(user: Any) -> list[dict[str, Any]]:
+def chips_for(user: User) -> list[dict[str, Any]]:
     """The finder's chips for this user: classes whose layer the user may not see are left
     out, and a chip with no class left is not offered. ``available`` says whether any
     facility of the chip's classes is there to find (visible and in use); chips with
@@ -68,7 +69,7 @@ def chips_for(user: Any) -> list[dict[str, Any]]:
     return sorted(out, key=lambda chip: not chip["available"])
 
 
-def _classes_with_data(user: Any, codes: list[str]) -> set[str]:
+def _classes_with_data(user: User, codes: list[str]) -> set[str]:
     """Which of the classes have at least one visible, in-use component (one indexed
     EXISTS per class: cheap at any table size)."""
     base = Component.objects.in_use()
@@ -131,7 +132,7 @@ def class_name(klass: ComponentClass) -> str:
     return klass.name_zh
 
 
-def facility(user: Any, identifier: str) -> Facility:
+def facility(user: User, identifier: str) -> Facility:
     """The facility page of a component the user may see (``NotFound`` otherwise)."""
     component = get_visible_component(user, identifier)
     point = component.geometry.point_on_surface

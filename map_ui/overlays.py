@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from component_catalog import catalog_labels
 from component_catalog.models import Component, ComponentClass
 from gis_app import access
+from gis_app.types import User
 from layers.models import LayerKind
 from map_ui.facility_page import NATURAL_LABELS
 from tiles import sources
@@ -96,7 +97,7 @@ def major_groups() -> list[Group]:
     ]
 
 
-def classes_with_features(user: Any) -> set[str]:
+def classes_with_features(user: User) -> set[str]:
     """Codes of the component classes of which the user may see an in-use component (one
     query: an index probe per class, as ``tiles.sources.combined_queryset`` filters)."""
     visible = access.visible(user, Component.objects.in_use())
@@ -106,7 +107,7 @@ def classes_with_features(user: Any) -> set[str]:
     return set(found.values_list("code", flat=True))
 
 
-def layer_info(user: Any) -> dict[str, Any]:
+def layer_info(user: User) -> dict[str, Any]:
     """``{"groups": [{code, name}], "layers": {code: {group, has_features, labels}}}`` for
     the active registry layers the user may see."""
     layers: dict[str, dict[str, Any]] = {}

@@ -27,6 +27,7 @@ from component_catalog import sql
 from component_catalog.models import Component
 from component_catalog.services import base_queryset
 from gis_app import access
+from gis_app.types import User
 from map_ui.facilities import CHIPS
 
 MAX_TEXT = 100
@@ -98,7 +99,7 @@ def _tier() -> Case:
     )
 
 
-def matching(user: Any, text: str) -> QuerySet[Component]:
+def matching(user: User, text: str) -> QuerySet[Component]:
     """Visible, in-use components whose identifier, name, address, class name (Chinese or
     English) or community name (Chinese or English) contains ``text``."""
     text = text.strip()[:MAX_TEXT]
@@ -119,7 +120,7 @@ def matching(user: Any, text: str) -> QuerySet[Component]:
 
 
 def search(
-    user: Any, text: str, point: Point | None = None, offset: int = 0, limit: int = 20
+    user: User, text: str, point: Point | None = None, offset: int = 0, limit: int = 20
 ) -> SearchPage:
     """One page of the ranked matches of ``text`` (see the module's docstring), with the
     true total; distances and bearings are from ``point`` (CGCS2000) when given."""

@@ -9,10 +9,11 @@ Hei (Debian ``fonts-wqy-zenhei``, installed by ``scripts/install_system.sh``).
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
 from pathlib import Path
+
+from django.conf import settings
 
 PREFERRED = ("wqy-zenhei", "wqy-microhei", "uming", "ukai", "droidsansfallback")
 FONT_NAME = "ReportCJK"
@@ -23,7 +24,7 @@ class FontMissing(RuntimeError):
 
 
 def _candidates() -> list[str]:
-    configured = os.environ.get("REPORTS_CJK_FONT", "").strip()
+    configured = settings.REPORTS_CJK_FONT
     if configured:
         return [configured]
     fc_list = shutil.which("fc-list")

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
-from component_catalog.quality_api import as_of_date
+from component_catalog.api.params import as_of_date
 from gis_app import params
 from gis_app.errors import InvalidInput
 from reports import kinds

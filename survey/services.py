@@ -13,6 +13,7 @@ from component_catalog.models import ComponentClass, ComponentStatus, DataSource
 from gis_app import access
 from gis_app.models import Organization, OrganizationKind
 from gis_app.roles import Action
+from gis_app.types import User
 from layers.models import AdminArea, Layer, LayerKind
 
 
@@ -69,12 +70,12 @@ class EditorConfig:
         }
 
 
-def create_grants(user: Any) -> list[access.Grant]:
+def create_grants(user: User) -> list[access.Grant]:
     """The user's grants that allow creating components."""
     return [g for g in access.grants(user) if g.allows(Action.CREATE)]
 
 
-def survey_classes(user: Any) -> tuple[list[SurveyClass], list[str] | None]:
+def survey_classes(user: User) -> tuple[list[SurveyClass], list[str] | None]:
     """The minor classes the user surveys, and the class filter for loading the map: a
     grant with class codes (a water surveyor) narrows both to those classes; a grant
     without (a community worker, an administrator) offers every active class."""
@@ -101,7 +102,7 @@ def survey_classes(user: Any) -> tuple[list[SurveyClass], list[str] | None]:
     return classes, (None if everything else [c.code for c in classes])
 
 
-def _default_organizations(user: Any, grant: access.Grant | None) -> dict[str, str]:
+def _default_organizations(user: User, grant: access.Grant | None) -> dict[str, str]:
     """Owner and maintainer: the user's own organization; competent department: the
     user's organization when it is a government body, else the first government body of
     the grant's district."""
@@ -122,7 +123,7 @@ def _default_organizations(user: Any, grant: access.Grant | None) -> dict[str, s
     return {"competent_department": competent.code, "owner": own.code, "maintainer": own.code}
 
 
-def _area(user: Any, grant: access.Grant | None) -> AdminArea | None:
+def _area(user: User, grant: access.Grant | None) -> AdminArea | None:
     if grant is None:
         return None
     return access.visible(user, AdminArea.objects.all()).filter(code=grant.area_code).first()
@@ -151,7 +152,7 @@ def choices() -> dict[str, list[tuple[str, str]]]:
     }
 
 
-def editor_config(user: Any, english: bool = False) -> EditorConfig:
+def editor_config(user: User, english: bool = False) -> EditorConfig:
     """Everything the editor page starts from, for ``user``."""
     classes, class_filter = survey_classes(user)
     grants = create_grants(user)

@@ -24,7 +24,7 @@ from tests.components_helpers import Api, inside, manhole
 
 # Until the project's URL list includes the endpoint, these tests mount it themselves
 # (the same view, at the same address).
-urlpatterns = [path("api/v1/", include("component_catalog.quality_api")), *platform_urls]
+urlpatterns = [path("api/v1/", include("component_catalog.api.urls")), *platform_urls]
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.test_quality")]
 

@@ -36,9 +36,9 @@ def _url(made: dict[str, Any], z: int, layer: str = LAYER) -> str:
 
 @pytest.mark.parametrize("cache", ["1", "0"])
 def test_making_a_layer_private_hides_its_next_tile(
-    loo: dict[str, Any], cache: str, monkeypatch: pytest.MonkeyPatch
+    loo: dict[str, Any], cache: str, settings: Any
 ) -> None:
-    monkeypatch.setenv("TILES_CACHE", cache)
+    settings.TILES_CACHE = cache == "1"
     anonymous = Client()
     for _round in range(2):  # the second request is served from memory (and the cache)
         response = anonymous.get(_url(loo, 16))

@@ -41,7 +41,6 @@ request.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable
 from typing import Any, Final
@@ -91,7 +90,7 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 def enabled() -> bool:
-    if os.environ.get("TILES_FAST_PATH", "1").lower() in ("0", "false", "no"):
+    if not settings.TILES_FAST_PATH:
         return False
     return tuple(settings.MIDDLEWARE) == EXPECTED_MIDDLEWARE
 

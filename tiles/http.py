@@ -1,19 +1,17 @@
-"""HTTP helpers shared by the tile views: the caller, error mapping, conditional
-responses and cache headers."""
+"""HTTP helpers shared by the tile views: the caller (``gis_app.auth.request_user``), error
+mapping (``gis_app.error_pages``), conditional responses and cache headers."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext as _
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
 
 from gis_app import parsing
-from gis_app.errors import DomainError, InvalidInput
+from gis_app.auth import request_user
+from gis_app.error_pages import domain_errors
 from tiles.grid import Tile
+
+__all__ = ["errors_as_json", "request_user", "requested_tile", "tile_response"]
 
 MVT = "application/vnd.mapbox-vector-tile"
 VARY = "Authorization, Cookie"  # who asks decides what a tile holds
@@ -22,7 +20,7 @@ VARY = "Authorization, Cookie"  # who asks decides what a tile holds
 def public_max_age() -> int:
     """Seconds browsers and shared caches may keep a public tile without asking again.
     Short, because an edit changes tiles at once on the server (TILES_PUBLIC_MAX_AGE)."""
-    return int(os.environ.get("TILES_PUBLIC_MAX_AGE", "60"))
+    return int(settings.TILES_PUBLIC_MAX_AGE)
 
 
 # No tile matrix set goes past zoom 30: a larger number is not a tile address at all (400),
@@ -41,35 +39,9 @@ def requested_tile(z: int, x: int, y: int, names: tuple[str, str, str] = ("z", "
     )
 
 
-def request_user(request: HttpRequest) -> Any:
-    """Session user, or the user of an ``Authorization: Token`` header (as the REST API)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Token "):
-        from rest_framework.authtoken.models import Token
-
-        token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
-        if token is None or not token.user.is_active:
-            raise InvalidInput(_("Invalid token."), field="Authorization")
-        return token.user
-    return request.user
-
-
-def errors_as_json(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Map domain errors to the platform's JSON error body and status. Whether a layer
-    exists for the caller depends on who asks: errors vary like tiles."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            response = JsonResponse(
-                exc.as_dict(), status=exc.status_code, json_dumps_params={"ensure_ascii": False}
-            )
-            response["Vary"] = VARY
-            return response
-
-    return wrapped
+# Domain errors as the platform's JSON error body and status. Whether a layer exists for
+# the caller depends on who asks: errors vary like tiles.
+errors_as_json = domain_errors("json", vary=VARY)
 
 
 def matches(request: HttpRequest, etag: str) -> bool:

@@ -26,12 +26,12 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-import os
 import re
 import weakref
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import BooleanField, F, Field, QuerySet
 from django.db.models.expressions import RawSQL
@@ -421,7 +421,7 @@ _PLACEHOLDER = re.compile(r"%%|%s")
 
 
 def use_prepared() -> bool:
-    return os.environ.get("TILES_PREPARED_STATEMENTS", "1").lower() not in ("0", "false", "no")
+    return bool(settings.TILES_PREPARED_STATEMENTS)
 
 
 def _numbered(sql: str) -> str:

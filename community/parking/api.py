@@ -130,7 +130,7 @@ class NearbyView(APIView):
         point = to_cgcs2000(params.lon_lat_point(query), crs_of(request))
         kind = params.choice(query, "kind", KINDS)
         radius = params.number(query, "radius", 1, 20000) if query.get("radius") else 3000.0
-        limit = int(parsing.integer_param(query, "limit", 1, 50, 10) or 10)
+        limit = params.limit(query, 10, 50)
         found = live.nearby(request.user, point, kind=kind, radius_m=radius, limit=limit)
         return Response(
             {"type": "FeatureCollection", "features": [rep.nearby_feature(n) for n in found]},

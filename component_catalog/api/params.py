@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
-from django.contrib.gis.geos import Polygon
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
@@ -21,6 +22,8 @@ from gis_app.errors import InvalidInput
 MAX_INT = 2**31 - 1  # a PostgreSQL integer (versions)
 MAX_ID = 2**63 - 1  # a PostgreSQL bigint (ids)
 CLASS_LIST = re.compile(r"^\d{4}(,\d{4})*$")
+LAYER_LIST = re.compile(r"^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$")
+MAX_LAYERS = 200
 
 
 def version_of(request: Request, body: dict[str, Any] | None = None) -> int | None:
@@ -71,26 +74,31 @@ def class_codes(query: Any, name: str = "class") -> list[str] | None:
     return raw.split(",")
 
 
-def bbox(query: Any) -> Polygon | None:
-    raw = query.get("bbox")
-    if raw in (None, ""):
+def layer_codes(query: Mapping[str, str], name: str = "layers") -> list[str] | None:
+    raw = (query.get(name) or "").strip()
+    if not raw:
         return None
-    parts = raw.split(",")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError:
-        values = []
-    if len(values) != 4:
+    if not LAYER_LIST.match(raw):
         raise InvalidInput(
-            _("bbox must be four numbers: min lon, min lat, max lon, max lat."), field="bbox"
+            _("Parameter %(name)s must be layer codes separated by commas, not %(value)r.")
+            % {"name": name, "value": raw[:200]},
+            field=name,
         )
-    x1, y1, x2, y2 = values
-    if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90):
+    codes = list(dict.fromkeys(raw.split(",")))
+    if len(codes) > MAX_LAYERS:
         raise InvalidInput(
-            _("bbox must be min lon, min lat, max lon, max lat within -180..180 and -90..90."),
-            field="bbox",
+            _("Parameter %(name)s names more than %(max)d layers.")
+            % {"name": name, "max": MAX_LAYERS},
+            field=name,
         )
-    return Polygon.from_bbox((x1, y1, x2, y2))
+    return codes
+
+
+def as_of_date(query: Mapping[str, str], name: str = "as_of") -> date | None:
+    raw = (query.get(name) or "").strip()
+    if not raw:
+        return None
+    return parsing.date_value(raw, name)
 
 
 def updated_since(query: Any) -> Any:

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from component_catalog.api import views
+from component_catalog.api import quality, views
 
 router = SimpleRouter()
 router.register("component-classes", views.ComponentClassViewSet, basename="componentclass")
@@ -9,6 +9,7 @@ router.register("components", views.ComponentViewSet, basename="component")
 
 urlpatterns = [
     path("nearest/", views.NearestView.as_view(), name="nearest"),
+    path("quality/", quality.QualityView.as_view(), name="quality"),
     path("changesets/", views.ChangesetView.as_view(), name="changesets"),
     path("changesets/<int:pk>/close/", views.ChangesetCloseView.as_view(), name="changeset-close"),
     path(

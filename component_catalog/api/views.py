@@ -19,7 +19,7 @@ from component_catalog import inputs, nearest, opening_hours, photos, representa
 from component_catalog.api import params as p
 from component_catalog.api.serializers import ComponentClassSerializer, HistorySerializer
 from component_catalog.models import Changeset, Component, ComponentClass, ComponentPhoto
-from gis_app import access, params, parsing
+from gis_app import access, params
 from gis_app.api_common import (
     GEOJSON,
     FeatureCursorPagination,
@@ -128,9 +128,8 @@ class ComponentViewSet(viewsets.ViewSet):
         area = params.digits(query, "area", (6, 9, 12))
         if area:
             qs = qs.within_area(area)
-        box = p.bbox(query)
+        box = params.bbox(query)
         if box is not None:
-            box.srid = 4490
             qs = qs.filter(geometry__intersects=box)
         since = p.updated_since(query)
         if since is not None:
@@ -138,7 +137,7 @@ class ComponentViewSet(viewsets.ViewSet):
         review = params.choice(query, "needs_review", ["true", "false"])
         if review:
             qs = qs.filter(needs_review=review == "true")
-        text = (query.get("q") or "").strip()[:100]
+        text = params.text(query)
         if text:
             qs = qs.filter(
                 Q(name__icontains=text)
@@ -353,7 +352,7 @@ class NearestView(APIView):
         point = params.lon_lat_point(query)
         crs = crs_of(request)
         point = nearest.to_cgcs2000(point, crs)
-        limit = int(parsing.integer_param(query, "limit", 1, 100, 10) or 10)
+        limit = params.limit(query, 10, 100)
         found = nearest.nearest(request.user, point, codes, limit)
         features = []
         for item in found:

@@ -44,12 +44,6 @@ class TokenView(APIView):
         token, _ = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
-    def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)
-        if response.status_code == 401:  # wrong credentials: say how to authenticate
-            response["WWW-Authenticate"] = 'Token realm="api"'
-        return response
-
 
 class OrganizationViewSet(viewsets.ReadOnlyModelViewSet):
     """Organizations: departments, utilities, property managers, service providers."""

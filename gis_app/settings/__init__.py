@@ -224,6 +224,16 @@ STATEMENT_TIMEOUT_JOB_MS = int(os.environ.get("STATEMENT_TIMEOUT_JOB_MS", 600000
 # many rendered at once in the whole deployment (the others: the background export).
 REPORTS_SYNC_MAX_AREAS = int(os.environ.get("REPORTS_SYNC_MAX_AREAS", 60))
 REPORTS_SYNC_EXPORT_SLOTS = int(os.environ.get("REPORTS_SYNC_EXPORT_SLOTS", 1))
+# A TrueType CJK font file for the PDF and images (reports/fonts.py); empty: fontconfig's.
+REPORTS_CJK_FONT = os.environ.get("REPORTS_CJK_FONT", "").strip()
+
+# Vector tiles (tiles/): seconds browsers and shared caches keep a public tile; the tile
+# cache; server-side prepared statements (off behind a transaction-mode PgBouncer); the
+# fast path for anonymous tiles (tiles/fastpath.py).
+TILES_PUBLIC_MAX_AGE = int(os.environ.get("TILES_PUBLIC_MAX_AGE", 60))
+TILES_CACHE = env_bool("TILES_CACHE", True)
+TILES_PREPARED_STATEMENTS = env_bool("TILES_PREPARED_STATEMENTS", True)
+TILES_FAST_PATH = env_bool("TILES_FAST_PATH", True)
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
@@ -265,7 +275,7 @@ MAP_AMAP_TILE_URL = os.environ.get(
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "gis_app.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -51,8 +51,9 @@ class AdminAreaViewSet(viewsets.ReadOnlyModelViewSet):
         under = params.digits(query, "under", (6, 9, 12))
         if under:
             qs = qs.descendants_of(under)
-        if query.get("q"):
-            qs = qs.filter(name__icontains=query["q"][:50])
+        text = params.text(query, max_length=50)
+        if text:
+            qs = qs.filter(name__icontains=text)
         return qs
 
     def get_object(self) -> AdminArea:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Q, QuerySet
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -43,7 +43,6 @@ from gis_app.roles import Action
 from layers.basemap import inputs, representation, services
 from layers.basemap.models import BaseFeature, BaseFeatureKind, Building, BuildingUse
 from layers.basemap.policies import DetailAccess
-from layers.models import SRID
 
 T = TypeVar("T")
 
@@ -74,27 +73,8 @@ def edit_context(request: Request, body: dict[str, Any]) -> services.EditContext
     )
 
 
-def bbox(query: Any) -> Polygon | None:
-    raw = query.get("bbox")
-    if raw in (None, ""):
-        return None
-    try:
-        values = [float(part) for part in raw.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 4:
-        raise InvalidInput(
-            _("bbox must be four numbers: min lon, min lat, max lon, max lat."), field="bbox"
-        )
-    x1, y1, x2, y2 = values
-    if not (-180 <= x1 < x2 <= 180 and -90 <= y1 < y2 <= 90):
-        raise InvalidInput(
-            _("bbox must be min lon, min lat, max lon, max lat within -180..180 and -90..90."),
-            field="bbox",
-        )
-    box = Polygon.from_bbox((x1, y1, x2, y2))
-    box.srid = SRID
-    return box
+def bbox(query: Any) -> GEOSGeometry | None:
+    return params.bbox(query)
 
 
 def kinds(query: Any) -> list[str] | None:
@@ -113,7 +93,7 @@ def kinds(query: Any) -> list[str] | None:
 
 
 def text(query: Any) -> str:
-    return str(query.get("q") or "").strip()[:100]
+    return params.text(query)
 
 
 def posted(

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from gis_app import access
+from gis_app.types import User
 from layers.models import AdminArea, AreaLevel, GridCell, Layer, LayerKind
 from layers.ogc import sources
 from layers.ogc.sources import FeatureSource, Queryable
@@ -17,7 +18,7 @@ class AdminAreaSource(FeatureSource):
     key_field = "code"
     geometry_field = "boundary"
 
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         return access.visible(user, AdminArea.objects.all())
 
     def properties(self, layer: Layer) -> dict[str, str]:
@@ -42,7 +43,7 @@ class GridCellSource(FeatureSource):
     key_field = "code"
     geometry_field = "boundary"
 
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         return access.visible(user, GridCell.objects.all())
 
     def properties(self, layer: Layer) -> dict[str, str]:

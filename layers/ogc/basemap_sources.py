@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from gis_app import access
+from gis_app.types import User
 from layers.basemap.models import BaseFeature, Building, BuildingUse
 from layers.basemap.policies import LAYER_OF_KIND, DetailAccess
 from layers.models import Layer, LayerKind
@@ -22,7 +23,7 @@ class BuildingSource(FeatureSource):
 
     datetime_field = "updated_at"
 
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         rows = access.visible(user, Building.objects.all())
         if layer.source == "details":
             rows = rows.filter(DetailAccess.for_user(user).q())
@@ -58,7 +59,7 @@ class BuildingSource(FeatureSource):
 class BaseFeatureSource(FeatureSource):
     datetime_field = "updated_at"
 
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         kinds = [kind for kind, code in LAYER_OF_KIND.items() if code == layer.code]
         return access.visible(user, BaseFeature.objects.filter(kind__in=kinds))
 

@@ -6,11 +6,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.gis.geos import Polygon
+from django.contrib.gis.geos import GEOSGeometry
 from django.utils.translation import gettext as _
-from pyproj import Transformer
 
-from gis_app import parsing
+from gis_app import params, parsing
 from gis_app.errors import InvalidInput
 from layers.ogc import crs as crs_module
 from layers.ogc.crs import OutputCrs
@@ -29,22 +28,15 @@ class ItemsQuery:
     limit: int = DEFAULT_LIMIT
     offset: int = 0
     cursor: Any = None
-    bbox: Polygon | None = None
+    bbox: GEOSGeometry | None = None
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     crs: OutputCrs = field(default_factory=lambda: crs_module.SUPPORTED[crs_module.CRS84])
     filters: dict[str, Any] = field(default_factory=dict)
 
 
-def output_crs(query: Any) -> OutputCrs:
-    resolved = crs_module.resolve(query.get("crs"))
-    if resolved is None:
-        raise InvalidInput(
-            _("crs %(value)s is not supported; use one of %(options)s.")
-            % {"value": query.get("crs"), "options": ", ".join(crs_module.SUPPORTED)},
-            field="crs",
-        )
-    return resolved
+def output_crs(query: Any, name: str = "crs") -> OutputCrs:
+    return params.crs_choice(query, name, crs_module.resolve, crs_module.SUPPORTED)
 
 
 def reject_unknown(query: Any, allowed: set[str]) -> None:
@@ -55,44 +47,11 @@ def reject_unknown(query: Any, allowed: set[str]) -> None:
         )
 
 
-def _int(query: Any, name: str, low: int, high: int, default: int, cap: int) -> int:
-    """A whole number in [low, high]; above ``cap`` it is taken as ``cap`` (OGC lets a
-    server lower ``limit`` to its maximum)."""
-    value = parsing.integer_param(query, name, low, high, default)
-    return min(int(value if value is not None else default), cap)
-
-
-def _bbox(query: Any) -> Polygon | None:
-    raw = query.get("bbox")
-    if raw in (None, ""):
+def _bbox(query: Any) -> GEOSGeometry | None:
+    if query.get("bbox") in (None, ""):
         return None
-    try:
-        values = [float(v) for v in raw.split(",")]
-    except ValueError:
-        values = []
-    if len(values) not in (4, 6):
-        raise InvalidInput(_("bbox must be 4 numbers (or 6 with heights)."), field="bbox")
-    if len(values) == 6:
-        values = [values[0], values[1], values[3], values[4]]
-    bbox_crs = crs_module.resolve(query.get("bbox-crs"))
-    if bbox_crs is None:
-        raise InvalidInput(_("bbox-crs is not supported."), field="bbox-crs")
-    a, b, c, d = values
-    if bbox_crs.flip:  # authority order (lat, lon) / (northing, easting)
-        a, b, c, d = b, a, d, c
-    if bbox_crs.srid != 4490:
-        transform = Transformer.from_crs(bbox_crs.srid, 4490, always_xy=True)
-        xs, ys = transform.transform([a, c, a, c], [b, b, d, d])
-        a, b, c, d = min(xs), min(ys), max(xs), max(ys)
-    if bbox_crs.srid == 4490 and not (
-        -180 <= a <= 180 and -180 <= c <= 180 and -90 <= b <= 90 and -90 <= d <= 90
-    ):
-        raise InvalidInput(_("bbox is outside the valid range of its CRS."), field="bbox")
-    if a > c or b > d:
-        raise InvalidInput(_("bbox corners are in the wrong order."), field="bbox")
-    box = Polygon.from_bbox((a, b, c, d))
-    box.srid = 4490
-    return box
+    box_crs = output_crs(query, "bbox-crs")
+    return params.bbox(query, srid=box_crs.srid, lat_first=box_crs.flip, heights=True)
 
 
 def _instant(text: str) -> dt.datetime | None:
@@ -142,8 +101,8 @@ def decode_cursor(raw: str) -> str:
 def items_query(query: Any, queryables: dict[str, Queryable]) -> ItemsQuery:
     reject_unknown(query, ITEMS | set(queryables))
     result = ItemsQuery(
-        limit=_int(query, "limit", 1, LIMIT_BOUND, DEFAULT_LIMIT, MAX_LIMIT),
-        offset=_int(query, "offset", 0, MAX_OFFSET, 0, MAX_OFFSET),
+        limit=params.limit(query, DEFAULT_LIMIT, LIMIT_BOUND, cap=MAX_LIMIT),
+        offset=int(parsing.integer_param(query, "offset", 0, MAX_OFFSET, 0) or 0),
         bbox=_bbox(query),
         crs=output_crs(query),
     )

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from gis_app.types import User
 from layers.models import Layer
 
 
@@ -37,7 +38,7 @@ class FeatureSource(ABC):
     datetime_field: str | None = None  # for the ``datetime`` parameter
 
     @abstractmethod
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         """All features of the layer the user may see."""
 
     @abstractmethod

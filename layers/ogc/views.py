@@ -23,7 +23,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app import access
-from gis_app.errors import DomainError, InvalidInput, NotFound
+from gis_app.auth import request_user
+from gis_app.error_pages import domain_errors
+from gis_app.errors import InvalidInput, NotFound
+from gis_app.types import User
 from layers.models import Layer
 from layers.ogc import crs as crs_module
 from layers.ogc import extensions, params, sql
@@ -41,36 +44,8 @@ CONFORMANCE = [
 ]
 
 
-def ogc_errors(view: Any) -> Any:
-    """Map domain errors to OGC exception JSON (``code``, ``description``)."""
-
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as exc:
-            body = {"code": exc.code, "description": str(exc.message)}
-            if exc.field:
-                body["parameter"] = exc.field
-            return JsonResponse(
-                body, status=exc.status_code, json_dumps_params={"ensure_ascii": False}
-            )
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
-
-
-def _user(request: HttpRequest) -> Any:
-    """Session user, or the user of an ``Authorization: Token`` header (as the REST API)."""
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Token "):
-        from rest_framework.authtoken.models import Token
-
-        token = Token.objects.select_related("user").filter(key=header[6:].strip()).first()
-        if token is None or not token.user.is_active:
-            raise InvalidInput(_("Invalid token."), field="Authorization")
-        return token.user
-    return request.user
+# Errors in OGC API's exception shape (``code``, ``description``, ``parameter``).
+ogc_errors = domain_errors("ogc")
 
 
 def wants_html(request: HttpRequest) -> bool:
@@ -142,7 +117,7 @@ def conformance(request: HttpRequest) -> HttpResponse:
 @ogc_errors
 def api(request: HttpRequest) -> HttpResponse:
     params.reject_unknown(request.GET, {"f"})
-    document = openapi_document(base_url(request), _collections(_user(request)))
+    document = openapi_document(base_url(request), _collections(request_user(request)))
     return JsonResponse(
         document,
         content_type="application/vnd.oai.openapi+json;version=3.0",
@@ -150,12 +125,12 @@ def api(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _collections(user: Any) -> list[Layer]:
+def _collections(user: User) -> list[Layer]:
     layers = access.visible(user, Layer.objects.active())
     return [layer for layer in layers if source_for(layer) is not None]
 
 
-def _layer(user: Any, collection_id: str) -> tuple[Layer, FeatureSource]:
+def _layer(user: User, collection_id: str) -> tuple[Layer, FeatureSource]:
     layer = access.get_visible(user, Layer.objects.active(), code=collection_id)
     source = source_for(layer)
     if source is None:
@@ -207,7 +182,7 @@ def collections(request: HttpRequest) -> HttpResponse:
     data = {
         "links": [link(f"{base}/collections", "self", "application/json")],
         "collections": [
-            collection_json(request, layer, extent) for layer in _collections(_user(request))
+            collection_json(request, layer, extent) for layer in _collections(request_user(request))
         ],
     }
     return respond(request, data, "layers/ogc/collections.html")
@@ -217,7 +192,7 @@ def collections(request: HttpRequest) -> HttpResponse:
 @ogc_errors
 def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
     params.reject_unknown(request.GET, {"f"})
-    layer, _source = _layer(_user(request), collection_id)
+    layer, _source = _layer(request_user(request), collection_id)
     return respond(request, collection_json(request, layer, _extent()), "layers/ogc/generic.html")
 
 
@@ -225,7 +200,7 @@ def collection(request: HttpRequest, collection_id: str) -> HttpResponse:
 @ogc_errors
 def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
     params.reject_unknown(request.GET, {"f"})
-    layer, source = _layer(_user(request), collection_id)
+    layer, source = _layer(request_user(request), collection_id)
     props: dict[str, Any] = {}
     for name, spec in source.queryables(layer).items():
         entry: dict[str, Any] = {"type": spec.type, "title": spec.title or name}
@@ -244,7 +219,7 @@ def queryables(request: HttpRequest, collection_id: str) -> HttpResponse:
     )
 
 
-def _filtered(layer: Layer, source: FeatureSource, user: Any, query: params.ItemsQuery) -> Any:
+def _filtered(layer: Layer, source: FeatureSource, user: User, query: params.ItemsQuery) -> Any:
     qs = source.queryset(layer, user)
     if query.bbox is not None:
         qs = qs.filter(**{f"{source.geometry_field}__intersects": query.bbox})
@@ -271,7 +246,7 @@ def _page_url(request: HttpRequest, collection_id: str, **changes: Any) -> str:
 @require_GET
 @ogc_errors
 def items(request: HttpRequest, collection_id: str) -> HttpResponse | StreamingHttpResponse:
-    user = _user(request)
+    user = request_user(request)
     layer, source = _layer(user, collection_id)
     query = params.items_query(request.GET, source.queryables(layer))
     html = wants_html(request)
@@ -351,7 +326,7 @@ def _all(statement: str, values: list[Any]) -> list[str]:
 @require_GET
 @ogc_errors
 def item(request: HttpRequest, collection_id: str, feature_id: str) -> HttpResponse:
-    user = _user(request)
+    user = request_user(request)
     layer, source = _layer(user, collection_id)
     params.reject_unknown(request.GET, {"f", "crs"})
     output = params.output_crs(request.GET)

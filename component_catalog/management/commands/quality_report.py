@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from component_catalog import quality
-from component_catalog.quality_api import as_of_date, layer_codes
+from component_catalog.api.params import as_of_date, layer_codes
 from gis_app.errors import DomainError
 
 COLUMNS = (

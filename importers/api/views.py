@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from gis_app import access, parsing
+from gis_app import access, params
 from gis_app.audit import source_address
 from gis_app.errors import InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from gis_app.parsers import FormParser, MultiPartParser
@@ -127,7 +127,7 @@ class ImportListView(APIView):
     def get(self, request: Request) -> Response:
         if not request.user.is_authenticated:
             raise NotAuthenticated()
-        limit = int(parsing.integer_param(request.query_params, "limit", 1, 500, LIST_LIMIT) or 1)
+        limit = params.limit(request.query_params, LIST_LIMIT, 500)
         rows = visible_jobs(request.user).order_by("-id")[:limit]
         return Response({"results": [job_data(job, request) for job in rows]})
 

@@ -1,8 +1,5 @@
 """``GET /api/v1/quality/``: data-quality measures of the component layers (standard 5.2.1).
 
-Include it in the ``/api/v1/`` URL list with
-``path("", include("component_catalog.quality_api"))``.
-
 Query parameters: ``area`` (area code: the subtree to measure), ``layers`` (component layer
 codes, comma-separated, e.g. ``component-0101,component-0301``), ``group_by`` (``layer``,
 the default, ``maintainer``, ``owner``, ``steward``, ``community``, ``street``) and
@@ -12,13 +9,7 @@ some grant (403); the rows cover only what the user may report on.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-from datetime import date
-
-from django.urls import path
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.request import Request
@@ -26,38 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from component_catalog import quality
-from gis_app import params, parsing
-from gis_app.errors import InvalidInput
-
-LAYER_LIST = re.compile(r"^[a-z0-9][a-z0-9_-]*(,[a-z0-9][a-z0-9_-]*)*$")
-MAX_LAYERS = 200
-
-
-def layer_codes(query: Mapping[str, str], name: str = "layers") -> list[str] | None:
-    raw = (query.get(name) or "").strip()
-    if not raw:
-        return None
-    if not LAYER_LIST.match(raw):
-        raise InvalidInput(
-            _("Parameter %(name)s must be layer codes separated by commas, not %(value)r.")
-            % {"name": name, "value": raw[:200]},
-            field=name,
-        )
-    codes = list(dict.fromkeys(raw.split(",")))
-    if len(codes) > MAX_LAYERS:
-        raise InvalidInput(
-            _("Parameter %(name)s names more than %(max)d layers.")
-            % {"name": name, "max": MAX_LAYERS},
-            field=name,
-        )
-    return codes
-
-
-def as_of_date(query: Mapping[str, str], name: str = "as_of") -> date | None:
-    raw = (query.get(name) or "").strip()
-    if not raw:
-        return None
-    return parsing.date_value(raw, name)
+from component_catalog.api.params import as_of_date, layer_codes
+from gis_app import params
 
 
 class QualityView(APIView):
@@ -95,6 +56,3 @@ class QualityView(APIView):
                 "rows": [row.as_dict() for row in rows],
             }
         )
-
-
-urlpatterns = [path("quality/", QualityView.as_view(), name="quality")]
