@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("layers.basemap_api")),
     path("", include("importers.api_urls")),
     path("", include("reports.api")),
+    path("", include("community.devices.api")),
     path("", include("community.parking.api")),
     path("", include("map_ui.api")),
 ]

@@ -12,6 +12,11 @@ class ParkingConfig(AppConfig):
 
         policies.register()
 
+        # devices: parking's device kinds (gate readers, space cameras) and their handler
+        from community.parking import ingest
+
+        ingest.register_kinds()
+
     def load_demo(self) -> dict[str, int]:
         """Hook called by ``manage.py load_demo`` after the demo components."""
         from community.parking import demo
