@@ -1,7 +1,7 @@
 """``POST /api/v1/devices/events/``: signed events of a device of any registered kind, and
-the view class an app mounts at a URL of its own for its kinds (parking keeps
-``/api/v1/parking/events/``). The signature covers the path, so a request signed for one
-URL is refused at another."""
+the view class an app mounts at a URL of its own for its kinds (an app's URL published
+before the registry existed stays as it was). The signature covers the path, so a request
+signed for one URL is refused at another."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ class DevicePolicy(AccessPolicy):
     def scope_q(self, grant: Grant, action: Action) -> Q:
         if grant.city_wide and not grant.organization_bound:
             return Q()
-        area = Q(area_id__startswith=grant.area_prefix)
+        area = Q(area__code__startswith=grant.area_prefix)
         if grant.organization_bound:
             return area & Q(owner_id=grant.organization_id)
         return area
