@@ -112,5 +112,5 @@ class DeviceAdmin(ScopedAdmin):
                 self.message_user(request, f"{device}: {exc}", messages.ERROR)
         if count:
             self.message_user(
-                request, _("%(count)d devices revoked.") % {"count": count}, messages.SUCCESS
+                request, _("Devices revoked: %(count)d.") % {"count": count}, messages.SUCCESS
             )
