@@ -17,7 +17,7 @@ import jsonschema
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.devices.kinds import Kind, Received
+from community.devices.kinds import Kind, Limits, Received
 from gis_app import parsing
 from gis_app.errors import InvalidInput
 
@@ -102,8 +102,7 @@ def _explain(kind: Kind, item: dict[str, Any], at: str) -> InvalidInput:
     return InvalidInput(_("%(field)s is not valid.") % {"field": where}, field=where)
 
 
-def _time(raw: Any, field: str, now: dt.datetime, kind: Kind) -> dt.datetime:
-    limits = kind.limits()
+def _time(raw: Any, field: str, now: dt.datetime, limits: Limits) -> dt.datetime:
     if not isinstance(raw, str):
         raise InvalidInput(_("%(field)s must be an ISO 8601 time.") % {"field": field}, field=field)
     value = parsing.datetime_value(raw, field)
@@ -121,6 +120,7 @@ def _time(raw: Any, field: str, now: dt.datetime, kind: Kind) -> dt.datetime:
 def check(kind: Kind, items: list[Any], batched: bool) -> list[Received]:
     """Check every event of a body (no database); ``InvalidInput`` on the first error."""
     now = timezone.now()
+    limits = kind.limits()
     quick = _validator(kind)
     received = []
     for index, item in enumerate(items):
@@ -137,6 +137,6 @@ def check(kind: Kind, items: list[Any], batched: bool) -> list[Received]:
             quick(item)
         except fastjsonschema.JsonSchemaException:
             raise _explain(kind, item, at) from None
-        occurred_at = _time(item.get("time"), f"{at}time", now, kind)
+        occurred_at = _time(item.get("time"), f"{at}time", now, limits)
         received.append(Received(event_id, occurred_at, item, at))
     return received
