@@ -453,3 +453,31 @@ def test_a_new_kind_is_ingested_over_mqtt_through_the_broker(
             publisher.loop_stop()
             DeviceNonce.objects.filter(device=device).delete()
             Device.objects.filter(pk=device.pk).delete()
+
+
+@pytest.mark.django_db
+def test_a_new_key_with_the_old_one_listed_reseals_and_devices_keep_working(
+    meter_kind: None, settings: Any
+) -> None:
+    device, secret = new_meter()
+    before = bytes(Device.objects.get(pk=device.pk).secret_sealed)
+    settings.DEVICES_OLD_SECRET_KEYS = [settings.DEVICES_SECRET_KEY]
+    settings.DEVICES_SECRET_KEY = "a-new-key-" + "x" * 40
+    assert "resealed" in command("reseal")
+    after = bytes(Device.objects.get(pk=device.pk).secret_sealed)
+    assert after != before and sealing.sealed_under_current_key(after)
+    assert post(device.device_id, secret, reading("k-1", 1)).status_code == 200
+    settings.DEVICES_OLD_SECRET_KEYS = []  # the old key dropped: still opens (resealed)
+    assert post(device.device_id, secret, reading("k-2", 2)).status_code == 200
+    with pytest.raises(sealing.Unsealable):
+        sealing.unseal(before, device.device_id)  # what the old key sealed no longer opens
+
+
+def test_deploy_check_refuses_the_development_key(settings: Any) -> None:
+    from community.devices.checks import secret_key
+
+    settings.DEBUG = False
+    settings.DEVICES_SECRET_KEY = settings.DEVICES_DEV_SECRET_KEY
+    assert [e.id for e in secret_key()] == ["devices.E001"]
+    settings.DEVICES_SECRET_KEY = secrets.token_urlsafe(48)
+    assert secret_key() == []
