@@ -197,3 +197,4 @@ class Worker:
         finally:
             self.client.disconnect()
             self.client.loop_stop()
+            connection.close()  # this thread's connection (a worker may run in a thread)
