@@ -63,7 +63,7 @@ db: setup
 # `migrate` connects as the database owner and grants the application's role (README:
 # Database roles); everything else runs as the application's role, which owns nothing.
 migrate: db
-	@$(MANAGE) migrate --noinput -v 0
+	@$(DEMO_ENV); $(MANAGE) migrate --noinput -v 0
 	@$(MANAGE) parking_partitions -v 0 >/dev/null
 	@$(MANAGE) compilemessages -v 0 --ignore '.venv' --ignore 'node_modules'
 	@$(MANAGE) collectstatic --noinput -v 0
@@ -77,8 +77,8 @@ demo: migrate mqtt
 	@echo "Serving http://127.0.0.1:$(PORT)/  (demo accounts: see README; Ctrl-C stops)"
 	@$(DEMO_ENV); \
 		$(MANAGE) procrastinate worker --queues imports,reports,notify >.local/worker.log 2>&1 & worker=$$!; \
-		$(MANAGE) parking_mqtt_worker >.local/parking-worker.log 2>&1 & parking=$$!; \
-		trap 'kill $$worker $$parking 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) devices_mqtt_worker >.local/devices-worker.log 2>&1 & devices=$$!; \
+		trap 'kill $$worker $$devices 2>/dev/null' EXIT INT TERM; \
 		$(GUNICORN)
 
 serve: migrate
@@ -90,8 +90,8 @@ dev: migrate mqtt
 	@echo "Serving http://127.0.0.1:$(PORT)/ with DEBUG on (developers only; Ctrl-C stops)"
 	@$(DEV_ENV); \
 		$(MANAGE) procrastinate worker --queues imports,reports,notify >.local/worker.log 2>&1 & worker=$$!; \
-		$(MANAGE) parking_mqtt_worker >.local/parking-worker.log 2>&1 & parking=$$!; \
-		trap 'kill $$worker $$parking 2>/dev/null' EXIT INT TERM; \
+		$(MANAGE) devices_mqtt_worker >.local/devices-worker.log 2>&1 & devices=$$!; \
+		trap 'kill $$worker $$devices 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 lint: setup
@@ -107,6 +107,7 @@ test: migrate lint
 	@DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))') \
 		PARKING_CREDENTIAL_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		NOTIFY_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
+		DEVICES_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DJANGO_ALLOWED_HOSTS=gis.example.org $(MANAGE) check --deploy --fail-level WARNING
 	@$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 

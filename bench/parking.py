@@ -9,7 +9,7 @@ in-process as the floor (no transport, no signature, no parsing).
    gate device each.
 2. Starts our app with gunicorn (``--workers`` sync workers, DJANGO_DEBUG=0), a private
    Mosquitto (scripts/local_mqtt.sh, its own directory and port) and the MQTT worker
-   (``manage.py parking_mqtt_worker``), all on loopback.
+   (``manage.py devices_mqtt_worker``), all on loopback.
 3. For each channel, two runs of synthetic traffic (entries of new plates, exits of plates
    inside, 2% of visits sent exit-first with the earlier entry after it, 1% of events
    sent twice as a device retry would):
@@ -310,7 +310,7 @@ def http_run(
     batch: int,
     clients: int,
 ) -> None:
-    from community.parking import signing
+    from community.devices import signing
 
     work: queue.Queue[tuple[float, BenchLot, list[dict[str, Any]]] | None] = queue.Queue(
         maxsize=clients * 4
@@ -658,7 +658,7 @@ def main() -> None:
         )
         (LOGS / "parking-worker.log").unlink(missing_ok=True)
         worker = start(
-            [str(VENV_PY), "manage.py", "parking_mqtt_worker"],
+            [str(VENV_PY), "manage.py", "devices_mqtt_worker"],
             {**env, "LOG_LEVEL": "INFO"},
             "parking-worker.log",
         )

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("layers.basemap.api")),
     path("", include("importers.api.urls")),
     path("", include("reports.api")),
+    path("", include("community.devices.api")),
     path("", include("community.parking.api")),
     path("", include("map_ui.api")),
 ]

@@ -4,9 +4,10 @@
 #                               JSON errors on the API), only this machine's host names,
 #                               plain HTTP allowed for them (DJANGO_LOCAL_HTTP=1)
 #   scripts/local_env.sh dev    `make dev`: the same secrets, debug pages on
-# The secret key and the keys of parking and notifications are generated once and kept in
-# $LOCAL_SECRETS (default .local/secrets.env, readable by the owner only), so sessions and
-# plate hashes survive restarts and both modes read the same data.
+# The secret key, the parking credential key and the keys sealing notification and device
+# secrets are generated once and kept in $LOCAL_SECRETS (default .local/secrets.env,
+# readable by the owner only), so sessions, plate hashes and sealed secrets survive
+# restarts and both modes read the same data.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +22,7 @@ esac
 token() { python3 -c 'import secrets, sys; print(secrets.token_urlsafe(int(sys.argv[1])))' "$1"; }
 
 # The generated keys; a key added in a later version is appended to an existing file.
-NAMES=(DJANGO_SECRET_KEY PARKING_CREDENTIAL_KEY NOTIFY_SECRET_KEY)
+NAMES=(DJANGO_SECRET_KEY PARKING_CREDENTIAL_KEY NOTIFY_SECRET_KEY DEVICES_SECRET_KEY)
 mkdir -p "$(dirname "$SECRETS")"
 (
   umask 077

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Project-local Mosquitto broker (Debian package `mosquitto`) under .local/mqtt, for the
-# parking ingest worker, the tests and the benchmark. Loopback only, logins required.
+# device ingest worker (community/devices: parking and every other device kind), the tests
+# and the benchmark. Loopback only, logins required.
 #   scripts/local_mqtt.sh start    write the configuration (first time), start, wait for the port
 #   scripts/local_mqtt.sh stop
 #   scripts/local_mqtt.sh status
 # Accounts (passwords from the environment, development defaults otherwise):
-#   parking-worker  (PARKING_MQTT_PASSWORD, default worker-local)  reads parking/+/events
-#   parking-device  (PARKING_MQTT_DEVICE_PASSWORD, default device-local) writes parking/+/events
+#   parking-worker  (PARKING_MQTT_PASSWORD, default worker-local)  reads +/+/events
+#   parking-device  (PARKING_MQTT_DEVICE_PASSWORD, default device-local) writes +/+/events
+# (<kind topic>/<device id>/events: parking/..., and the topic of every other device kind)
 # Devices are authenticated per device by the HMAC signature inside each message (see
-# docs/PARKING.md); the broker account only keeps strangers off the broker.
+# docs/PARKING.md, docs/DEVICES.md); the broker account only keeps strangers off the broker.
 # When run as root the broker drops privileges to the `mosquitto` user, which then owns
 # the directory.
 set -euo pipefail
@@ -61,10 +63,10 @@ listener $PORT 127.0.0.1
 CONF
   cat >"$DIR/acl" <<ACL
 user parking-worker
-topic read parking/+/events
+topic read +/+/events
 
 user parking-device
-topic write parking/+/events
+topic write +/+/events
 ACL
   rm -f "$DIR/passwords"
   touch "$DIR/passwords"

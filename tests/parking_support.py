@@ -15,7 +15,8 @@ from django.contrib.gis.geos import GEOSGeometry, Point
 from django.test import Client
 from django.utils import timezone
 
-from community.parking import services, signing
+from community.devices import signing
+from community.parking import services
 from community.parking.models import Device, Gate, ParkingLot, SpaceKind
 from component_catalog.models import Component
 from gis_app.models import Organization
@@ -202,7 +203,7 @@ def remove_lot(lot: TestLot) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM parking_passageevent WHERE lot_id = %s", [pk])
         cursor.execute(
-            "DELETE FROM parking_devicenonce WHERE device_id IN "
+            "DELETE FROM devices_devicenonce WHERE device_id IN "
             "(SELECT id FROM parking_device WHERE lot_id = %s)",
             [pk],
         )

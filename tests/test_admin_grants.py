@@ -240,6 +240,8 @@ def _area_of(obj: Any) -> str | None:
         return obj.component.community_id
     if label in ("parking.ParkingSpace", "parking.Device"):
         return obj.lot.component.community_id
+    if label == "devices.Device":
+        return obj.area_id
     return None
 
 

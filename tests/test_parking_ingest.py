@@ -10,7 +10,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from community.parking.models import DeviceNonce, LotOccupancy, PassageEvent, Presence
+from community.devices.models import DeviceNonce
+from community.parking.models import LotOccupancy, PassageEvent, Presence
 from tests.parking_support import URL, event, headers_for, make_lot, occupancy, send
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +184,7 @@ def test_missing_signature_headers_are_401(lot, missing):
 
 
 def test_an_unknown_or_inactive_device_is_401(lot):
-    from community.parking.models import Device
+    from community.devices.models import Device
 
     Device.objects.filter(pk=lot.gate.pk).update(active=False)
     assert send(lot.gate, event("u-1", "in", 5)).status_code == 401

@@ -29,6 +29,7 @@ NOT_EDITS = {
     ("api/v1/auth/token/", "post"),
     ("api/v1/parking/find-car/", "post"),
     ("api/v1/parking/events/", "post"),
+    ("api/v1/devices/events/", "post"),
     # queues a background export of a report: reading, for the roles that may report
     # (tests/test_report_jobs.py checks who may and what they get)
     ("api/v1/reports/<slug:kind>.<slug:fmt>", "post"),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -62,7 +61,7 @@ def _call_webhook(delivery: Delivery) -> webhooks.Outcome:
         return webhooks.Outcome(False, None, "The subscription is no longer active.")
     try:
         secret = crypto.decrypt(subscription.secret_encrypted)
-    except (InvalidTag, ValueError):
+    except crypto.Unsealable:
         return webhooks.Outcome(
             False, None, "The secret cannot be decrypted (was NOTIFY_SECRET_KEY changed?)."
         )

@@ -1,6 +1,6 @@
 """Admin pages for parking set-up, through the access module like every entry point:
 lots by their own policy, spaces and devices by the lot they belong to (``MANAGE``).
-Device secrets are never shown (``manage.py parking_device`` prints a new one once)."""
+Devices themselves (and their secrets) are in the device registry (``community.devices``)."""
 
 from __future__ import annotations
 
@@ -87,11 +87,15 @@ class ParkingSpaceAdmin(ByLotAdmin):
 
 @admin.register(Device)
 class DeviceAdmin(ByLotAdmin):
-    list_display = ["device_id", "name", "kind", "lot", "gate", "active"]
-    list_filter = ["kind", "active"]
+    """Where each registered device works in parking. The device itself (place, owner,
+    secret: rotate, revoke) is in the device registry's admin."""
+
+    list_display = ["registered", "kind", "lot", "gate", "space"]
+    list_select_related = ["registered", "lot__component", "gate", "space"]
+    list_filter = ["kind"]
     raw_id_fields = ["lot", "gate", "space"]
-    search_fields = ["device_id", "name"]
-    exclude = ["secret"]
+    readonly_fields = ["registered"]
+    search_fields = ["registered__device_id", "registered__name"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # manage.py parking_device: it creates the secret and shows it once
+        return False  # manage.py parking_device: it registers the device and its secret

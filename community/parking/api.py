@@ -15,16 +15,15 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from community.devices.api import SignedEventsView
 from community.parking import findcar, ingest, live, profiles
 from community.parking import representation as rep
 from community.parking.models import KINDS
-from community.parking.signing import SignatureRejected
 from component_catalog.nearest import to_cgcs2000
 from gis_app import audit, params, parsing
 from gis_app.api_common import GEOJSON, body_object, crs_of, require_login
@@ -58,34 +57,13 @@ TIME_RANGE_PARAMETERS = [
 ]
 
 
-class EventIngestView(APIView):
+class EventIngestView(SignedEventsView):
     """Passage events from a parking device, signed with the device's secret (HMAC-SHA256
     over method, path, X-Timestamp, X-Nonce and the body's SHA-256). Idempotent by event id:
     a repeated event answers ``duplicate`` and changes nothing."""
 
-    authentication_classes: list[Any] = []
-    permission_classes = [AllowAny]
-    parser_classes: list[Any] = []  # the signature covers the exact body bytes
-
-    @extend_schema(
-        request={"application/json": OpenApiTypes.OBJECT},
-        responses={200: OpenApiTypes.OBJECT, 400: OpenApiTypes.OBJECT, 401: OpenApiTypes.OBJECT},
-        parameters=[
-            OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.HEADER, required=True)
-            for name in ("X-Device-Id", "X-Timestamp", "X-Nonce", "X-Signature")
-        ],
-    )
-    def post(self, request: Request) -> Response:
-        outcomes = ingest.from_http(
-            request.method or "POST", request.path, request.headers, request.body
-        )
-        return Response(rep.outcomes(outcomes))
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)
-        if isinstance(exc, SignatureRejected):
-            response["WWW-Authenticate"] = 'HMAC-SHA256 realm="parking devices"'
-        return response
+    kinds = ingest.KINDS
+    realm = "parking devices"
 
 
 class AvailabilityView(APIView):

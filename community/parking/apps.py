@@ -27,7 +27,12 @@ class ParkingConfig(AppConfig):
         navigation.register(navigation.Page("parking-find", _("Find my car"), 15))
         kinds.register(report.kind())
 
-    # --- end of the registries block
+        # --- end of the registries block
+
+        # devices: parking's device kinds (gate readers, space cameras) and their handler
+        from community.parking import ingest
+
+        ingest.register_kinds()
 
     def load_demo(self) -> dict[str, int]:
         """Hook called by ``manage.py load_demo`` after the demo components."""

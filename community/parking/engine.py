@@ -12,25 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.db import transaction
 
+from community.devices.kinds import Outcome
 from community.parking import presence, sql
 from community.parking.inputs import EventIn
 from community.parking.models import KINDS
 
 KIND_INDEX = {kind: i for i, kind in enumerate(KINDS)}
-
-
-@dataclass
-class Outcome:
-    event_id: str
-    status: str  # "stored" or "duplicate"
-    flags: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, object]:
-        return {"id": self.event_id, "status": self.status, "flags": self.flags}
 
 
 def _state(row: tuple[object, ...] | None) -> presence.State:

@@ -1,7 +1,8 @@
-"""Parsing passage events sent by a device into checked, resolved ``EventIn`` values.
+"""Checking passage events of parking devices and resolving them into ``EventIn`` values.
 
-A body is one event object or ``{"events": [...]}`` (at most ``PARKING_MAX_BATCH``). Each
-event::
+``community.devices`` has already verified the signature, parsed the body (one event or
+``{"events": [...]}``, at most ``PARKING_MAX_BATCH``), validated each event against
+:data:`EVENT_SCHEMA` and checked its ``id`` and ``time``. An event::
 
     {"id": "g1-000123",             # unique per device; a retry repeats it
      "time": "2025-01-06T08:15:02+08:00",
@@ -12,28 +13,47 @@ event::
      "space": "B1-023",             # optional (a space camera or sensor; or where it parked)
      "lot": "3301060201000001"}     # optional: must be the device's lot
 
-Any error names the field (``events[3].time``) and rejects the whole body: nothing is
+Any error names the field (``events[3].credential``) and rejects the whole body: nothing is
 stored. The error never repeats a credential's value.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from community.devices.kinds import Received
 from community.parking import privacy
-from community.parking.models import Device, Direction, Gate, ParkingSpace, SpaceKind
-from gis_app import parsing
+from community.parking.models import (
+    CredentialType,
+    Device,
+    Direction,
+    Gate,
+    ParkingSpace,
+    SpaceKind,
+)
 from gis_app.errors import InvalidInput
 
-EVENT_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
-FIELDS = {"id", "time", "direction", "credential_type", "credential", "gate", "space", "lot"}
+_CODE = {"type": ["string", "null"], "minLength": 1, "maxLength": 16}
+EVENT_SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "time": {"type": "string"},
+        "direction": {"enum": list(Direction.values)},
+        "credential_type": {"enum": list(CredentialType.values)},
+        "credential": {"type": "string"},
+        "gate": _CODE,
+        "space": _CODE,
+        "lot": {"type": ["string", "null"]},
+    },
+    "required": ["id", "time", "direction", "credential_type", "credential"],
+    "additionalProperties": False,
+}
 
 
 @dataclass(frozen=True)
@@ -50,63 +70,6 @@ class EventIn:
     lot_has_gates: bool
 
 
-def parse_body(body: bytes) -> tuple[list[dict[str, Any]], bool]:
-    """The raw event objects of a JSON body, and whether it was a batch."""
-    data = parsing.loads(body, "body")
-    batched = isinstance(data, dict) and "events" in data
-    if isinstance(data, dict) and batched:
-        if set(data) != {"events"}:
-            raise InvalidInput(_('A batch has only the member "events".'), field="body")
-        items = data["events"]
-        if not isinstance(items, list) or not items:
-            raise InvalidInput(_("events must be a non-empty list."), field="events")
-    elif isinstance(data, dict):
-        items = [data]
-    else:
-        raise InvalidInput(_("The body must be an event object or a batch."), field="body")
-    if len(items) > settings.PARKING_MAX_BATCH:
-        raise InvalidInput(
-            _("At most %(max)s events per request.") % {"max": settings.PARKING_MAX_BATCH},
-            field="events",
-        )
-    return items, batched
-
-
-def _time(raw: Any, field: str, now: dt.datetime) -> dt.datetime:
-    if not isinstance(raw, str):
-        raise InvalidInput(_("%(field)s must be an ISO 8601 time.") % {"field": field}, field=field)
-    value = parsing.datetime_value(raw, field)
-    if value > now + dt.timedelta(seconds=settings.PARKING_CLOCK_SKEW):
-        raise InvalidInput(_("%(field)s is in the future.") % {"field": field}, field=field)
-    if value < now - dt.timedelta(days=settings.PARKING_MAX_EVENT_AGE_DAYS):
-        raise InvalidInput(
-            _("%(field)s is more than %(days)s days old.")
-            % {"field": field, "days": settings.PARKING_MAX_EVENT_AGE_DAYS},
-            field=field,
-        )
-    return value
-
-
-def _choice(raw: Any, field: str, options: list[str]) -> str:
-    if raw not in options:
-        raise InvalidInput(
-            _("%(field)s must be one of %(options)s.")
-            % {"field": field, "options": ", ".join(options)},
-            field=field,
-        )
-    return str(raw)
-
-
-def _code(raw: Any, field: str) -> str | None:
-    if raw is None:
-        return None
-    if not isinstance(raw, str) or not raw or len(raw) > 16:
-        raise InvalidInput(
-            _("%(field)s must be a code of 1 to 16 characters.") % {"field": field}, field=field
-        )
-    return raw
-
-
 @dataclass(frozen=True)
 class Checked:
     """An event that passed the checks that need no database."""
@@ -121,35 +84,19 @@ class Checked:
     at: str  # the field prefix for errors: "events[3]." or ""
 
 
-def check(device: Device, items: list[dict[str, Any]], batched: bool = True) -> list[Checked]:
-    """Check every event's members (no database); ``InvalidInput`` on the first error,
-    naming the field (``events[3].time`` in a batch, ``time`` for a single event)."""
-    now = timezone.now()
-    prefix = "events"
+def check(device: Device, events: list[Received]) -> list[Checked]:
+    """Check what the schema cannot (no database): the lot is the device's, a gate or a
+    space is known, the credential is valid. ``InvalidInput`` on the first error."""
     checked = []
-    for index, item in enumerate(items):
-        at = f"{prefix}[{index}]." if batched else ""
-        if not isinstance(item, dict):
-            raise InvalidInput(_("Each event must be a JSON object."), field=f"{prefix}[{index}]")
-        unknown = sorted(set(item) - FIELDS)
-        if unknown:
-            raise InvalidInput(
-                _("Unknown member %(name)s.") % {"name": unknown[0]}, field=f"{at}{unknown[0]}"
-            )
-        event_id = item.get("id")
-        if not isinstance(event_id, str) or not EVENT_ID_RE.match(event_id):
-            raise InvalidInput(
-                _("%(field)s must be 1 to 64 letters, digits or . _ : -.") % {"field": f"{at}id"},
-                field=f"{at}id",
-            )
+    for event in events:
+        item, at = event.data, event.at
         lot = item.get("lot")
         if lot is not None and lot != device.lot.component.identifier:
             raise InvalidInput(
                 _("%(field)s is not the lot of this device.") % {"field": f"{at}lot"},
                 field=f"{at}lot",
             )
-        gate = _code(item.get("gate"), f"{at}gate")
-        space = _code(item.get("space"), f"{at}space")
+        gate, space = item.get("gate"), item.get("space")
         if gate is None and space is None and device.gate is not None:
             gate = device.gate.code
         if gate is None and space is None:
@@ -157,19 +104,9 @@ def check(device: Device, items: list[dict[str, Any]], batched: bool = True) -> 
                 _("%(field)s: a gate or a space is required.") % {"field": f"{at}gate"},
                 field=f"{at}gate",
             )
-        kind = _choice(
-            item.get("credential_type"),
-            f"{at}credential_type",
-            ["plate", "rfid", "ic_card"],
-        )
-        value = item.get("credential")
-        if not isinstance(value, str):
-            raise InvalidInput(
-                _("%(field)s must be a string.") % {"field": f"{at}credential"},
-                field=f"{at}credential",
-            )
+        kind = item["credential_type"]
         try:
-            credential = privacy.credential(kind, value)
+            credential = privacy.credential(kind, item["credential"])
         except privacy.InvalidCredential:
             raise InvalidInput(
                 _("%(field)s is not a valid %(type)s.")
@@ -179,9 +116,9 @@ def check(device: Device, items: list[dict[str, Any]], batched: bool = True) -> 
         checked.append(
             Checked(
                 device,
-                event_id,
-                _time(item.get("time"), f"{at}time", now),
-                _choice(item.get("direction"), f"{at}direction", list(Direction.values)),
+                event.event_id,
+                event.occurred_at,
+                item["direction"],
                 credential,
                 gate,
                 space,
@@ -248,9 +185,3 @@ class Places:
                 )
             )
         return bound
-
-
-def resolve(device: Device, items: list[dict[str, Any]], batched: bool = True) -> list[EventIn]:
-    """Check and resolve the events of one request (see :func:`check`)."""
-    checked = check(device, items, batched)
-    return Places(checked).bind(checked)

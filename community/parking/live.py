@@ -25,12 +25,13 @@ from community.parking.models import (
 )
 from component_catalog import sql as component_sql
 from gis_app import access, areacodes, audit
+from gis_app.types import User
 
 GUIDANCE_STEP_M = 100  # distances within the same 100 m step rank by free spaces
 ALMOST_FULL_RATIO = 0.1
 
 
-def visible_lots(user: Any) -> QuerySet[ParkingLot]:
+def visible_lots(user: User) -> QuerySet[ParkingLot]:
     return access.visible(
         user,
         ParkingLot.objects.filter(active=True).select_related(
@@ -78,7 +79,7 @@ def location(lot: Any) -> dict[str, Any]:
     return json.loads(lot.location_geojson)
 
 
-def feed(user: Any, area: str | None = None) -> list[ParkingLot]:
+def feed(user: User, area: str | None = None) -> list[ParkingLot]:
     """The lots of the availability feed, each annotated with ``location_geojson``."""
     qs = visible_lots(user).annotate(location_geojson=sql.location())
     if area:
@@ -99,7 +100,7 @@ class Nearby:
 
 
 def nearby(
-    user: Any, point: Point, *, kind: str | None, radius_m: float, limit: int
+    user: User, point: Point, *, kind: str | None, radius_m: float, limit: int
 ) -> list[Nearby]:
     """Lots with free spaces (of ``kind`` if given; lots without live data are left out:
     their free spaces are not known) within the radius, ranked by distance in 100-metre
@@ -131,7 +132,7 @@ def nearby(
     return found[:limit]
 
 
-def lot(user: Any, identifier: str) -> Any:
+def lot(user: User, identifier: str) -> Any:
     """One visible lot (404 if hidden or missing), annotated with its location."""
     return access.get_visible(
         user,
@@ -151,7 +152,7 @@ def spaces(lot: ParkingLot, floor: str | None) -> QuerySet[ParkingSpace]:
     return qs.annotate(occupied=Exists(taken)).order_by("code")
 
 
-def operational_lot(user: Any, identifier: str) -> ParkingLot:
+def operational_lot(user: User, identifier: str) -> ParkingLot:
     """A lot whose operations the user may see; 404 when they may not (or it is hidden)."""
     return access.get_visible(
         user,
@@ -177,7 +178,7 @@ def events(lot: ParkingLot, since: dt.datetime, until: dt.datetime) -> QuerySet[
 
 
 def exported_events(
-    user: Any,
+    user: User,
     identifier: str,
     since: dt.datetime,
     until: dt.datetime,

@@ -150,11 +150,19 @@ class DeviceKind(models.TextChoices):
 
 
 class Device(models.Model):
-    """A device that sends passage events, with its own signing secret. Every request or
-    MQTT message is signed with HMAC-SHA256 under this secret (``signing.py``)."""
+    """Where a device of the registry (``community.devices``: id, place, owner, secret)
+    works in parking: its lot, and its gate (a gate reader) or the space it watches. It
+    shares the registry device's primary key, so a passage event's ``device_id`` is the
+    registry's."""
 
-    device_id = models.SlugField(_("device id"), max_length=64, unique=True)
-    name = models.CharField(_("name"), max_length=100, blank=True)
+    registered = models.OneToOneField(
+        "devices.Device",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        db_column="id",
+        related_name="parking",
+        verbose_name=_("device"),
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=DeviceKind.choices)
     lot = models.ForeignKey(ParkingLot, on_delete=models.PROTECT, related_name="devices")
     gate = models.ForeignKey(
@@ -168,16 +176,11 @@ class Device(models.Model):
         related_name="sensor",
         verbose_name=_("space (per-space sensor)"),
     )
-    # The secret must be readable to check an HMAC; it is shown once when the device is
-    # registered (manage.py parking_device) and never in the admin or an API.
-    secret = models.CharField(_("secret"), max_length=64, editable=False)
-    active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        ordering = ["device_id"]
-        verbose_name = _("device")
-        verbose_name_plural = _("devices")
+        ordering = ["registered__device_id"]
+        verbose_name = _("parking device")
+        verbose_name_plural = _("parking devices")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="gate_reader") | Q(gate__isnull=False),
@@ -186,20 +189,7 @@ class Device(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.device_id
-
-
-class DeviceNonce(models.Model):
-    """Nonces of accepted signed requests and messages, kept for the replay window."""
-
-    device = models.ForeignKey(Device, on_delete=models.CASCADE, related_name="+")
-    nonce = models.CharField(max_length=64)
-    seen_at = models.DateTimeField(db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["device", "nonce"], name="device_nonce_unique")
-        ]
+        return str(self.registered)
 
 
 class PassageEvent(models.Model):
@@ -213,7 +203,7 @@ class PassageEvent(models.Model):
     occurred_at = models.DateTimeField(_("time"))
     received_at = models.DateTimeField(_("received"))
     processed_at = models.DateTimeField(_("processed"))
-    device = models.ForeignKey(Device, on_delete=models.DO_NOTHING, related_name="+")
+    device = models.ForeignKey("devices.Device", on_delete=models.DO_NOTHING, related_name="+")
     event_id = models.CharField(_("event id"), max_length=64)
     lot = models.ForeignKey(ParkingLot, on_delete=models.DO_NOTHING, related_name="+")
     gate = models.ForeignKey(Gate, on_delete=models.DO_NOTHING, null=True, related_name="+")

@@ -6,7 +6,6 @@ import json
 from typing import Any
 
 from community.parking import live
-from community.parking.engine import Outcome
 from community.parking.findcar import Found
 from community.parking.models import OccupancySample, ParkingLot, ParkingSpace, PassageEvent
 from community.parking.profiles import Profile
@@ -124,15 +123,6 @@ def event(event: PassageEvent) -> dict[str, Any]:
     row = dict(zip(EVENT_COLUMNS, event_row(event), strict=True))
     row["flags"] = list(event.flags)
     return row
-
-
-def outcomes(items: list[Outcome]) -> dict[str, Any]:
-    stored = sum(1 for o in items if o.status == "stored")
-    return {
-        "stored": stored,
-        "duplicates": len(items) - stored,
-        "events": [o.as_dict() for o in items],
-    }
 
 
 def found_car(found: Found) -> dict[str, Any]:

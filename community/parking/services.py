@@ -3,7 +3,6 @@ with their signing secrets. Typed, transactional, audited."""
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,9 @@ from django.contrib.gis.geos import Point, Polygon
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from community.devices import models as registry
+from community.devices import services as device_services
+from community.parking.ingest import KIND_CODES
 from community.parking.models import (
     LOT_CLASSES,
     Device,
@@ -26,6 +28,7 @@ from component_catalog.models import Component
 from gis_app import audit
 from gis_app.errors import InvalidInput
 from gis_app.models import Organization
+from gis_app.types import User
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ class Capacity:
 
 @transaction.atomic
 def register_lot(
-    component: Component, operator: Organization, capacity: Capacity, actor: Any = None
+    component: Component, operator: Organization, capacity: Capacity, actor: User | None = None
 ) -> ParkingLot:
     """Parking data for a lot component (class 0201 or 0215), with zero occupancy."""
     if component.component_class_id not in LOT_CLASSES:
@@ -96,6 +99,16 @@ def add_spaces(
     )
 
 
+def _place(lot: ParkingLot, gate: Gate | None, space: ParkingSpace | None) -> Point:
+    """Where a device sits on the map: its gate, else its space, else inside the lot."""
+    if gate is not None and gate.location is not None:
+        return gate.location
+    geometry = space.geometry if space is not None else lot.component.geometry
+    point = geometry.point_on_surface
+    point.srid = geometry.srid
+    return point
+
+
 @transaction.atomic
 def register_device(
     device_id: str,
@@ -104,40 +117,30 @@ def register_device(
     gate: Gate | None = None,
     space: ParkingSpace | None = None,
     name: str = "",
-    actor: Any = None,
-) -> tuple[Device, str]:
-    """A new device and its secret (returned once: show it to whoever installs it)."""
+    actor: User | None = None,
+) -> tuple[registry.Device, str]:
+    """A new device in the registry (kind, place, owner: the lot's operator) working at a
+    gate of the lot or watching a space, and its secret (returned once: show it to
+    whoever installs it)."""
     if gate is not None and gate.lot_id != lot.pk:
         raise InvalidInput(_("The gate is not in this lot."), field="gate")
     if space is not None and space.lot_id != lot.pk:
         raise InvalidInput(_("The space is not in this lot."), field="space")
-    if Device.objects.filter(device_id=device_id).exists():
-        raise InvalidInput(_("A device with this id exists."), field="device_id")
-    secret = secrets.token_hex(32)
-    device = Device.objects.create(
-        device_id=device_id,
+    role = DeviceKind.GATE_READER if gate is not None else DeviceKind.SPACE_CAMERA
+    registered, secret = device_services.register(
+        device_id,
+        KIND_CODES[role],
+        lot.operator,
         name=name or device_id,
-        kind=DeviceKind.GATE_READER if gate is not None else DeviceKind.SPACE_CAMERA,
-        lot=lot,
-        gate=gate,
-        space=space,
-        secret=secret,
+        location=_place(lot, gate, space),
+        floor=space.floor.code if space is not None and space.floor is not None else "",
+        actor=actor,
     )
+    Device.objects.create(registered=registered, kind=role, lot=lot, gate=gate, space=space)
     audit.record(
         "parking.device.register",
         actor=actor,
-        obj=device,
+        obj=registered,
         detail={"device": device_id, "lot": lot.component.identifier},
     )
-    return device, secret
-
-
-@transaction.atomic
-def rotate_secret(device: Device, actor: Any = None) -> str:
-    """A new secret for the device (the old one stops working at once)."""
-    secret = secrets.token_hex(32)
-    Device.objects.filter(pk=device.pk).update(secret=secret)
-    audit.record(
-        "parking.device.rotate", actor=actor, obj=device, detail={"device": device.device_id}
-    )
-    return secret
+    return registered, secret

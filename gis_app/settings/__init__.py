@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tiles.apps.TilesConfig",
     "map_ui.apps.MapUiConfig",
     "reports.apps.ReportsConfig",
+    "community.devices.apps.DevicesConfig",
     "community.parking.apps.ParkingConfig",
     "community.notify.apps.NotifyConfig",
     "survey.apps.SurveyConfig",
@@ -375,3 +376,28 @@ NOTIFY_WEBHOOK_TIMEOUT = int(os.environ.get("NOTIFY_WEBHOOK_TIMEOUT", 10))  # se
 NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 6))
 NOTIFY_RETRY_BASE_SECONDS = int(os.environ.get("NOTIFY_RETRY_BASE_SECONDS", 30))
 NOTIFY_RETRY_MAX_SECONDS = int(os.environ.get("NOTIFY_RETRY_MAX_SECONDS", 3600))
+# Device ingest and registry (community.devices). Device secrets are sealed (AES-GCM) under
+# a key derived from DEVICES_SECRET_KEY: set it in production (check devices.E001). After
+# changing it, list the previous keys (comma-separated) in DEVICES_OLD_SECRET_KEYS and run
+# `manage.py devices reseal`. Limits and the broker default to the parking values above.
+DEVICES_DEV_SECRET_KEY = "insecure-devices-development-key"  # noqa: S105
+DEVICES_SECRET_KEY = os.environ.get("DEVICES_SECRET_KEY", DEVICES_DEV_SECRET_KEY)
+DEVICES_OLD_SECRET_KEYS = [
+    k for k in os.environ.get("DEVICES_OLD_SECRET_KEYS", "").split(",") if k.strip()
+]
+DEVICES_MAX_BATCH = int(os.environ.get("DEVICES_MAX_BATCH", PARKING_MAX_BATCH))
+DEVICES_HTTP_REPLAY_WINDOW = int(
+    os.environ.get("DEVICES_HTTP_REPLAY_WINDOW", PARKING_HTTP_REPLAY_WINDOW)
+)
+DEVICES_MQTT_REPLAY_WINDOW = int(
+    os.environ.get("DEVICES_MQTT_REPLAY_WINDOW", PARKING_MQTT_REPLAY_WINDOW)
+)
+DEVICES_CLOCK_SKEW = int(os.environ.get("DEVICES_CLOCK_SKEW", PARKING_CLOCK_SKEW))
+DEVICES_MAX_EVENT_AGE_DAYS = int(
+    os.environ.get("DEVICES_MAX_EVENT_AGE_DAYS", PARKING_MAX_EVENT_AGE_DAYS)
+)
+DEVICES_MQTT_HOST = os.environ.get("DEVICES_MQTT_HOST", PARKING_MQTT_HOST)
+DEVICES_MQTT_PORT = int(os.environ.get("DEVICES_MQTT_PORT", PARKING_MQTT_PORT))
+DEVICES_MQTT_USERNAME = os.environ.get("DEVICES_MQTT_USERNAME", PARKING_MQTT_USERNAME)
+DEVICES_MQTT_PASSWORD = os.environ.get("DEVICES_MQTT_PASSWORD", PARKING_MQTT_PASSWORD)
+DEVICES_MQTT_CLIENT_ID = os.environ.get("DEVICES_MQTT_CLIENT_ID", PARKING_MQTT_CLIENT_ID)

@@ -1,47 +1,8 @@
-"""Consume parking events from MQTT (see community/parking/mqtt.py). Stops on SIGTERM or
-Ctrl-C after the batch in hand; unacknowledged messages stay with the broker."""
+"""The devices MQTT worker under its former name (``manage.py devices_mqtt_worker``): it
+consumes parking events with those of every other registered device kind."""
 
-from __future__ import annotations
-
-import logging
-import signal
-import threading
-from typing import Any
-
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandParser
-
-from community.parking.mqtt import Broker, Worker
+from community.devices.management.commands.devices_mqtt_worker import Command as Base
 
 
-class Command(BaseCommand):
-    help = "Consume signed parking events from the MQTT broker and store them."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch-size", type=int, default=1000)
-        parser.add_argument("--max-wait-ms", type=int, default=50)
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        logging.getLogger("community.parking").setLevel(logging.INFO)
-        if not logging.getLogger().handlers:
-            logging.basicConfig(format="%(asctime)s %(levelname)s %(message)s")
-        broker = Broker(
-            settings.PARKING_MQTT_HOST,
-            settings.PARKING_MQTT_PORT,
-            settings.PARKING_MQTT_USERNAME,
-            settings.PARKING_MQTT_PASSWORD,
-            settings.PARKING_MQTT_CLIENT_ID,
-        )
-        stop = threading.Event()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(signum, lambda *_: stop.set())
-        worker = Worker(
-            broker, batch_size=options["batch_size"], max_wait=options["max_wait_ms"] / 1000
-        )
-        self.stdout.write(
-            f"parking MQTT worker: {broker.host}:{broker.port} as {broker.username}", ending="\n"
-        )
-        self.stdout.flush()
-        worker.run(stop)
-        totals = ", ".join(f"{k} {v}" for k, v in sorted(worker.stats.items())) or "nothing"
-        self.stdout.write(f"parking MQTT worker stopped: {totals}")
+class Command(Base):
+    help = "Consume signed device events (parking's among them) from the MQTT broker."

@@ -1,0 +1,1 @@
+"""Signed device ingest and the device registry, shared by the community apps."""

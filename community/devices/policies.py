@@ -1,0 +1,34 @@
+"""Who sees and manages which devices: a grant covers the devices in its area subtree
+(a device's area is the community of its point or building); an organization-bound grant
+only its organization's devices. Nothing is public: a device's place and kind are for
+the staff who run it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from community.devices.models import Device
+from gis_app import access
+from gis_app.access import AccessPolicy, Grant
+from gis_app.roles import Action
+
+
+class DevicePolicy(AccessPolicy):
+    def scope_q(self, grant: Grant, action: Action) -> Q:
+        if grant.city_wide and not grant.organization_bound:
+            return Q()
+        area = Q(area__code__startswith=grant.area_prefix)
+        if grant.organization_bound:
+            return area & Q(owner_id=grant.organization_id)
+        return area
+
+    def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        if not (grant.city_wide or grant.covers_area(obj.area_id)):
+            return False
+        return not grant.organization_bound or obj.owner_id == grant.organization_id
+
+
+def register() -> None:
+    access.register(Device, DevicePolicy())
