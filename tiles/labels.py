@@ -36,6 +36,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KeyTextTransform
 
 from gis_app.errors import NotFound
+from gis_app.types import User
 from layers.models import LayerKind
 from tiles import cache, registry, sources, sql
 from tiles.grid import Tile, tile_size
@@ -128,7 +129,7 @@ def _query(
         return []
 
 
-def _queries(specs: list[TileSpec], user: Any, z: int) -> list[tuple[str, str, list[Any]]]:
+def _queries(specs: list[TileSpec], user: User, z: int) -> list[tuple[str, str, list[Any]]]:
     """(shape, inner SQL, params) of every source with labels at this zoom."""
     by_code = {spec.layer.code: spec for spec in specs}
     found: list[tuple[str, str, list[Any]]] = []
@@ -189,7 +190,7 @@ def _queries(specs: list[TileSpec], user: Any, z: int) -> list[tuple[str, str, l
     pois = [s for s in specs if s.layer.kind == LayerKind.COMPONENT]
     if pois and shown("poi", z):
         qs = sources.combined_queryset(pois, user)
-        names = {"t_name": F("name"), "t_name_en": english, "t_sub": F("component_class_id")}
+        names = {"t_name": F("name"), "t_name_en": english, "t_sub": F(pois[0].properties["class"])}
         found += _query("point", qs, "geometry", **names)
     return found
 
@@ -224,7 +225,7 @@ def upright(angle: float) -> float:
 
 
 def render(
-    snapshot: registry.Snapshot, specs: list[TileSpec], user: Any, tile: Tile, english: bool
+    snapshot: registry.Snapshot, specs: list[TileSpec], user: User, tile: Tile, english: bool
 ) -> bytes:
     """The label tile as JSON bytes. The sources' queries depend on the caller's scope and
     the zoom only (the tile is bound in ``tiles.sql``): built once per snapshot and zoom."""
@@ -277,7 +278,7 @@ class _Stale(Exception):
 
 
 def _serve(
-    user: Any,
+    user: User,
     tile: Tile,
     english: bool,
     snapshot: registry.Snapshot,
@@ -303,7 +304,7 @@ def _serve(
     return TileResult(body, sql.store(key, generation, body), "miss", public)
 
 
-def label_tile(user: Any, tile: Tile, english: bool) -> TileResult:
+def label_tile(user: User, tile: Tile, english: bool) -> TileResult:
     """The label tile ``tile`` for ``user`` (JSON bytes); NotFound outside the grid or above
     ``MAX_ZOOM``."""
     if not tile.valid() or tile.z > MAX_ZOOM:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from gis_app.errors import NotFound
+from gis_app.types import User
 from tiles import cache, registry, sources, sql
 from tiles.grid import Tile
 from tiles.sources import TileSpec
@@ -42,7 +42,7 @@ def _drawn_as(spec: TileSpec, z: int) -> str | None:
     return "clusters" if spec.points else None
 
 
-def _part(spec: TileSpec, user: Any, tile: Tile) -> sql.Part | None:
+def _part(spec: TileSpec, user: User, tile: Tile) -> sql.Part | None:
     layer = spec.layer
     drawn = _drawn_as(spec, tile.z)
     if drawn is None:
@@ -52,15 +52,15 @@ def _part(spec: TileSpec, user: Any, tile: Tile) -> sql.Part | None:
         name=layer.code,
         queryset=features,
         geometry_field=spec.source.geometry_field,
-        geometry_3857=sources.GEOMETRY_3857.get(features.model),
+        geometry_3857=spec.source.geometry_3857,
         properties=spec.properties,
         attributes={"": spec.attributes} if spec.attributes else {},
         cluster=drawn == "clusters",
-        cluster_properties=sources.CLUSTER_PROPERTIES,
+        cluster_properties=spec.source.cluster_properties,
     )
 
 
-def _combined_parts(specs: list[TileSpec], user: Any, tile: Tile) -> list[sql.Part]:
+def _combined_parts(specs: list[TileSpec], user: User, tile: Tile) -> list[sql.Part]:
     """One part for the classes shown as features at this zoom, one for the clustered."""
     parts = []
     for cluster in (False, True):
@@ -68,16 +68,17 @@ def _combined_parts(specs: list[TileSpec], user: Any, tile: Tile) -> list[sql.Pa
         group = [s for s in specs if _drawn_as(s, tile.z) == wanted]
         if not group:
             continue
+        source = group[0].source
         parts.append(
             sql.Part(
                 name="components",
                 queryset=sources.combined_queryset(group, user),
-                geometry_field="geometry",
-                geometry_3857="geom_3857",
+                geometry_field=source.geometry_field,
+                geometry_3857=source.geometry_3857,
                 properties=group[0].properties,
                 attributes={s.layer.source: s.attributes for s in group},
                 cluster=cluster,
-                cluster_properties=sources.CLUSTER_PROPERTIES,
+                cluster_properties=source.cluster_properties,
                 layer_names={s.layer.source: s.layer.code for s in group},
             )
         )
@@ -112,7 +113,7 @@ def _serve(
     return TileResult(body, sql.store(key, generation, body), "miss", public)
 
 
-def _with_snapshot(user: Any, serve: Callable[[registry.Snapshot, str], TileResult]) -> TileResult:
+def _with_snapshot(user: User, serve: Callable[[registry.Snapshot, str], TileResult]) -> TileResult:
     """``serve`` with the caller's registry snapshot; once more with a rebuilt one when
     the registry moved meanwhile (then, after a second change, the caller gets 404)."""
     scope = cache.scope_of(user)
@@ -126,7 +127,7 @@ def _with_snapshot(user: Any, serve: Callable[[registry.Snapshot, str], TileResu
         raise NotFound() from None
 
 
-def layer_tile(user: Any, layer_code: str, tile: Tile) -> TileResult:
+def layer_tile(user: User, layer_code: str, tile: Tile) -> TileResult:
     """The tile of one registry layer; NotFound for hidden, unknown or raster layers and
     for tiles outside the grid or above the layer's maximum zoom."""
     if not tile.valid():
@@ -151,7 +152,7 @@ def layer_tile(user: Any, layer_code: str, tile: Tile) -> TileResult:
     return _with_snapshot(user, serve)
 
 
-def components_tile(user: Any, tile: Tile) -> TileResult:
+def components_tile(user: User, tile: Tile) -> TileResult:
     """The combined tile: one MVT layer per component class the user may see."""
     if not tile.valid():
         raise NotFound()

@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from gis_app import access
+from gis_app.types import User
 from layers.models import AdminArea, AreaLevel, GridCell, Layer, LayerKind
 from layers.ogc import sources
 from layers.ogc.sources import FeatureSource, Queryable
@@ -16,8 +17,10 @@ class AdminAreaSource(FeatureSource):
     id_field = "code"
     key_field = "code"
     geometry_field = "boundary"
+    tile_properties = ("code", "name", "level", "parent")
+    cluster_properties = ("name", "code")
 
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         return access.visible(user, AdminArea.objects.all())
 
     def properties(self, layer: Layer) -> dict[str, str]:
@@ -41,8 +44,10 @@ class GridCellSource(FeatureSource):
     id_field = "code"
     key_field = "code"
     geometry_field = "boundary"
+    tile_properties = ("code", "name", "community")
+    cluster_properties = ("name", "code")
 
-    def queryset(self, layer: Layer, user: Any) -> QuerySet[Any]:
+    def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         return access.visible(user, GridCell.objects.all())
 
     def properties(self, layer: Layer) -> dict[str, str]:

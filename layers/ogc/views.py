@@ -1,8 +1,9 @@
 """OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS) at /ogc/.
 
 Collections are the layers the caller may see (``access.visible`` on the registry) that
-have a feature source; items come from the source's access-filtered queryset, as GeoJSON
-built in PostGIS and streamed.
+have a feature source, and the collections apps register without a layer
+(``layers.ogc.sources.register_collection``); items come from the source's access-filtered
+queryset, as GeoJSON built in PostGIS and streamed.
 
 numberMatched is exact when at most ``COUNT_CAP`` features match, and omitted above that
 and on pages reached through a ``next`` link (Part 1 makes it optional): no page of a big
@@ -22,13 +23,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from gis_app import access
 from gis_app.errors import DomainError, InvalidInput, NotFound
 from layers.models import Layer
 from layers.ogc import crs as crs_module
-from layers.ogc import extensions, params, sql
+from layers.ogc import extensions, params, sources, sql
 from layers.ogc.openapi import openapi_document
-from layers.ogc.sources import FeatureSource, source_for
+from layers.ogc.sources import FeatureSource
 
 COUNT_CAP = 100_000
 GEOJSON = "application/geo+json"
@@ -151,16 +151,14 @@ def api(request: HttpRequest) -> HttpResponse:
 
 
 def _collections(user: Any) -> list[Layer]:
-    layers = access.visible(user, Layer.objects.active())
-    return [layer for layer in layers if source_for(layer) is not None]
+    return sources.collections(user)
 
 
 def _layer(user: Any, collection_id: str) -> tuple[Layer, FeatureSource]:
-    layer = access.get_visible(user, Layer.objects.active(), code=collection_id)
-    source = source_for(layer)
-    if source is None:
+    found = sources.collection(user, collection_id)
+    if found is None:
         raise NotFound()
-    return layer, source
+    return found
 
 
 def _extent() -> list[float]:
