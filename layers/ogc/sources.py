@@ -149,7 +149,7 @@ def unregister_collection(code: str) -> None:
     _collections.pop(code, None)
 
 
-def collections(user: User) -> list[Layer]:
+def collections_for(user: User) -> list[Layer]:
     """The collections the user may see: active registry layers that have a source, then
     the registered collections (a visible registry layer of the same id hides one)."""
     layers = [
@@ -164,7 +164,7 @@ def collections(user: User) -> list[Layer]:
     return layers
 
 
-def collection(user: User, code: str) -> tuple[Layer, FeatureSource] | None:
+def collection_for(user: User, code: str) -> tuple[Layer, FeatureSource] | None:
     """The collection ``code`` and its source, when the user may see it."""
     try:
         layer = access.visible(user, Layer.objects.active()).get(code=code)

@@ -151,11 +151,11 @@ def api(request: HttpRequest) -> HttpResponse:
 
 
 def _collections(user: Any) -> list[Layer]:
-    return sources.collections(user)
+    return sources.collections_for(user)
 
 
 def _layer(user: Any, collection_id: str) -> tuple[Layer, FeatureSource]:
-    found = sources.collection(user, collection_id)
+    found = sources.collection_for(user, collection_id)
     if found is None:
         raise NotFound()
     return found
