@@ -99,7 +99,8 @@ def major_groups() -> list[Group]:
 
 def classes_with_features(user: User) -> set[str]:
     """Codes of the component classes of which the user may see an in-use component (one
-    query: an index probe per class, as ``tiles.sources.combined_queryset`` filters)."""
+    query: an index probe per class, as the component source's ``combined_queryset``
+    filters)."""
     visible = access.visible(user, Component.objects.in_use())
     found = ComponentClass.objects.filter(major__isnull=False).filter(
         Exists(visible.filter(component_class=OuterRef("code")))
@@ -112,12 +113,14 @@ def layer_info(user: User) -> dict[str, Any]:
     the active registry layers the user may see."""
     layers: dict[str, dict[str, Any]] = {}
     with_features = classes_with_features(user)
-    for layer in sources.registry(user):
-        spec = sources.spec_for(layer)
-        if spec is None:
-            continue
-        schema = getattr(layer, "class_schema", None)
-        if isinstance(schema, str):  # jsonb may come back as text (see tiles.sources)
+    specs = sources.specs_for(sources.registry(user))
+    codes = [s.layer.source for s in specs if s.layer.kind == LayerKind.COMPONENT]
+    classes = ComponentClass.objects.filter(code__in=codes)
+    schemas = dict(classes.values_list("code", "attribute_schema"))
+    for spec in specs:
+        layer = spec.layer
+        schema = schemas.get(layer.source) if layer.kind == LayerKind.COMPONENT else None
+        if isinstance(schema, str):  # jsonb may come back as text (Django's psycopg2 set-up)
             schema = json.loads(schema)
         group = layer.source[:2] if layer.kind == LayerKind.COMPONENT else BASE_GROUP
         keys = [*spec.properties, *[a for a in spec.attributes if a != "*"]]

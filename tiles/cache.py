@@ -28,6 +28,7 @@ from django.contrib.gis.geos import GEOSGeometry
 from shapely.prepared import prep
 
 from gis_app import access
+from gis_app.types import User
 from layers import changes
 from layers.models import Layer, LayerKind
 from tiles import grid, sql
@@ -43,7 +44,7 @@ MAX_TILES_PER_ZOOM = 4096
 EXACT_TEST_ABOVE = 4  # more candidate tiles than this: test each against the geometry
 
 
-def scope_of(user: Any) -> str:
+def scope_of(user: User) -> str:
     """Who a tile is made for: ``public`` (anonymous, or no grants), ``all`` (superusers),
     else a hash of the caller's grants (everything the access policies look at)."""
     if access.is_superuser(user):

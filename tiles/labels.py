@@ -190,8 +190,9 @@ def _queries(specs: list[TileSpec], user: User, z: int) -> list[tuple[str, str, 
     pois = [s for s in specs if s.layer.kind == LayerKind.COMPONENT]
     if pois and shown("poi", z):
         qs = sources.combined_queryset(pois, user)
-        names = {"t_name": F("name"), "t_name_en": english, "t_sub": F("component_class_id")}
-        found += _query("point", qs, "geometry", **names)
+        source, properties = pois[0].source, pois[0].properties
+        names = {"t_name": F("name"), "t_name_en": english, "t_sub": F(properties["class"])}
+        found += _query("point", qs, source.geometry_field, **names)
     return found
 
 

@@ -57,7 +57,7 @@ def landing_links(base: str) -> list[dict[str, Any]]:
 
 def collection_links(base: str, layer: Any) -> list[dict[str, Any]]:
     """A collection's link to its vector tilesets (every vector layer of the registry)."""
-    if layer.kind not in sources.TILE_PROPERTIES:
+    if sources.tiled_source(layer) is None:
         return []
     href = f"{base}/collections/{layer.code}/tiles"
     return [_link(href, REL_TILESETS_VECTOR, "application/json")]

@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar, cast
 
 from django.db import connection
 
+from gis_app.types import User
 from layers.models import LayerKind
 from tiles import sources
 from tiles.sources import TileSpec
@@ -74,9 +75,9 @@ def current_version() -> int:
     return int(row[0]) if row else 0
 
 
-def _build(user: Any, version: int) -> Snapshot:
+def _build(user: User, version: int) -> Snapshot:
     layers = sources.registry(user).order_by("code")
-    specs = {layer.code: spec for layer in layers if (spec := sources.spec_for(layer))}
+    specs = {spec.layer.code: spec for spec in sources.specs_for(layers)}
     components = sorted(
         (s for s in specs.values() if s.layer.kind == LayerKind.COMPONENT),
         key=lambda s: s.layer.source,
@@ -84,7 +85,7 @@ def _build(user: Any, version: int) -> Snapshot:
     return Snapshot(version, specs, components)
 
 
-def snapshot(user: Any, scope: str, *, check: bool = False) -> Snapshot:
+def snapshot(user: User, scope: str, *, check: bool = False) -> Snapshot:
     """The scope's snapshot: the one in memory, or built now. ``check``: compare its
     version with the database first (one query) and rebuild it if the registry moved."""
     found = _SNAPSHOTS.get(scope)

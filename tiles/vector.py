@@ -53,11 +53,11 @@ def _part(spec: TileSpec, user: User, tile: Tile) -> sql.Part | None:
         name=layer.code,
         queryset=features,
         geometry_field=spec.source.geometry_field,
-        geometry_3857=sources.GEOMETRY_3857.get(features.model),
+        geometry_3857=spec.source.geometry_3857,
         properties=spec.properties,
         attributes={"": spec.attributes} if spec.attributes else {},
         cluster=drawn == "clusters",
-        cluster_properties=sources.CLUSTER_PROPERTIES,
+        cluster_properties=spec.source.cluster_properties,
     )
 
 
@@ -69,16 +69,17 @@ def _combined_parts(specs: list[TileSpec], user: User, tile: Tile) -> list[sql.P
         group = [s for s in specs if _drawn_as(s, tile.z) == wanted]
         if not group:
             continue
+        source = group[0].source
         parts.append(
             sql.Part(
                 name="components",
                 queryset=sources.combined_queryset(group, user),
-                geometry_field="geometry",
-                geometry_3857="geom_3857",
+                geometry_field=source.geometry_field,
+                geometry_3857=source.geometry_3857,
                 properties=group[0].properties,
                 attributes={s.layer.source: s.attributes for s in group},
                 cluster=cluster,
-                cluster_properties=sources.CLUSTER_PROPERTIES,
+                cluster_properties=source.cluster_properties,
                 layer_names={s.layer.source: s.layer.code for s in group},
             )
         )

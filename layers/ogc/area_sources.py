@@ -17,6 +17,8 @@ class AdminAreaSource(FeatureSource):
     id_field = "code"
     key_field = "code"
     geometry_field = "boundary"
+    tile_properties = ("code", "name", "level", "parent")
+    cluster_properties = ("name", "code")
 
     def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         return access.visible(user, AdminArea.objects.all())
@@ -42,6 +44,8 @@ class GridCellSource(FeatureSource):
     id_field = "code"
     key_field = "code"
     geometry_field = "boundary"
+    tile_properties = ("code", "name", "community")
+    cluster_properties = ("name", "code")
 
     def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         return access.visible(user, GridCell.objects.all())

@@ -3,6 +3,7 @@ caller may see them) and base features (roads, rivers and water, green space).""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import QuerySet
@@ -13,7 +14,7 @@ from layers.basemap.models import BaseFeature, Building, BuildingUse
 from layers.basemap.policies import LAYER_OF_KIND, DetailAccess
 from layers.models import Layer, LayerKind
 from layers.ogc import sources
-from layers.ogc.sources import FeatureSource, Queryable
+from layers.ogc.sources import ALL_ATTRIBUTES, FeatureSource, Queryable
 
 
 class BuildingSource(FeatureSource):
@@ -22,6 +23,8 @@ class BuildingSource(FeatureSource):
     detail (their area, or everyone's when an admin makes that layer public)."""
 
     datetime_field = "updated_at"
+    tile_properties = ("name", "address", "floors", "use", "units_count", "build_year")
+    cluster_properties = ("name",)
 
     def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         rows = access.visible(user, Building.objects.all())
@@ -58,6 +61,8 @@ class BuildingSource(FeatureSource):
 
 class BaseFeatureSource(FeatureSource):
     datetime_field = "updated_at"
+    tile_properties = ("kind", "name")
+    cluster_properties = ("name", "kind")
 
     def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
         kinds = [kind for kind, code in LAYER_OF_KIND.items() if code == layer.code]
@@ -74,6 +79,10 @@ class BaseFeatureSource(FeatureSource):
 
     def queryables(self, layer: Layer) -> dict[str, Queryable]:
         return {"name": Queryable("name", title="名称"), "kind": Queryable("kind", title="类型")}
+
+    def tile_attributes(self, layers: Sequence[Layer]) -> dict[str, tuple[str, ...]]:
+        """Every attribute: the base features' schemas are closed and hold nothing personal."""
+        return {layer.code: ALL_ATTRIBUTES for layer in layers}
 
     def id_value(self, raw: str) -> Any:
         return database_id(raw)

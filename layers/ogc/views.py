@@ -1,8 +1,9 @@
 """OGC API - Features (Part 1 core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS) at /ogc/.
 
 Collections are the layers the caller may see (``access.visible`` on the registry) that
-have a feature source; items come from the source's access-filtered queryset, as GeoJSON
-built in PostGIS and streamed.
+have a feature source, and the collections apps register without a layer
+(``layers.ogc.sources.register_collection``); items come from the source's access-filtered
+queryset, as GeoJSON built in PostGIS and streamed.
 
 numberMatched is exact when at most ``COUNT_CAP`` features match, and omitted above that
 and on pages reached through a ``next`` link (Part 1 makes it optional): no page of a big
@@ -22,16 +23,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from gis_app import access
 from gis_app.auth import request_user
 from gis_app.error_pages import domain_errors
 from gis_app.errors import InvalidInput, NotFound
 from gis_app.types import User
 from layers.models import Layer
 from layers.ogc import crs as crs_module
-from layers.ogc import extensions, params, sql
+from layers.ogc import extensions, params, sources, sql
 from layers.ogc.openapi import openapi_document
-from layers.ogc.sources import FeatureSource, source_for
+from layers.ogc.sources import FeatureSource
 
 COUNT_CAP = 100_000
 GEOJSON = "application/geo+json"
@@ -126,16 +126,14 @@ def api(request: HttpRequest) -> HttpResponse:
 
 
 def _collections(user: User) -> list[Layer]:
-    layers = access.visible(user, Layer.objects.active())
-    return [layer for layer in layers if source_for(layer) is not None]
+    return sources.collections_for(user)
 
 
 def _layer(user: User, collection_id: str) -> tuple[Layer, FeatureSource]:
-    layer = access.get_visible(user, Layer.objects.active(), code=collection_id)
-    source = source_for(layer)
-    if source is None:
+    found = sources.collection_for(user, collection_id)
+    if found is None:
         raise NotFound()
-    return layer, source
+    return found
 
 
 def _extent() -> list[float]:
