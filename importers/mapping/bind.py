@@ -7,13 +7,14 @@ each distinct converted value."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from django.utils.translation import gettext as _
 
 from component_catalog.models import ComponentClass, GeometryKind
 from gis_app.models import Organization
-from importers.mapping.convert import ValueProblem, to_choice, to_string
+from importers.mapping.convert import DistinctCache, ValueProblem, attempt, to_choice, to_string
 from importers.mapping.parse import ORGANIZATION_FIELDS, Mapping, MappingError, Source
 from importers.mapping.rows import RowValues, map_rows
 from importers.mapping.schema import AttributeSchemas
@@ -111,7 +112,7 @@ class BoundMapping:
             to_choice(mapping.data_source.value, "data_source")
         # Conversions repeat the same few values many times (dates, sizes, yes/no): each
         # distinct value is converted once.
-        self._converted: dict[tuple[Any, ...], tuple[bool, Any]] = {}
+        self._converted: DistinctCache[tuple[bool, Any]] = DistinctCache()
 
     def organization_codes(self) -> dict[int, str]:
         """Organization id -> code."""
@@ -142,27 +143,11 @@ class BoundMapping:
         return map_rows(self, columns, todo)
 
     def checked(self, key: tuple[Any, ...], do: Callable[..., Any], arg: Any, value: Any) -> Any:
-        """``do(value, arg)``, or the ``ValueProblem`` it raised; None for None (cached by
-        ``_convert`` under ``key`` + the value)."""
+        """``do(value, arg)``, or the ``ValueProblem`` it raised; None for None (each
+        distinct value computed once, under ``key`` + the value)."""
         if value is None:
             return None
-        ok, result = self._convert((*key, type(value), value), do, value, arg)
+        ok, result = self._converted.get(
+            (*key, type(value), value), partial(attempt, do, value, arg)
+        )
         return result if ok else ValueProblem(result)
-
-    def _convert(
-        self, key: tuple[Any, ...], do: Callable[..., Any], *args: Any
-    ) -> tuple[bool, Any]:
-        """(True, value) or (False, message), cached by ``key`` when it is hashable."""
-        try:
-            cached = self._converted.get(key)
-        except TypeError:  # an unhashable value (a list from a JSON property)
-            cached, key = None, ()
-        if cached is not None:
-            return cached
-        try:
-            result: tuple[bool, Any] = (True, do(*args))
-        except ValueProblem as exc:
-            result = (False, str(exc))
-        if key and len(self._converted) < 100_000:
-            self._converted[key] = result
-        return result

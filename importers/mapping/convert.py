@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +45,39 @@ _DATETIME_PREFIX: Final = re.compile(r"^(\d{4}-\d{1,2}-\d{1,2})[T ]")
 
 class ValueProblem(ValueError):
     """A value that cannot be converted; the message is shown to the user."""
+
+
+def attempt(do: Callable[..., Any], *args: Any) -> tuple[bool, Any]:
+    """(True, ``do(*args)``) or (False, the message of the ``ValueProblem`` it raised)."""
+    try:
+        return True, do(*args)
+    except ValueProblem as exc:
+        return False, str(exc)
+
+
+Result = TypeVar("Result")
+
+
+class DistinctCache(Generic[Result]):
+    """Results computed once per distinct key (imports repeat the same few values many
+    times), at most ``limit`` of them; a key holding an unhashable value (a list or an
+    object from a JSON property) is computed each time."""
+
+    def __init__(self, limit: int = 100_000) -> None:
+        self._results: dict[Any, Result] = {}
+        self.limit = limit
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], Result]) -> Result:
+        results = self._results
+        try:
+            if key in results:
+                return results[key]
+        except TypeError:  # unhashable
+            return compute()
+        result = compute()
+        if len(results) < self.limit:
+            results[key] = result
+        return result
 
 
 def blank(value: Any) -> bool:

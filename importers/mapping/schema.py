@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any, Final, cast
 
 import fastjsonschema
@@ -15,7 +16,7 @@ from jsonschema import Draft202012Validator
 
 from component_catalog.models import ComponentClass
 from gis_app import schema_messages
-from importers.mapping.convert import ValueProblem, convert
+from importers.mapping.convert import DistinctCache, attempt, convert
 
 
 def quick_check(schema: dict[str, Any]) -> Callable[[Any], Any] | None:
@@ -46,6 +47,14 @@ _PER_PROPERTY_KEYS: Final = frozenset(
 )
 
 
+def _passes(check: Callable[[Any], Any], value: Any) -> bool:
+    try:
+        check(value)
+    except fastjsonschema.JsonSchemaException:
+        return False
+    return True
+
+
 class PropertyCheck:
     """The check of a schema that only says "an object whose properties each satisfy their
     own schema": one value at a time (``value_ok``, each distinct value checked once) or a
@@ -58,27 +67,14 @@ class PropertyCheck:
         self.checks = checks
         self.required = required
         self.extra = extra
-        self._seen: dict[tuple[str, type, Any], bool] = {}
+        self._seen: DistinctCache[bool] = DistinctCache()
 
     def value_ok(self, name: str, value: Any) -> bool:
         """Whether ``value`` satisfies the schema of property ``name``."""
         check = self.checks.get(name)
         if check is None:
             return self.extra
-        key: tuple[str, type, Any] | None = (name, type(value), value)
-        try:
-            ok = self._seen.get(key)  # type: ignore[arg-type]
-        except TypeError:  # an unhashable value (a list, an object)
-            key, ok = None, None
-        if ok is None:
-            try:
-                check(value)
-                ok = True
-            except fastjsonschema.JsonSchemaException:
-                ok = False
-            if key is not None and len(self._seen) < 100_000:
-                self._seen[key] = ok
-        return ok
+        return self._seen.get((name, type(value), value), partial(_passes, check, value))
 
     def __call__(self, attributes: dict[str, Any]) -> bool:
         if not self.required.issubset(attributes):
@@ -117,8 +113,8 @@ class AttributeSchemas:
             code: dict((k.attribute_schema or {}).get("properties", {}))
             for code, k in classes.items()
         }
-        self._valid_cache: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        self._attributes: dict[tuple[Any, ...], tuple[bool, Any, bool]] = {}
+        self._explained: DistinctCache[list[tuple[str, str]]] = DistinctCache()
+        self._attributes: DistinctCache[tuple[bool, Any, bool]] = DistinctCache()
 
     def attribute(
         self, code: str, target: str, spec: dict[str, Any], value: Any
@@ -127,22 +123,16 @@ class AttributeSchemas:
         for None (not given)."""
         if value is None:
             return None
-        key: tuple[Any, ...] = (code, target, type(value), value)
-        try:
-            cached = self._attributes.get(key)
-        except TypeError:  # an unhashable value
-            cached, key = None, ()
-        if cached is not None:
-            return cached
-        try:
-            ok, result = True, convert(value, spec)
-        except ValueProblem as exc:
-            ok, result = False, str(exc)
+        return self._attributes.get(
+            (code, target, type(value), value), partial(self._attribute, code, target, spec, value)
+        )
+
+    def _attribute(
+        self, code: str, target: str, spec: dict[str, Any], value: Any
+    ) -> tuple[bool, Any, bool]:
+        ok, result = attempt(convert, value, spec)
         check = self.property_checks[code]
-        entry = (ok, result, ok and check is not None and check.value_ok(target, result))
-        if key and len(self._attributes) < 100_000:
-            self._attributes[key] = entry
-        return entry
+        return ok, result, ok and check is not None and check.value_ok(target, result)
 
     def validate(self, code: str, attributes: dict[str, Any]) -> list[tuple[str, str]]:
         """(target, message) for each schema violation; results cached per distinct value
@@ -159,9 +149,10 @@ class AttributeSchemas:
             except fastjsonschema.JsonSchemaException:
                 pass  # invalid (or a stricter reading): the full validator decides and explains
         key = (code, json.dumps(attributes, sort_keys=True, ensure_ascii=False, default=str))
-        cached = self._valid_cache.get(key)
-        if cached is not None:
-            return cached
+        return self._explained.get(key, partial(self._explain, code, attributes))
+
+    def _explain(self, code: str, attributes: dict[str, Any]) -> list[tuple[str, str]]:
+        """The full validator's problems with a document, sorted."""
         problems = []
         for error in self.validators[code].iter_errors(attributes):
             path = ".".join(str(p) for p in error.absolute_path)
@@ -173,6 +164,4 @@ class AttributeSchemas:
                 )
             )
         problems.sort()
-        if len(self._valid_cache) < 100_000:
-            self._valid_cache[key] = problems
         return problems

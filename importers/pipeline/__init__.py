@@ -46,42 +46,25 @@ import them from here).
 
 from importers import sql
 from importers.pipeline.dedupe import FileDuplicates
-from importers.pipeline.geometry import GeometryCheck, check_geometries, check_sizes, to_storage_crs
+from importers.pipeline.geometry import check_geometries, to_storage_crs
 from importers.pipeline.job_record import finish, sha256_of
 from importers.pipeline.matching import NEAR_ALL_LIMIT
-from importers.pipeline.options import (
-    ERROR,
-    INSERT,
-    SKIP,
-    UPDATE,
-    ImportOptions,
-    ImportRefused,
-    Progress,
-)
-from importers.pipeline.run import ImportRun, execute_recorded, refusal_for_crs, run_import
+from importers.pipeline.options import ImportOptions, ImportRefused, Progress
+from importers.pipeline.run import ImportRun, execute_recorded, run_import
 from importers.pipeline.staging import AttributesJSON, ewkb_hex
-from importers.pipeline.threads import read_ahead
 
 __all__ = [
-    "ERROR",
-    "INSERT",
     "NEAR_ALL_LIMIT",
-    "SKIP",
-    "UPDATE",
     "AttributesJSON",
     "FileDuplicates",
-    "GeometryCheck",
     "ImportOptions",
     "ImportRefused",
     "ImportRun",
     "Progress",
     "check_geometries",
-    "check_sizes",
     "ewkb_hex",
     "execute_recorded",
     "finish",
-    "read_ahead",
-    "refusal_for_crs",
     "run_import",
     "sha256_of",
     "sql",
