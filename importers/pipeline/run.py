@@ -144,16 +144,7 @@ class ImportRun:
         info = reader.info()
         self._decide_crs(info)
         job.format = info.format
-        bound = BoundMapping(self.mapping, info.fields)
-        self.bound = bound
-        self.org_codes = bound.organization_codes()
-        self.matcher = Matcher(self.mapping, bound.kinds, self.options.dedupe_metres, self.rights)
-        self.dedupe = Deduplication(
-            self.options.dedupe_metres,
-            self.options.on_duplicate,
-            bound.kinds,
-            keyed=self.mapping.source_key is not None,
-        )
+        self._bind(info.fields)
         sql.ensure_statistics()
         self.extents = sql.area_extents()
         if not self.extents:
@@ -175,25 +166,10 @@ class ImportRun:
             self.rejected.close()
             self.rights.audit_denied(job)
             self.report.timing["validate"] = time.perf_counter() - started
-            totals = self.report.totals
             if self.rejected.count:
                 with self.rejected.path.open("rb") as handle:
                     job.rejected_file.save("rejected.csv", File(handle), save=False)
-            if not commit:
-                job.status = ImportStatus.DRY_RUN
-            elif totals[ERROR] and not self.options.skip_invalid:
-                job.status = ImportStatus.REFUSED
-                job.error = _(
-                    "%(n)d of %(rows)d rows are invalid, so nothing was imported. Correct "
-                    "them (the rejected rows are listed in the report and downloadable), "
-                    "or import with skip_invalid (--skip-invalid) to load only the valid "
-                    "rows."
-                ) % {"n": totals[ERROR], "rows": totals["rows"]}
-            elif not (totals[INSERT] or totals[UPDATE]):
-                job.status = ImportStatus.NOTHING
-                job.error = _("No row to insert or update: every row was skipped.")
-            else:
-                self._commit(job)
+            self._conclude(job, commit)
         finally:
             self.rejected.close()
             if commit:
@@ -203,6 +179,39 @@ class ImportRun:
                     sql.drop_staging()
             self.staging.close()
         return job
+
+    def _bind(self, fields: list[str]) -> None:
+        """The mapping bound to the file's fields, and what works with its classes."""
+        bound = self.bound = BoundMapping(self.mapping, fields)
+        self.org_codes = bound.organization_codes()
+        metres = self.options.dedupe_metres
+        self.matcher = Matcher(self.mapping, bound.kinds, metres, self.rights)
+        self.dedupe = Deduplication(
+            metres,
+            self.options.on_duplicate,
+            bound.kinds,
+            keyed=self.mapping.source_key is not None,
+        )
+
+    def _conclude(self, job: ImportJob, commit: bool) -> None:
+        """Once every batch is checked: the job's status from the counts, and the load
+        when a commit has rows to write and no invalid row stops it."""
+        totals = self.report.totals
+        if not commit:
+            job.status = ImportStatus.DRY_RUN
+        elif totals[ERROR] and not self.options.skip_invalid:
+            job.status = ImportStatus.REFUSED
+            job.error = _(
+                "%(n)d of %(rows)d rows are invalid, so nothing was imported. Correct "
+                "them (the rejected rows are listed in the report and downloadable), "
+                "or import with skip_invalid (--skip-invalid) to load only the valid "
+                "rows."
+            ) % {"n": totals[ERROR], "rows": totals["rows"]}
+        elif not (totals[INSERT] or totals[UPDATE]):
+            job.status = ImportStatus.NOTHING
+            job.error = _("No row to insert or update: every row was skipped.")
+        else:
+            self._commit(job)
 
     def _decide_crs(self, info: SourceInfo) -> None:
         given = (self.options.crs or "").strip()
@@ -232,8 +241,6 @@ class ImportRun:
 
     def _batches(self, reader: Reader) -> Iterator[Batch]:
         yield from read_ahead(reader.batches(self.options.batch_rows))
-
-    # -- one batch ---------------------------------------------------------------------------
 
     # -- one batch ---------------------------------------------------------------------------
 
