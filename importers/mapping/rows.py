@@ -105,40 +105,85 @@ def map_rows(
 
     Works column by column -- each source column read once, each distinct value
     converted once -- with the problems of a row in the order of its fields."""
-    m = bound.mapping
-    schemas = bound.schemas
-    index = list(todo)
-    k = len(index)
-    problems: dict[int, list[tuple[str, str, str]]] = defaultdict(list)  # position ->
-    skips: dict[int, str] = {}
+    return _BatchRows(bound, columns, todo).values()
 
-    def problem(j: int, src: Source | None, target: str, message: str) -> None:
-        problems[j].append((src.field if src and src.field else target, target, message))
 
-    # class
-    classes: list[str | None]
-    if m.class_code:
-        classes = [m.class_code] * k
-        live = list(range(k))  # positions still being mapped
-    else:
+class _BatchRows:
+    """One ``map_rows`` call: the batch's rows to map, by position ``j`` (0 .. k-1), and
+    the problems and skips found so far. Each part of a row (class, texts, choices and
+    date, organizations, attributes) is mapped for all rows at once, in that order."""
+
+    def __init__(
+        self, bound: BoundMapping, columns: dict[str, list[Any]], todo: Sequence[int]
+    ) -> None:
+        self.bound = bound
+        self.mapping = bound.mapping
+        self.columns = columns
+        self.index = list(todo)  # position -> row of the columns
+        self.k = len(self.index)
+        self.problems: dict[int, list[tuple[str, str, str]]] = defaultdict(list)
+        self.skips: dict[int, str] = {}
+        self.classes, self.live = self._classes()  # live: positions still being mapped
+        self.rows = [self.index[j] for j in self.live]
+
+    def problem(self, j: int, src: Source | None, target: str, message: str) -> None:
+        self.problems[j].append((src.field if src and src.field else target, target, message))
+
+    def values(self) -> list[RowValues]:
+        k = self.k
+        texts = self._texts()
+        given = self._given()
+        organizations = self._organizations()
+        attributes = self._attributes()
+        skip: list[str | None] = [None] * k
+        for j, reason in self.skips.items():
+            skip[j] = reason
+        errors: list[tuple[tuple[str, str, str], ...]] = [()] * k
+        for j, listed in self.problems.items():
+            errors[j] = tuple(listed)
+        return list(
+            map(
+                RowValues,
+                self.classes,
+                texts["name"],
+                texts["address"],
+                given["status"],
+                given["data_source"],
+                given["initial_date"],
+                organizations,
+                attributes,
+                texts["source_key"],
+                texts["identifier"],
+                skip,
+                errors,
+            )
+        )
+
+    def _classes(self) -> tuple[list[str | None], list[int]]:
+        """Each row's class (None where its value is not mapped: skipped or a problem)
+        and the positions that have one."""
+        m, k = self.mapping, self.k
+        if m.class_code:
+            return [m.class_code] * k, list(range(k))
         assert m.class_field is not None
+        class_of_value = self.bound.class_of_value
         keys = per_value(
             Source(field=m.class_field),
-            columns,
-            index,
+            self.columns,
+            self.index,
             lambda v: "" if v is None else text_key(v),
         )
-        classes = [bound.class_of_value.get(key) for key in keys]
+        classes = [class_of_value.get(key) for key in keys]
         live = [j for j in range(k) if classes[j] is not None]
         if len(live) < k:
-            known = ", ".join(bound.class_of_value)
+            known = ", ".join(class_of_value)
             for j in range(k):
                 if classes[j] is not None:
                     continue
                 if m.unmapped == "skip":
-                    skips[j] = _("class value %(v)s is not mapped") % {"v": show(keys[j])}
+                    self.skips[j] = _("class value %(v)s is not mapped") % {"v": show(keys[j])}
                 else:
-                    problems[j].append(
+                    self.problems[j].append(
                         (
                             m.class_field,
                             "class",
@@ -146,96 +191,110 @@ def map_rows(
                             % {"v": show(keys[j]), "known": known},
                         )
                     )
-    rows = [index[j] for j in live]
-    every = len(live) == k
-    # texts
-    texts: dict[str, list[str]] = {}
-    for name in ("name", "address", "source_key", "identifier"):
-        src = getattr(m, name)
-        texts[name] = values = [""] * k
-        if src is None or not live:
-            continue
-        results = per_value(src, columns, rows, text_check(name))
-        if every and not any(type(r) is ValueProblem for r in results):
-            texts[name] = results
-            continue
-        for j, result in zip(live, results, strict=True):
-            if type(result) is ValueProblem:
-                problem(j, src, name, str(result))
+        return classes, live
+
+    def _texts(self) -> dict[str, list[str]]:
+        """Name, address, source key and identifier ("" when not given)."""
+        k, live, rows = self.k, self.live, self.rows
+        every = len(live) == k
+        texts: dict[str, list[str]] = {}
+        for name in ("name", "address", "source_key", "identifier"):
+            src = getattr(self.mapping, name)
+            texts[name] = values = [""] * k
+            if src is None or not live:
+                continue
+            results = per_value(src, self.columns, rows, text_check(name))
+            if every and not any(type(r) is ValueProblem for r in results):
+                texts[name] = results
+                continue
+            for j, result in zip(live, results, strict=True):
+                if type(result) is ValueProblem:
+                    self.problem(j, src, name, str(result))
+                else:
+                    values[j] = result
+        return texts
+
+    def _given(self) -> dict[str, list[Any]]:
+        """Status, data source and initial date: None when not given."""
+        bound, live = self.bound, self.live
+        given: dict[str, list[Any]] = {}
+        for name in ("status", "data_source", "initial_date"):
+            src = getattr(self.mapping, name)
+            given[name] = chosen = [None] * self.k
+            if src is None or not live:
+                continue
+            if name == "initial_date":
+                fmt = src.format
+                compute = partial(bound.checked, ("date", fmt), to_past_date, fmt)
             else:
-                values[j] = result
-    # choices and the date: None when not given
-    given: dict[str, list[Any]] = {}
-    for name in ("status", "data_source", "initial_date"):
-        src = getattr(m, name)
-        given[name] = chosen = [None] * k
-        if src is None or not live:
-            continue
-        if name == "initial_date":
-            fmt = src.format
-            compute = partial(bound.checked, ("date", fmt), to_past_date, fmt)
-        else:
-            compute = partial(bound.checked, (name,), to_choice, name)
-        for j, result in zip(live, per_value(src, columns, rows, compute), strict=True):
-            if type(result) is ValueProblem:
-                problem(j, src, name, str(result))
-            else:
-                chosen[j] = result
-    # organizations
-    fixed = {
-        name: bound.fixed_orgs[name] for name in ORGANIZATION_FIELDS if name in bound.fixed_orgs
-    }
-    organizations: list[dict[str, int]]
-    if len(fixed) == len(ORGANIZATION_FIELDS):  # one dict for all rows, only read
-        organizations = [fixed] * k
-    else:
+                compute = partial(bound.checked, (name,), to_choice, name)
+            results = per_value(src, self.columns, self.rows, compute)
+            for j, result in zip(live, results, strict=True):
+                if type(result) is ValueProblem:
+                    self.problem(j, src, name, str(result))
+                else:
+                    chosen[j] = result
+        return given
+
+    def _organizations(self) -> list[dict[str, int]]:
+        """Each row's organization ids by role (one shared dict when all are fixed)."""
+        bound, k, live, rows = self.bound, self.k, self.live, self.rows
+        fixed = {
+            name: bound.fixed_orgs[name] for name in ORGANIZATION_FIELDS if name in bound.fixed_orgs
+        }
+        if len(fixed) == len(ORGANIZATION_FIELDS):  # one dict for all rows, only read
+            return [fixed] * k
         organizations = [dict(fixed) for _ in range(k)]
         for name in ORGANIZATION_FIELDS:
             if name in fixed or not live:
                 continue
-            src = getattr(m, name)
-            found = per_value(src, columns, rows, partial(bound.organization_of, src.by))
-            cells = per_value(src, columns, rows, _same) if None in found else found
+            src = getattr(self.mapping, name)
+            found = per_value(src, self.columns, rows, partial(bound.organization_of, src.by))
+            cells = per_value(src, self.columns, rows, _same) if None in found else found
             for j, org, cell in zip(live, found, cells, strict=True):
                 if org is not None:
                     organizations[j][name] = org
                 elif cell is None:
-                    problem(j, src, name, _("empty, and no default organization given"))
+                    self.problem(j, src, name, _("empty, and no default organization given"))
                 else:
-                    problem(j, src, name, _("unknown organization %(v)s") % {"v": show(cell)})
-    # attributes: each distinct value converted and checked against its property's
-    # schema once; only the rows with a doubtful value (or a class whose schema is not
-    # per-property) go through the whole-document validation
-    attributes: list[dict[str, Any]] = [{} for _ in range(k)]
-    doubtful: set[int] = set()
-    by_class: dict[str, list[int]] = defaultdict(list)
-    if m.attributes:
-        for j in live:
+                    self.problem(j, src, name, _("unknown organization %(v)s") % {"v": show(cell)})
+        return organizations
+
+    def _attributes(self) -> list[dict[str, Any]]:
+        """Each row's attributes: each distinct value converted and checked against its
+        property's schema once; only the rows with a doubtful value (or a class whose
+        schema is not per-property) go through the whole-document validation."""
+        m, schemas, classes = self.mapping, self.bound.schemas, self.classes
+        attributes: list[dict[str, Any]] = [{} for _ in range(self.k)]
+        if not m.attributes:
+            return attributes
+        doubtful: set[int] = set()
+        by_class: dict[str, list[int]] = defaultdict(list)
+        for j in self.live:
             by_class[classes[j]].append(j)  # type: ignore[index]
-    for target, src in m.attributes:
-        for code, members in by_class.items():
-            spec = schemas.properties[code].get(target)
-            if spec is None:
-                continue  # not an attribute of this class
-            results = per_value(
-                src,
-                columns,
-                [index[j] for j in members],
-                partial(schemas.attribute, code, target, spec),
-            )
-            for j, result in zip(members, results, strict=True):
-                if result is None:
-                    continue
-                ok, value, fine = result
-                if ok:
-                    attributes[j][target] = value
-                    if not fine:
-                        doubtful.add(j)
-                else:
-                    problem(j, src, f"attributes.{target}", value)
-    if m.attributes:
+        for target, src in m.attributes:
+            for code, members in by_class.items():
+                spec = schemas.properties[code].get(target)
+                if spec is None:
+                    continue  # not an attribute of this class
+                results = per_value(
+                    src,
+                    self.columns,
+                    [self.index[j] for j in members],
+                    partial(schemas.attribute, code, target, spec),
+                )
+                for j, result in zip(members, results, strict=True):
+                    if result is None:
+                        continue
+                    ok, value, fine = result
+                    if ok:
+                        attributes[j][target] = value
+                        if not fine:
+                            doubtful.add(j)
+                    else:
+                        self.problem(j, src, f"attributes.{target}", value)
         sources = dict(m.attributes)
-        for j in live:
+        for j in self.live:
             document = attributes[j]
             if not document:
                 continue
@@ -245,27 +304,5 @@ def map_rows(
             if j not in doubtful and check is not None and check.required <= document.keys():
                 continue
             for target, message in schemas.validate(klass, document):
-                problem(j, sources.get(target.removeprefix("attributes.")), target, message)
-    skip: list[str | None] = [None] * k
-    for j, reason in skips.items():
-        skip[j] = reason
-    errors: list[tuple[tuple[str, str, str], ...]] = [()] * k
-    for j, listed in problems.items():
-        errors[j] = tuple(listed)
-    return list(
-        map(
-            RowValues,
-            classes,
-            texts["name"],
-            texts["address"],
-            given["status"],
-            given["data_source"],
-            given["initial_date"],
-            organizations,
-            attributes,
-            texts["source_key"],
-            texts["identifier"],
-            skip,
-            errors,
-        )
-    )
+                self.problem(j, sources.get(target.removeprefix("attributes.")), target, message)
+        return attributes

@@ -119,13 +119,12 @@ class Deduplication:
         claim a component an earlier row updates; with ``on_duplicate: skip``, those that
         match an existing component too."""
         klasses = st.classes[ok]
-        keyed = self.keyed
         for klass in dict.fromkeys(klasses.tolist()):  # in order of first appearance
             members = ok[klasses == klass]
             points = self.kinds[klass] == GeometryKind.POINT
             keys = (
                 [st.values[i].source_key for i in members.tolist()]
-                if keyed
+                if self.keyed
                 else [""] * len(members)
             )
             found = self.file.check(

@@ -71,7 +71,8 @@ class Matcher:
         self, st: BatchState, ok: np.ndarray, candidates: list[sql.Existing], metric: Metric
     ) -> None:
         """Find the existing component each row stands for: by identifier, by class and
-        source key, or by class within the tolerance."""
+        source key, or by class within the tolerance; a match in another district fails
+        the row."""
         values = st.values
         rest = ok
         if self.mapping.identifier is not None:
@@ -82,57 +83,11 @@ class Matcher:
         if self.mapping.source_key is not None and len(rest):
             with_key = [i for i in rest.tolist() if values[i].source_key]
             if with_key:
-                pairs = sorted(
-                    {(values[i].class_code or "", values[i].source_key) for i in with_key}
-                )
-                by_key: dict[tuple[str, str], sql.Existing] = {}
-                for e in sql.by_source_key([c for c, _k in pairs], [k for _c, k in pairs]):
-                    current = by_key.get((e.class_code, e.source_key))
-                    if current is None or e.id < current.id:
-                        by_key[(e.class_code, e.source_key)] = e
-                for i in with_key:
-                    v = values[i]
-                    keyed = by_key.get((v.class_code or "", v.source_key))
-                    if keyed is not None:
-                        st.target[i] = keyed
+                self._match_source_keys(st, with_key)
                 if st.target:
                     rest = rest[[i not in st.target for i in rest.tolist()]]
-        metres = self.metres
-        if len(rest) and metres > 0 and candidates:
-            geoms = st.geometry[rest]
-            klasses = st.classes[rest]
-            cand = np.asarray(shapely.from_wkb([c.wkb for c in candidates]), dtype=object)
-            by_class: dict[str, list[int]] = defaultdict(list)
-            for j, c in enumerate(candidates):
-                by_class[c.class_code].append(j)
-            for klass, members in by_class.items():
-                local = np.flatnonzero(klasses == klass)
-                if not len(local):
-                    continue
-                if self.kinds[klass] == GeometryKind.POINT:
-                    # points: compared as coordinate arrays on a grid, no geometries
-                    near = PointCells(metres)
-                    near.add(metric.project_xy(cand[members]), np.arange(len(members)))
-                    left, right, dist = near.pairs(st.metric_xy(rest[local], metric))
-                    right = near.rows[right]
-                else:
-                    tree_geoms = metric.project(cand[members])
-                    left, right, dist = close_pairs(
-                        shapely.STRtree(tree_geoms),
-                        tree_geoms,
-                        metric.project(geoms[local]),
-                        metres,
-                        False,
-                    )
-                best: dict[int, tuple[float, int]] = {}
-                for a, b, d in zip(left.tolist(), right.tolist(), dist.tolist(), strict=True):
-                    i = int(rest[local[a]])
-                    e = candidates[members[b]]
-                    if i not in best or (d, e.id) < best[i]:
-                        best[i] = (d, e.id)
-                by_id = {c.id: c for c in candidates}
-                for i, (_d, pk) in best.items():
-                    st.target[i] = by_id[pk]
+        if len(rest) and self.metres > 0 and candidates:
+            self._match_positions(st, rest, candidates, metric)
         for i, e in sorted(st.target.items()):
             if st.outcome[i] != LIVE:
                 continue
@@ -148,6 +103,63 @@ class Matcher:
                     )
                     % {"id": e.identifier, "county": county},
                 )
+
+    def _match_source_keys(self, st: BatchState, with_key: list[int]) -> None:
+        """Rows whose class and source key an existing component has (the oldest of
+        several)."""
+        values = st.values
+        pairs = sorted({(values[i].class_code or "", values[i].source_key) for i in with_key})
+        by_key: dict[tuple[str, str], sql.Existing] = {}
+        for e in sql.by_source_key([c for c, _k in pairs], [k for _c, k in pairs]):
+            current = by_key.get((e.class_code, e.source_key))
+            if current is None or e.id < current.id:
+                by_key[(e.class_code, e.source_key)] = e
+        for i in with_key:
+            v = values[i]
+            keyed = by_key.get((v.class_code or "", v.source_key))
+            if keyed is not None:
+                st.target[i] = keyed
+
+    def _match_positions(
+        self, st: BatchState, rest: np.ndarray, candidates: list[sql.Existing], metric: Metric
+    ) -> None:
+        """Rows ``rest`` within the tolerance of a candidate of their class: the nearest
+        (then the lowest id) is the one they update."""
+        metres = self.metres
+        geoms = st.geometry[rest]
+        klasses = st.classes[rest]
+        cand = np.asarray(shapely.from_wkb([c.wkb for c in candidates]), dtype=object)
+        by_class: dict[str, list[int]] = defaultdict(list)
+        for j, c in enumerate(candidates):
+            by_class[c.class_code].append(j)
+        for klass, members in by_class.items():
+            local = np.flatnonzero(klasses == klass)
+            if not len(local):
+                continue
+            if self.kinds[klass] == GeometryKind.POINT:
+                # points: compared as coordinate arrays on a grid, no geometries
+                near = PointCells(metres)
+                near.add(metric.project_xy(cand[members]), np.arange(len(members)))
+                left, right, dist = near.pairs(st.metric_xy(rest[local], metric))
+                right = near.rows[right]
+            else:
+                tree_geoms = metric.project(cand[members])
+                left, right, dist = close_pairs(
+                    shapely.STRtree(tree_geoms),
+                    tree_geoms,
+                    metric.project(geoms[local]),
+                    metres,
+                    False,
+                )
+            best: dict[int, tuple[float, int]] = {}
+            for a, b, d in zip(left.tolist(), right.tolist(), dist.tolist(), strict=True):
+                i = int(rest[local[a]])
+                e = candidates[members[b]]
+                if i not in best or (d, e.id) < best[i]:
+                    best[i] = (d, e.id)
+            by_id = {c.id: c for c in candidates}
+            for i, (_d, pk) in best.items():
+                st.target[i] = by_id[pk]
 
     def _match_identifiers(self, st: BatchState, with_id: list[int]) -> None:
         """Rows naming the identifier of the component they update: it must exist (and be

@@ -85,9 +85,15 @@ class Rights:
         """The user's right to create each new row and to change what each matched row
         would update: the one write rule of the component policy (``WriteRules``, which
         answers once per distinct class, community and organizations)."""
+        new = ok[[i not in st.target for i in ok.tolist()]] if st.target else ok
+        self._check_creations(st, new)
+        if self.on_duplicate != SKIP:  # else nothing is written to the matched components
+            self._check_changes(st)
+
+    def _check_creations(self, st: BatchState, new: np.ndarray) -> None:
+        """The rows ``new`` (matching no component): the right to create them as mapped."""
         values = st.values
         rules = self.write_rules
-        new = ok[[i not in st.target for i in ok.tolist()]] if st.target else ok
         for i, klass, community in zip(
             new.tolist(), st.classes[new].tolist(), st.community[new].tolist(), strict=True
         ):
@@ -102,8 +108,12 @@ class Rights:
             refusal = rules.refusal(Action.CREATE, wanted)
             if refusal is not None:
                 self._refuse(st, i, "create", refusal)
-        if self.on_duplicate == SKIP:
-            return  # nothing will be written to the matched components
+
+    def _check_changes(self, st: BatchState) -> None:
+        """The live rows matching a component: the right to change it, and to change it
+        into what the row maps to."""
+        values = st.values
+        rules = self.write_rules
         for i, e in sorted(st.target.items()):
             if st.outcome[i] != LIVE:
                 continue
