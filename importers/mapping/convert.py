@@ -81,6 +81,7 @@ class DistinctCache(Generic[Result]):
 
 
 def blank(value: Any) -> bool:
+    """An empty cell: None, blank text or NaN."""
     return (
         value is None
         or (isinstance(value, str) and not value.strip())
@@ -95,6 +96,7 @@ def show(value: Any) -> str:
 
 
 def to_integer(value: Any) -> int:
+    """A whole number (1,000 and 15.0 accepted); not a boolean."""
     if isinstance(value, bool):
         raise ValueProblem(_("%(v)s is not a whole number") % {"v": show(value)})
     if isinstance(value, int):
@@ -109,6 +111,7 @@ def to_integer(value: Any) -> int:
 
 
 def to_number(value: Any) -> int | float:
+    """A finite number (thousands separators accepted), an int when written as one."""
     if isinstance(value, bool):
         raise ValueProblem(_("%(v)s is not a number") % {"v": show(value)})
     if isinstance(value, int | float):
@@ -124,6 +127,7 @@ def to_number(value: Any) -> int | float:
 
 
 def to_boolean(value: Any) -> bool:
+    """A yes/no value: true/false, 1/0, or a word of ``TRUE_WORDS`` / ``FALSE_WORDS``."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int | float) and value in (0, 1):
@@ -139,6 +143,7 @@ def to_boolean(value: Any) -> bool:
 
 
 def to_string(value: Any) -> str:
+    """Text, stripped (15.0 as "15", dates in ISO form)."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime | dt.date):
@@ -147,6 +152,7 @@ def to_string(value: Any) -> str:
 
 
 def to_date(value: Any, fmt: str | None = None) -> dt.date:
+    """A date in one of ``DATE_FORMATS`` (or ``fmt``), or the date of an ISO date-time."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

@@ -145,6 +145,8 @@ def _parse_source(value: Any, path: str) -> Source:
 
 @dataclass(frozen=True)
 class Mapping:
+    """A parsed mapping: where each component property of a row comes from."""
+
     class_code: str | None = None
     class_field: str | None = None
     class_map: tuple[tuple[str, str], ...] = ()

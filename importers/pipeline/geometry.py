@@ -43,6 +43,8 @@ def to_storage_crs(geometries: np.ndarray, crs: str) -> np.ndarray:
 
 @dataclass
 class GeometryCheck:
+    """What ``check_geometries`` made of a batch's geometries, and why rows failed."""
+
     geometries: np.ndarray  # converted, promoted; None where the row failed
     errors: dict[int, str] = field(default_factory=dict)  # index -> message (field geometry)
     repaired: dict[int, tuple[str, str]] = field(default_factory=dict)  # index -> (was, now)

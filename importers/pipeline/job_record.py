@@ -16,6 +16,7 @@ from importers.report import Report
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
+    """(SHA-256 hex digest, size in bytes) of a file, read in 1 MiB chunks."""
     digest = hashlib.sha256()
     size = 0
     with path.open("rb") as handle:

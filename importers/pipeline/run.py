@@ -57,6 +57,7 @@ from layers import changes
 
 
 def refusal_for_crs(info: SourceInfo, file_name: str) -> str:
+    """The message refusing a file that declares no coordinate system, with how to give one."""
     return _(
         "%(name)s: no coordinate system, so nothing was imported (coordinates are never "
         "guessed). %(hint)s"
