@@ -207,11 +207,7 @@ class _BatchRows:
             if every and not any(type(r) is ValueProblem for r in results):
                 texts[name] = results
                 continue
-            for j, result in zip(live, results, strict=True):
-                if type(result) is ValueProblem:
-                    self.problem(j, src, name, str(result))
-                else:
-                    values[j] = result
+            self._keep(results, values, src, name)
         return texts
 
     def _given(self) -> dict[str, list[Any]]:
@@ -228,13 +224,17 @@ class _BatchRows:
                 compute = partial(bound.checked, ("date", fmt), to_past_date, fmt)
             else:
                 compute = partial(bound.checked, (name,), to_choice, name)
-            results = per_value(src, self.columns, self.rows, compute)
-            for j, result in zip(live, results, strict=True):
-                if type(result) is ValueProblem:
-                    self.problem(j, src, name, str(result))
-                else:
-                    chosen[j] = result
+            self._keep(per_value(src, self.columns, self.rows, compute), chosen, src, name)
         return given
+
+    def _keep(self, results: list[Any], into: list[Any], src: Source, name: str) -> None:
+        """The live rows' ``results`` into ``into`` (by position); a ``ValueProblem`` is
+        the row's problem with field ``name`` instead."""
+        for j, result in zip(self.live, results, strict=True):
+            if type(result) is ValueProblem:
+                self.problem(j, src, name, str(result))
+            else:
+                into[j] = result
 
     def _organizations(self) -> list[dict[str, int]]:
         """Each row's organization ids by role (one shared dict when all are fixed)."""
