@@ -33,6 +33,10 @@
    includes starting Django, about a second); the stage breakdown comes from ``--report``.
    With ``--rev REV`` all of Django (migrate, load_demo, import_components) runs from a
    ``git archive`` export of that revision instead of the working tree.
+   With ``--compare OLD``, before ours, the importer of revision OLD (exported the same
+   way; the database is migrated once, by ``--rev``'s code, so both must share the
+   migrations) is timed too, dry run and commit, on the same files and each from a fresh
+   copy of the demo: before and after against the same ogr2ogr run.
 5. Prints a Markdown report and writes it to bench/results/import.md; drops ``bench_ogr``,
    the snapshot and, with ``--drop-database``, the bench database.
 
@@ -352,12 +356,16 @@ class LoadGate:
         return load
 
 
-def timed(label: str, command: list[str], env: dict[str, str], log: Path) -> dict[str, Any]:
+def timed(
+    label: str, command: list[str], env: dict[str, str], log: Path, cwd: Path | None = None
+) -> dict[str, Any]:
     LOGS.mkdir(parents=True, exist_ok=True)
     load_before = os.getloadavg()
     started = time.perf_counter()
     with log.open("wb") as out:
-        done = subprocess.run(command, cwd=CODE, env=env, stdout=out, stderr=subprocess.STDOUT)
+        done = subprocess.run(
+            command, cwd=cwd or CODE, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     seconds = time.perf_counter() - started
     load_after = os.getloadavg()
     print(
@@ -394,7 +402,13 @@ def run_ogr(path: Path, dbname: str, env: dict[str, str], tag: str) -> dict[str,
 
 
 def run_ours(
-    path: Path, dbname: str, env: dict[str, str], tag: str, dry: bool, batch_rows: int
+    path: Path,
+    dbname: str,
+    env: dict[str, str],
+    tag: str,
+    dry: bool,
+    batch_rows: int,
+    cwd: Path | None = None,
 ) -> dict[str, Any]:
     report = WORK / f"report-{tag}.json"
     report.unlink(missing_ok=True)
@@ -407,7 +421,7 @@ def run_ours(
     if dry:
         command.append("--dry-run")
     result = timed(
-        "ours, dry run" if dry else "ours, commit", command, env, LOGS / f"ours-{tag}.log"
+        "ours, dry run" if dry else "ours, commit", command, env, LOGS / f"ours-{tag}.log", cwd
     )
     if report.exists():
         data = json.loads(report.read_text(encoding="utf-8"))
@@ -654,6 +668,10 @@ def run(args: argparse.Namespace) -> None:
     global DEV_DB, CODE
     DEV_DB = db_params()["dbname"]
     CODE, args.code = code_tree(args.rev)
+    args.compare_tree = None
+    if args.compare:
+        args.compare_tree, compare_code = code_tree(args.compare)
+        args.code += f"; before: {compare_code}"
     if args.psycopg2:
         hide_psycopg3()
         args.code += "; Django on psycopg2 (psycopg 3 hidden with --psycopg2)"
@@ -705,6 +723,29 @@ def measure(args: argparse.Namespace, base: str) -> None:
             )
             if n != args.ours_count:
                 continue
+            if args.compare_tree is not None:  # the code before, timed in the same run
+                for dry in (True, False):
+                    if dirty:
+                        restore(name, base)
+                    gate.wait()
+                    step = "dry run" if dry else "commit"
+                    runs.append(
+                        {
+                            "rows": n,
+                            "format": fmt,
+                            "tool": f"before ({args.compare}), {step}",
+                            **run_ours(
+                                path,
+                                name,
+                                ours_env,
+                                f"{tag}-before-{'dry' if dry else 'commit'}",
+                                dry,
+                                args.batch_rows,
+                                args.compare_tree,
+                            ),
+                        }
+                    )
+                    dirty = True
             if dirty:  # both runs of ours start from the demo as snapshotted
                 restore(name, base)
                 dirty = False
@@ -793,6 +834,11 @@ def main() -> None:
         "--rev",
         help="time the importer of this git revision (exported under .local/bench/import/) "
         "instead of the working tree",
+    )
+    parser.add_argument(
+        "--compare",
+        help="also time the importer of this git revision (exported like --rev) in the same "
+        "run, on the same files, before ours: before/after against the same ogr2ogr runs",
     )
     parser.add_argument(
         "--append",

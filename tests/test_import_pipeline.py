@@ -30,6 +30,7 @@ from gis_app.models import AuditEvent, AuditResult, Membership, Organization
 from importers import mapping as mp
 from importers import pipeline
 from importers.models import ImportJob, ImportStatus
+from importers.pipeline import matching as pipeline_matching
 from importers.report import read_rejected
 from importers.sql import Extent
 from layers.models import AdminArea
@@ -568,7 +569,7 @@ def test_reimport_updates_or_skips_instead_of_duplicating(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, near_all_limit: int
 ) -> None:
     # both ways of reading the existing components: all around the batch, or near each row
-    monkeypatch.setattr(pipeline, "NEAR_ALL_LIMIT", near_all_limit)
+    monkeypatch.setattr(pipeline_matching, "NEAR_ALL_LIMIT", near_all_limit)
     points = points_inside("330106001001", 5)
     path = write_geojson(
         tmp_path / "bins.geojson",
