@@ -22,6 +22,7 @@ from community.parking.models import ParkingLot, Presence
 from gis_app import access, audit
 from gis_app.errors import InvalidInput, NotFound, Throttled
 from gis_app.models import AuditEvent, AuditResult
+from gis_app.types import User
 
 ACTION = "parking.find_car"
 OBJECT_TYPE = "parking.vehicle"
@@ -55,7 +56,7 @@ def _throttle(key: str, address: str | None) -> None:
         )
 
 
-def find_car(user: Any, plate: Any, address: str | None) -> Found:
+def find_car(user: User, plate: Any, address: str | None) -> Found:
     """Where the car with this plate is parked now; ``NotFound`` when it is not parked in
     a lot the caller may see. Raises ``InvalidInput`` (field ``plate``) for a malformed
     plate and ``Throttled`` (429) past the limits."""

@@ -20,6 +20,7 @@ from component_catalog.policies import ORGANIZATION_SCOPED_KINDS, public_class_c
 from gis_app import access
 from gis_app.access import AccessPolicy, Grant
 from gis_app.roles import Action
+from gis_app.types import User
 
 
 def _organization_only(grant: Grant) -> bool:
@@ -71,7 +72,7 @@ def register() -> None:
     access.register(ParkingLot, ParkingLotPolicy())
 
 
-def operational(user: Any, lots: QuerySet[ParkingLot]) -> QuerySet[ParkingLot]:
+def operational(user: User, lots: QuerySet[ParkingLot]) -> QuerySet[ParkingLot]:
     """The lots whose operations (events, history, exports) the user may see."""
     reporting = access.visible(user, lots, Action.REPORT).values("pk")
     changing = access.visible(user, lots, Action.CHANGE).values("pk")

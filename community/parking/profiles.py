@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -16,6 +15,7 @@ from django.utils import timezone
 from community.parking import policies, sql
 from community.parking.models import ParkingLot
 from gis_app import areacodes
+from gis_app.types import User
 
 WEEKDAYS = range(1, 8)  # ISO: Monday 1 .. Sunday 7
 HOURS = range(24)
@@ -53,7 +53,7 @@ class Profile:
         return weekday, hour, ratio
 
 
-def lots_in(user: Any, area: str | None) -> QuerySet[ParkingLot]:
+def lots_in(user: User, area: str | None) -> QuerySet[ParkingLot]:
     qs = policies.operational(
         user, ParkingLot.objects.filter(active=True).select_related("component__community")
     )
@@ -118,7 +118,7 @@ class AreaProfiles:
     communities: list[Profile]
 
 
-def for_area(user: Any, area: str | None, days: int) -> AreaProfiles:
+def for_area(user: User, area: str | None, days: int) -> AreaProfiles:
     """Per lot and per community, over the last ``days`` days, for the lots in the area
     whose operations the user may see."""
     since, until = period(days)

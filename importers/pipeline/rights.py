@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 import numpy as np
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 
 from component_catalog.models import Component, Currency
@@ -39,13 +40,14 @@ class Rights:
     """The access decisions of one run, cached, and the refusals counted for the audit."""
 
     def __init__(self, user: User | None, mapping: Mapping, options: ImportOptions) -> None:
-        self.user = user
+        # a job whose account was deleted acts as nobody: it may do nothing
+        self.user: User = user if user is not None else AnonymousUser()
         self.mapping = mapping
         self.on_duplicate = options.on_duplicate
         self.dry_run = options.dry_run
         self.address = options.address
         self.access_cache: dict[tuple[Any, ...], bool] = {}
-        self.write_rules = WriteRules(user)
+        self.write_rules = WriteRules(self.user)
         # rows the write rule refused, by action and the field at fault
         self.denied: Counter[tuple[str, str]] = Counter()
 
