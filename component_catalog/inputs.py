@@ -231,30 +231,6 @@ def validate_attributes(value: Any, klass: ComponentClass) -> dict[str, Any]:
     return attrs
 
 
-def _choice(props: dict[str, Any], name: str, choices: list[str]) -> str:
-    value = props[name]
-    if value not in choices:
-        raise InvalidInput(
-            _("properties.%(name)s must be one of %(options)s.")
-            % {"name": name, "options": ", ".join(choices)},
-            field=f"properties.{name}",
-        )
-    return str(value)
-
-
-def _text(props: dict[str, Any], name: str, limit: int) -> str:
-    value = props[name]
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(
-            _("properties.%(name)s must be text of at most %(limit)d characters.")
-            % {"name": name, "limit": limit},
-            field=f"properties.{name}",
-        )
-    return value.strip()
-
-
 def latest_date() -> dt.date:
     """The latest date a survey may carry: today in the platform's zone (Asia/Shanghai),
     with a few minutes of grace for a device clock running ahead at midnight."""
@@ -323,7 +299,7 @@ def parse_gnss(value: Any) -> Gnss:
     if obj.get("time") is not None:
         gnss.time = parsing.datetime_value(obj["time"], "properties.gnss.time")
     if obj.get("device") is not None:
-        gnss.device = _text(obj, "device", 100)
+        gnss.device = parsing.property_text(obj, "device", 100)
     return gnss
 
 
@@ -378,15 +354,15 @@ def parse_feature(
             result.organizations[name] = _organization(props, name, lookups)
     fields = result.fields
     if "status" in props:
-        fields["status"] = _choice(props, "status", ComponentStatus.values)
+        fields["status"] = parsing.property_choice(props, "status", ComponentStatus.values)
     if "data_source" in props:
-        fields["data_source"] = _choice(props, "data_source", DataSource.values)
+        fields["data_source"] = parsing.property_choice(props, "data_source", DataSource.values)
     if "name" in props:
-        fields["name"] = _text(props, "name", 200)
+        fields["name"] = parsing.property_text(props, "name", 200)
     if "address" in props:
-        fields["address"] = _text(props, "address", 300)
+        fields["address"] = parsing.property_text(props, "address", 300)
     if "notes" in props:
-        fields["notes"] = _text(props, "notes", 5000)
+        fields["notes"] = parsing.property_text(props, "notes", 5000)
     for name in ("initial_date", "change_date"):
         if props.get(name) is not None:
             fields[name] = _date(props, name)

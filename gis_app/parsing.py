@@ -236,3 +236,49 @@ def read_cursor(raw: str, name: str = "cursor") -> str:
             _("Parameter %(name)s is not a cursor this server made.") % {"name": name},
             field=name,
         ) from None
+
+
+# Members of a GeoJSON feature's ``properties`` (REST bodies of components, base layers and
+# the apps' editable features): errors name ``properties.<name>``.
+
+
+def property_text(props: Mapping[str, Any], name: str, limit: int) -> str:
+    """``props[name]`` as stripped text of at most ``limit`` characters ("" for null)."""
+    value = props[name]
+    if value is None:
+        return ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise InvalidInput(
+            _("properties.%(name)s must be text of at most %(limit)d characters.")
+            % {"name": name, "limit": limit},
+            field=f"properties.{name}",
+        )
+    return value.strip()
+
+
+def property_whole(
+    props: Mapping[str, Any], name: str, low: int, high: int, *, nullable: bool
+) -> int | None:
+    """``props[name]`` as a whole number from ``low`` to ``high`` (JSON booleans refused)."""
+    value = props[name]
+    if value is None and nullable:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise InvalidInput(
+            _("properties.%(name)s must be a whole number from %(low)d to %(high)d.")
+            % {"name": name, "low": low, "high": high},
+            field=f"properties.{name}",
+        )
+    return value
+
+
+def property_choice(props: Mapping[str, Any], name: str, choices: list[str]) -> str:
+    """``props[name]``, one of ``choices``."""
+    value = props[name]
+    if value not in choices:
+        raise InvalidInput(
+            _("properties.%(name)s must be one of %(options)s.")
+            % {"name": name, "options": ", ".join(choices)},
+            field=f"properties.{name}",
+        )
+    return str(value)

@@ -19,7 +19,7 @@ from jsonschema import Draft202012Validator
 from shapely.geometry import shape
 from shapely.validation import explain_validity
 
-from gis_app import coords, geometry_input
+from gis_app import coords, geometry_input, parsing
 from gis_app.errors import InvalidInput
 from layers.basemap.models import (
     LINE_KINDS,
@@ -177,32 +177,6 @@ def check_size(geom: shapely.Geometry, kind: str) -> None:
     geometry_input.check_size(geom, max_area_m2=max_area, max_vertices=max_vertices)
 
 
-def _text(props: dict[str, Any], name: str, limit: int) -> str:
-    value = props[name]
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > limit:
-        raise InvalidInput(
-            _("properties.%(name)s must be text of at most %(limit)d characters.")
-            % {"name": name, "limit": limit},
-            field=f"properties.{name}",
-        )
-    return value.strip()
-
-
-def _whole(props: dict[str, Any], name: str, low: int, high: int, nullable: bool) -> int | None:
-    value = props[name]
-    if value is None and nullable:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise InvalidInput(
-            _("properties.%(name)s must be a whole number from %(low)d to %(high)d.")
-            % {"name": name, "low": low, "high": high},
-            field=f"properties.{name}",
-        )
-    return value
-
-
 def parse_version(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise InvalidInput(_("version must be a positive whole number."), field="version")
@@ -235,15 +209,17 @@ def parse_building(feature: Any, *, crs: str, creating: bool) -> BuildingInput:
         raise InvalidInput(_("geometry is required."), field="geometry")
     fields = result.fields
     if "name" in props:
-        fields["name"] = _text(props, "name", 200)
+        fields["name"] = parsing.property_text(props, "name", 200)
     if "address" in props:
-        fields["address"] = _text(props, "address", 300)
+        fields["address"] = parsing.property_text(props, "address", 300)
     if "floors" in props:
-        fields["floors"] = _whole(props, "floors", 1, 200, nullable=True)
+        fields["floors"] = parsing.property_whole(props, "floors", 1, 200, nullable=True)
     if "units_count" in props:
-        fields["units_count"] = _whole(props, "units_count", 0, 100_000, nullable=False)
+        fields["units_count"] = parsing.property_whole(
+            props, "units_count", 0, 100_000, nullable=False
+        )
     if "build_year" in props:
-        fields["build_year"] = _whole(
+        fields["build_year"] = parsing.property_whole(
             props, "build_year", 1000, timezone.localdate().year + 5, nullable=True
         )
     if "use" in props:
@@ -312,7 +288,7 @@ def parse_base_feature(feature: Any, *, crs: str, creating: bool) -> FeatureInpu
     elif creating:
         raise InvalidInput(_("geometry is required."), field="geometry")
     if "name" in props:
-        result.fields["name"] = _text(props, "name", 200)
+        result.fields["name"] = parsing.property_text(props, "name", 200)
     if "attributes" in props:
         attrs = props["attributes"] if props["attributes"] is not None else {}
         _object(attrs, "properties.attributes")
