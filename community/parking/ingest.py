@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from community.devices import kinds
@@ -48,15 +49,19 @@ class PassageHandler:
     def prepare(self, submissions: Sequence[Submission]) -> list[list[Any] | DomainError]:
         """Check every submission, then resolve gates and spaces of the whole batch with
         three queries (parking devices, gates, spaces) whatever its size."""
-        found = Device.objects.select_related("lot__component", "gate").in_bulk(
-            [s.device.pk for s in submissions]
-        )
+        found = {
+            d.pk: d
+            for d in Device.objects.filter(pk__in=[s.device.pk for s in submissions])
+            .select_related("gate")
+            .only("kind", "lot_id", "space_id", "gate__code", "gate__lot_id")
+            .annotate(lot_identifier=F("lot__component__identifier"), lot_active=F("lot__active"))
+        }
         results: list[list[Any] | DomainError] = []
         checked: list[tuple[int, list[inputs.Checked]]] = []
         for i, submission in enumerate(submissions):
             device = found.get(submission.device.pk)
             try:
-                if device is None or not device.lot.active:
+                if device is None or not device.lot_active:  # type: ignore[attr-defined]
                     raise SignatureRejected(_("Unknown or inactive device."), field="X-Device-Id")
                 checked.append((i, inputs.check(device, submission.events)))
                 results.append([])
