@@ -13,6 +13,7 @@ import pytest
 from django.contrib.gis.geos import LineString
 from django.test import Client
 
+from layers import changes
 from layers.models import BaseFeature, Layer, LayerKind
 from layers.ogc import sources
 from layers.ogc.area_sources import AdminAreaSource
@@ -91,13 +92,15 @@ class RoadsWithoutAttributes(BaseFeatureSource):
 
 def test_key_attributes_come_from_the_registered_source(swap: Any) -> None:
     (lon1, lat1), (lon2, lat2) = inside("330106001001", 1), inside("330106001001", 2)
-    BaseFeature.objects.create(
+    road = BaseFeature.objects.create(
         kind="road",
         name="测试路",
         geometry=LineString((lon1, lat1), (lon2, lat2), srid=4490),
         attributes={"road_class": "支路", "lanes": 2},
         community_id="330106001001",
     )
+    # written past the services: announce it as they do, so no tile cached earlier is served
+    changes.geometries_changed(["roads"], [road.geometry])
     tx, ty = tile_of(lon1, lat1, 16)
     client = Client()
 
