@@ -7,7 +7,6 @@ here touches the database except to look up classes and organizations.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,8 +14,6 @@ import shapely
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
-from shapely.geometry import shape
-from shapely.validation import explain_validity
 
 from component_catalog.models import (
     GEOMETRY_TYPES,
@@ -26,7 +23,7 @@ from component_catalog.models import (
     GeometryKind,
     GnssFix,
 )
-from gis_app import coords, geometry_input, parsing, schema_messages
+from gis_app import geometry_input, parsing, schema_messages
 from gis_app.errors import InvalidInput
 from gis_app.models import Organization
 
@@ -100,59 +97,9 @@ class ComponentInput:
     read_only: dict[str, Any] = field(default_factory=dict)  # read-only properties given
 
 
-def _require_object(value: Any, name: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput(_("%(field)s must be a JSON object.") % {"field": name}, field=name)
-    return value
-
-
-def _finite(value: float, name: str) -> None:
-    if not math.isfinite(value):
-        raise InvalidInput(
-            _("%(field)s has a non-finite coordinate.") % {"field": name}, field=name
-        )
-
-
 def parse_geometry(value: Any, crs: str) -> shapely.Geometry:
     """GeoJSON geometry in ``crs`` -> a valid 2D shapely geometry in CGCS2000 (lon/lat)."""
-    obj = _require_object(value, "geometry")
-    geometry_input.check_structure(obj, "geometry")
-    try:
-        geom = shape(obj)
-    except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise InvalidInput(
-            _("geometry is not valid GeoJSON: %(reason)s") % {"reason": exc}, field="geometry"
-        ) from None
-    if geom.is_empty:
-        raise InvalidInput(_("geometry is empty."), field="geometry")
-    raw = shapely.get_coordinates(geom)
-    if not all(math.isfinite(v) for v in raw.flat):
-        raise InvalidInput(
-            _("geometry has a non-finite coordinate (NaN or infinity)."), field="geometry"
-        )
-    geom = shapely.force_2d(coords.transform_geometry(geom, crs))
-    xy = shapely.get_coordinates(geom)
-    lon_bad = (abs(xy[:, 0]) > 180).any()
-    lat_bad = (abs(xy[:, 1]) > 90).any()
-    if lat_bad and not (abs(xy[:, 0]) > 90).any():
-        raise InvalidInput(
-            _(
-                "geometry: latitude out of range; coordinates look like [lat, lon]. "
-                "GeoJSON order is [longitude, latitude]."
-            ),
-            field="geometry",
-        )
-    if lon_bad or lat_bad:
-        raise InvalidInput(
-            _("geometry: coordinates out of range (longitude -180..180, latitude -90..90)."),
-            field="geometry",
-        )
-    if not geom.is_valid:
-        raise InvalidInput(
-            _("geometry is invalid: %(reason)s") % {"reason": explain_validity(geom)},
-            field="geometry",
-        )
-    return geom
+    return geometry_input.parse_geojson(value, crs)
 
 
 class Lookups:
@@ -213,7 +160,7 @@ def check_geometry(geom: shapely.Geometry, klass: ComponentClass) -> None:
 
 
 def validate_attributes(value: Any, klass: ComponentClass) -> dict[str, Any]:
-    attrs = _require_object(value, "properties.attributes")
+    attrs = geometry_input.json_object(value, "properties.attributes")
     validator = Draft202012Validator(klass.attribute_schema or {"type": "object"})
     errors = sorted(validator.iter_errors(attrs), key=lambda e: list(e.absolute_path))
     if errors:
@@ -266,7 +213,7 @@ def _organization(props: dict[str, Any], name: str, lookups: Lookups) -> Organiz
 
 
 def parse_gnss(value: Any) -> Gnss:
-    obj = _require_object(value, "properties.gnss")
+    obj = geometry_input.json_object(value, "properties.gnss")
     unknown = set(obj) - {"fix", "accuracy_m", "satellites", "time", "device"}
     if unknown:
         name = f"properties.gnss.{sorted(unknown)[0]}"
@@ -323,10 +270,10 @@ def parse_feature(
     ``partial`` (PATCH): only what is given changes; otherwise (PUT) the same as creating,
     except that the class may not change.
     """
-    feature = _require_object(data, "feature")
+    feature = geometry_input.json_object(data, "feature")
     if feature.get("type") not in (None, "Feature"):
         raise InvalidInput(_("The body must be a GeoJSON Feature."), field="type")
-    props = _require_object(feature.get("properties") or {}, "properties")
+    props = geometry_input.json_object(feature.get("properties") or {}, "properties")
     unknown = set(props) - KNOWN_PROPERTIES
     if unknown:
         name = f"properties.{sorted(unknown)[0]}"

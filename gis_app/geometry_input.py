@@ -11,6 +11,7 @@ CGCS2000 ellipsoid, vertex count) against a limit.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
@@ -188,3 +189,62 @@ def check_size(
     problem = size_problem(geom, max_area_m2=max_area_m2, max_vertices=max_vertices)
     if problem is not None:
         raise _invalid(field, problem)
+
+
+def json_object(value: Any, field: str) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else a 400 naming ``field``."""
+    if not isinstance(value, dict):
+        raise InvalidInput(_("%(field)s must be a JSON object.") % {"field": field}, field=field)
+    return value
+
+
+def parse_geojson(value: Any, crs: str) -> shapely.Geometry:
+    """A GeoJSON geometry in ``crs`` (a ``gis_app.coords`` name: CGCS2000, WGS 84, GCJ-02,
+    BD-09 ...) -> a valid 2D shapely geometry in CGCS2000 (lon/lat), for every editable
+    layer. Errors name the field ``geometry`` (``crs`` for a coordinate system that cannot
+    be converted); swapped [lat, lon] pairs are told apart from numbers out of range."""
+    from shapely.geometry import shape
+    from shapely.validation import explain_validity
+
+    from gis_app import coords
+
+    obj = json_object(value, "geometry")
+    check_structure(obj, "geometry")
+    try:
+        geom = shape(obj)
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+        raise InvalidInput(
+            _("geometry is not valid GeoJSON: %(reason)s") % {"reason": exc}, field="geometry"
+        ) from None
+    if geom.is_empty:
+        raise InvalidInput(_("geometry is empty."), field="geometry")
+    if not all(math.isfinite(v) for v in shapely.get_coordinates(geom).flat):
+        raise InvalidInput(
+            _("geometry has a non-finite coordinate (NaN or infinity)."), field="geometry"
+        )
+    try:
+        geom = shapely.force_2d(coords.transform_geometry(geom, crs))
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field="crs") from None
+    xy = shapely.get_coordinates(geom)
+    lon_bad = (abs(xy[:, 0]) > 180).any()
+    lat_bad = (abs(xy[:, 1]) > 90).any()
+    if lat_bad and not (abs(xy[:, 0]) > 90).any():
+        raise InvalidInput(
+            _(
+                "geometry: latitude out of range; coordinates look like [lat, lon]. "
+                "GeoJSON order is [longitude, latitude]."
+            ),
+            field="geometry",
+        )
+    if lon_bad or lat_bad:
+        raise InvalidInput(
+            _("geometry: coordinates out of range (longitude -180..180, latitude -90..90)."),
+            field="geometry",
+        )
+    if not geom.is_valid:
+        raise InvalidInput(
+            _("geometry is invalid: %(reason)s") % {"reason": explain_validity(geom)},
+            field="geometry",
+        )
+    return geom

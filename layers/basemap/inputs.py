@@ -8,7 +8,6 @@ catalog).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,10 +15,8 @@ import shapely
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from jsonschema import Draft202012Validator
-from shapely.geometry import shape
-from shapely.validation import explain_validity
 
-from gis_app import coords, geometry_input, parsing
+from gis_app import geometry_input, parsing
 from gis_app.errors import InvalidInput
 from layers.basemap.models import (
     LINE_KINDS,
@@ -110,12 +107,6 @@ class FeatureInput:
     read_only: dict[str, Any] = field(default_factory=dict)
 
 
-def _object(value: Any, name: str) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise InvalidInput(_("%(field)s must be a JSON object.") % {"field": name}, field=name)
-    return value
-
-
 def check_geometry_type(geom: shapely.Geometry, allowed: tuple[str, ...], what: str) -> None:
     if geom.geom_type.upper() not in allowed:
         raise InvalidInput(
@@ -132,39 +123,8 @@ def check_geometry_type(geom: shapely.Geometry, allowed: tuple[str, ...], what: 
 def parse_geometry(value: Any, crs: str, allowed: tuple[str, ...], what: str) -> shapely.Geometry:
     """GeoJSON geometry in ``crs`` -> a valid 2D shapely geometry in CGCS2000 of one of the
     ``allowed`` types (PostGIS names). Errors name the field ``geometry``."""
-    obj = _object(value, "geometry")
-    geometry_input.check_structure(obj, "geometry")
-    try:
-        geom = shape(obj)
-    except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise InvalidInput(
-            _("geometry is not valid GeoJSON: %(reason)s") % {"reason": exc}, field="geometry"
-        ) from None
-    if geom.is_empty:
-        raise InvalidInput(_("geometry is empty."), field="geometry")
+    geom = geometry_input.parse_geojson(value, crs)
     check_geometry_type(geom, allowed, what)
-    if not all(math.isfinite(v) for v in shapely.get_coordinates(geom).flat):
-        raise InvalidInput(
-            _("geometry has a non-finite coordinate (NaN or infinity)."), field="geometry"
-        )
-    try:
-        geom = shapely.force_2d(coords.transform_geometry(geom, crs))
-    except ValueError as exc:
-        raise InvalidInput(str(exc), field="crs") from None
-    xy = shapely.get_coordinates(geom)
-    if (abs(xy[:, 0]) > 180).any() or (abs(xy[:, 1]) > 90).any():
-        raise InvalidInput(
-            _(
-                "geometry: coordinates out of range (longitude -180..180, latitude -90..90); "
-                "GeoJSON order is [longitude, latitude]."
-            ),
-            field="geometry",
-        )
-    if not geom.is_valid:
-        raise InvalidInput(
-            _("geometry is invalid: %(reason)s") % {"reason": explain_validity(geom)},
-            field="geometry",
-        )
     if geom.geom_type in ("LineString", "MultiLineString") and geom.length == 0:
         raise InvalidInput(_("geometry: a line needs a length."), field="geometry")
     return geom
@@ -184,10 +144,10 @@ def parse_version(value: Any) -> int:
 
 
 def _properties(feature: Any, known: set[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    body = _object(feature, "feature")
+    body = geometry_input.json_object(feature, "feature")
     if body.get("type") not in (None, "Feature"):
         raise InvalidInput(_("The body must be a GeoJSON Feature."), field="type")
-    props = _object(body.get("properties") or {}, "properties")
+    props = geometry_input.json_object(body.get("properties") or {}, "properties")
     unknown = set(props) - known
     if unknown:
         name = f"properties.{sorted(unknown)[0]}"
@@ -242,7 +202,7 @@ def kind_geometry(kind: str) -> tuple[tuple[str, ...], str]:
 
 
 def validate_attributes(value: Any, kind: str) -> dict[str, Any]:
-    attrs = _object(value, "properties.attributes")
+    attrs = geometry_input.json_object(value, "properties.attributes")
     validator = Draft202012Validator(ATTRIBUTE_SCHEMAS[kind])
     errors = sorted(validator.iter_errors(attrs), key=lambda e: list(e.absolute_path))
     if errors:
@@ -291,7 +251,7 @@ def parse_base_feature(feature: Any, *, crs: str, creating: bool) -> FeatureInpu
         result.fields["name"] = parsing.property_text(props, "name", 200)
     if "attributes" in props:
         attrs = props["attributes"] if props["attributes"] is not None else {}
-        _object(attrs, "properties.attributes")
+        geometry_input.json_object(attrs, "properties.attributes")
         result.fields["attributes"] = attrs
         if creating and kind is not None:
             validate_attributes(attrs, kind)
