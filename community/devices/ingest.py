@@ -54,7 +54,7 @@ def from_http(
     naming the field on bad input; nothing stored on any error. ``allowed``: the kinds
     this URL takes (None: any registered kind)."""
     signed = signing.from_headers(headers, body)
-    known = signing.devices({signed.device_id})
+    known = signing.devices({signed.device_id}, kinds.load_with(allowed))
     device = signing.verify(signed, method, path, settings.DEVICES_HTTP_REPLAY_WINDOW, known)
     kind = _kind_of(device, allowed)
     items, batched = events.parse_body(body, kind.limits().max_batch)
@@ -139,7 +139,7 @@ def _check_all(messages: list[Message], results: list[MessageResult]) -> list[_C
             opened.append(_open(i, message))
         except DomainError as exc:
             results[i] = MessageResult(False, exc.code)
-    known = signing.devices({o.signed.device_id for o in opened})
+    known = signing.devices({o.signed.device_id for o in opened}, kinds.load_with(None))
     window = settings.DEVICES_MQTT_REPLAY_WINDOW
     groups: dict[int, tuple[Handler, list[tuple[_Opened, Submission]]]] = {}
     for o in opened:

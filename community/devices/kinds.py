@@ -21,7 +21,7 @@ own out-of-order rules, returning one :class:`Outcome` per event.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -99,6 +99,11 @@ class Kind:
     schema: dict[str, Any]  # JSON Schema of one event (must allow "id" and "time")
     handler: Handler
     limits: Callable[[], Limits] = default_limits
+    # Fields of the kind's own rows that its handler reads, as paths from the registry's
+    # Device through one-to-one and foreign keys only (``"water_meter__pipe__code"``):
+    # loaded with the devices in the query that finds them, so ``prepare`` need not fetch
+    # its row per device again. Optional: a handler must still work without them.
+    load_with: tuple[str, ...] = ()
 
 
 _kinds: dict[str, Kind] = {}
@@ -138,6 +143,13 @@ def choices() -> list[tuple[str, str]]:
 def topics() -> list[str]:
     """The MQTT subscriptions that cover every registered kind."""
     return sorted({f"{k.topic}/+/events" for k in _kinds.values()})
+
+
+def load_with(codes: Collection[str] | None) -> list[str]:
+    """The ``load_with`` paths of these kinds (every registered kind if None), for
+    loading devices of any of them in one query."""
+    chosen = _kinds.values() if codes is None else [_kinds[c] for c in codes if c in _kinds]
+    return sorted({path for kind in chosen for path in kind.load_with})
 
 
 def before_worker(hook: Callable[[], object]) -> None:

@@ -18,11 +18,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django.db.models import F
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 from community.devices import kinds
 from community.devices.kinds import Kind, Limits, Outcome, Submission
+from community.devices.models import Device as Registered
 from community.devices.signing import SignatureRejected
 from community.parking import engine, inputs, partitions
 from community.parking.models import Device, DeviceKind
@@ -42,26 +43,56 @@ def limits() -> Limits:
     )
 
 
+# What the checks read of parking's row of a device: loaded with the registry's device in
+# the query that verifies the signature (``Kind.load_with``), else by ``_rows``.
+ROW_FIELDS = (
+    "kind",
+    "lot_id",
+    "space_id",
+    "gate__code",
+    "gate__lot_id",
+    "lot__active",
+    "lot__component__identifier",
+)
+
+
+def _rows(submissions: Sequence[Submission]) -> dict[int, Device | None]:
+    """Parking's row of each submission's device: the one loaded with the device, else
+    those left in one query (a device the registry loaded without them)."""
+    rows: dict[int, Device | None] = {}
+    for submission in submissions:
+        device = submission.device
+        if Registered.parking.is_cached(device):
+            try:
+                rows[device.pk] = device.parking
+            except ObjectDoesNotExist:
+                rows[device.pk] = None
+    left = [s.device.pk for s in submissions if s.device.pk not in rows]
+    if left:
+        found = (
+            Device.objects.filter(pk__in=left)
+            .select_related("gate", "lot__component")
+            .only(*ROW_FIELDS)
+        )
+        rows.update({d.pk: d for d in found})
+    return rows
+
+
 class PassageHandler:
     """Checks and stores passage events (``engine.record``: idempotent by device and event
     id; the latest event by time decides, older ones are flagged ``late``)."""
 
     def prepare(self, submissions: Sequence[Submission]) -> list[list[Any] | DomainError]:
         """Check every submission, then resolve gates and spaces of the whole batch with
-        three queries (parking devices, gates, spaces) whatever its size."""
-        found = {
-            d.pk: d
-            for d in Device.objects.filter(pk__in=[s.device.pk for s in submissions])
-            .select_related("gate")
-            .only("kind", "lot_id", "space_id", "gate__code", "gate__lot_id")
-            .annotate(lot_identifier=F("lot__component__identifier"), lot_active=F("lot__active"))
-        }
+        two queries (gates, spaces) whatever its size; parking's rows of the devices came
+        with them."""
+        found = _rows(submissions)
         results: list[list[Any] | DomainError] = []
         checked: list[tuple[int, list[inputs.Checked]]] = []
         for i, submission in enumerate(submissions):
             device = found.get(submission.device.pk)
             try:
-                if device is None or not device.lot_active:  # type: ignore[attr-defined]
+                if device is None or not device.lot.active:
                     raise SignatureRejected(_("Unknown or inactive device."), field="X-Device-Id")
                 checked.append((i, inputs.check(device, submission.events)))
                 results.append([])
@@ -97,6 +128,7 @@ def register_kinds() -> None:
                 schema=inputs.EVENT_SCHEMA,
                 handler=HANDLER,
                 limits=limits,
+                load_with=tuple(f"parking__{name}" for name in ROW_FIELDS),
             )
         )
     kinds.before_worker(partitions.ensure)

@@ -84,12 +84,6 @@ class Checked:
     at: str  # the field prefix for errors: "events[3]." or ""
 
 
-def _identifier(device: Device) -> str:
-    """The identifier of the device's lot (annotated by the handler's query)."""
-    found = getattr(device, "lot_identifier", None)
-    return str(found) if found is not None else device.lot.component.identifier
-
-
 def check(device: Device, events: list[Received]) -> list[Checked]:
     """Check what the schema cannot (no database): the lot is the device's, a gate or a
     space is known, the credential is valid. ``InvalidInput`` on the first error."""
@@ -97,7 +91,7 @@ def check(device: Device, events: list[Received]) -> list[Checked]:
     for event in events:
         item, at = event.data, event.at
         lot = item.get("lot")
-        if lot is not None and lot != _identifier(device):
+        if lot is not None and lot != device.lot.component.identifier:
             raise InvalidInput(
                 _("%(field)s is not the lot of this device.") % {"field": f"{at}lot"},
                 field=f"{at}lot",
