@@ -30,10 +30,11 @@ def decode(body: bytes) -> dict[str, Any]:
 
 
 @pytest.fixture
-def swap(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str, Any], None]]:
+def swap(settings: Any) -> Iterator[Callable[[str, Any], None]]:
     """Register another source for a layer kind (as an app's ``ready`` would); the
-    original ones come back afterwards. The tile cache is off: every tile is rendered."""
-    monkeypatch.setenv("TILES_CACHE", "0")
+    original ones come back afterwards. The tile cache is off: every tile is rendered, and
+    no tile drawn from a swapped source is stored for later tests."""
+    settings.TILES_CACHE = False
     originals = {kind: sources.source_for(Layer(kind=kind)) for kind in LayerKind.values}
 
     def register(kind: str, source: Any) -> None:

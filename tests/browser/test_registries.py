@@ -20,12 +20,23 @@ PHONE = (375, 812)
 DESKTOP = (1280, 800)
 
 
+def _whitenoise_instances() -> list[WhiteNoiseMiddleware]:
+    found = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, WhiteNoiseMiddleware):
+                found.append(obj)
+        except ReferenceError:  # a weak proxy whose object is gone (other tests' leftovers)
+            continue
+    return found
+
+
 @pytest.fixture
 def noise_app(live_url: str, settings: Any) -> Iterator[None]:
     """The app's page extension registered for the test, and its static files served by
     the running server's WhiteNoise as if the app had been installed when it started
     (WhiteNoise lists the files of every static directory once, at start-up)."""
-    servers = [o for o in gc.get_objects() if isinstance(o, WhiteNoiseMiddleware)]
+    servers = _whitenoise_instances()
     assert servers, "no WhiteNoise middleware in this process"
     for server in servers:
         server.add_files(str(STATIC_DIR), prefix=settings.STATIC_URL)
