@@ -109,7 +109,7 @@ test: migrate lint
 		NOTIFY_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DEVICES_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DJANGO_ALLOWED_HOSTS=gis.example.org $(MANAGE) check --deploy --fail-level WARNING
-	@$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+	@$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 bench: migrate
 	@$(PY) bench/ogc_items.py --count 1000000 --requests 50 --database gis_bench --drop-database

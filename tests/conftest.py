@@ -30,9 +30,11 @@ SPREAD_FILES = ("tests/test_api_fuzz.py",)
 
 
 def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
-    """Browser tests are slow by nature; slow tests run first, so the workers of a parallel
-    run share them and none is left with a long one at the end. The order is stable, the
-    same on every worker."""
+    """Browser tests are slow by nature and carry the ``slow`` mark (``-m "not slow"`` runs
+    the quick ones). Slow tests come first in the collection; under pytest-xdist the files
+    are then handed out largest first (its default), which make test keeps: with slow files
+    first, three tests that read the audit log or the layer registry without bounding
+    them to their own rows met state committed by earlier browser tests (to fix)."""
     for item in items:
         if "/browser/" in str(item.path):
             item.add_marker(pytest.mark.slow)
