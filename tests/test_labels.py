@@ -17,9 +17,19 @@ from layers.basemap.models import BaseFeature
 from layers.models import AdminArea, Layer
 from tests.components_helpers import Api, inside
 from tests.ogc_data import toilet
+from tiles import cache as tile_cache
 from tiles import grid, labels
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def fresh_label_tiles() -> None:
+    """Cached tiles are stored outside the test's transaction: a label tile another test
+    drew from its own (rolled back) data must not be served here. Invalidated in this
+    test's transaction, as an edit would."""
+    for code in [*Layer.objects.values_list("code", flat=True), tile_cache.LABELS]:
+        tile_cache.invalidate_layer(code)
 
 
 @pytest.fixture
