@@ -180,7 +180,7 @@ def test_locate_and_zoom_in_stop_at_zoom_19(
     for _ in range(10):
         if zoom_in.get_attribute("aria-disabled") == "true":
             break
-        zoom_in.click()
+        zoom_in.click(force=True)  # it may turn disabled between the check and the click
         page.wait_for_function("() => !SCMap.current.map._animatingZoom")
     assert page.evaluate("SCMap.current.map.getZoom()") == 19
     assert zoom_in.get_attribute("aria-disabled") == "true"
