@@ -1,7 +1,8 @@
 """Who sees and manages which devices: a grant covers the devices in its area subtree
-(a device's area is the community of its point or building); an organization-bound grant
-only its organization's devices. Nothing is public: a device's place and kind are for
-the staff who run it."""
+(a device's area is the community of its point or building); a grid cell's grant the
+devices whose point lies in its cell (one placed only by its building: none); an
+organization-bound grant only its organization's devices. Nothing is public: a device's
+place and kind are for the staff who run it."""
 
 from __future__ import annotations
 
@@ -19,13 +20,13 @@ class DevicePolicy(AccessPolicy):
     def scope_q(self, grant: Grant, action: Action) -> Q:
         if grant.city_wide and not grant.organization_bound:
             return Q()
-        area = Q(area__code__startswith=grant.area_prefix)
+        area = grant.place_q("area__code", geometry="location")
         if grant.organization_bound:
             return area & Q(owner_id=grant.organization_id)
         return area
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
-        if not (grant.city_wide or grant.covers_area(obj.area_id)):
+        if not (grant.city_wide or grant.covers_place(obj.area_id, geometry=obj.location)):
             return False
         return not grant.organization_bound or obj.owner_id == grant.organization_id
 

@@ -1,0 +1,310 @@
+"""Grid-cell scope: a grid worker (网格员) of one 单元网格 sees and edits what lies in its
+cell, through every entry point (REST API, OGC API Features, vector tiles, areas, the
+survey page), and nothing of the next cell of the same community: hidden is 404.
+
+Synthetic test geography (``layers.demo_geometry``): district 330106, 4 grid cells per
+community; the worker's cell is 330106001001001, "next door" is 330106001001002.
+Components of the restricted class 0111 (gas covers: not public) are made by the district
+administrator inside the test's transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+import mapbox_vector_tile
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.test import Client
+from pyproj import Transformer
+
+from component_catalog.models import Component
+from gis_app import access
+from gis_app.models import Membership, Organization
+from gis_app.roles import Action, Role, may_grant
+from layers.models import AdminArea, GridCell
+from tests.components_helpers import Api, inside
+from tests.ogc_data import gas_cover
+
+pytestmark = pytest.mark.django_db
+
+COMMUNITY = "330106001001"
+OWN_CELL = f"{COMMUNITY}001"
+NEXT_CELL = f"{COMMUNITY}002"
+WORKER = "gw_cell_one"
+PASSWORD = "demo-pass-2019"
+URL = "/api/v1/components/"
+HALF = 20037508.342789244
+TO_3857 = Transformer.from_crs("EPSG:4490", "EPSG:3857", always_xy=True)
+
+
+def make_grid_worker(username: str = WORKER, cell: str = OWN_CELL) -> Any:
+    user = get_user_model().objects.create(username=username, first_name="保俶社区网格员")
+    user.set_password(PASSWORD)
+    user.save()
+    Membership.objects.create(
+        user=user,
+        organization=Organization.objects.get(code="XH-JD-001"),
+        role=Role.GRID_WORKER,
+        area_id=cell[:12],
+        grid_cell_id=cell,
+    )
+    return user
+
+
+def gas_at(at: list[float], organization: str | None = None) -> dict[str, Any]:
+    """A gas cover (class 0111, not public); ``organization`` as owner and maintainer."""
+    feature = gas_cover(at)
+    if organization:
+        feature["properties"].update(owner=organization, maintainer=organization)
+    return feature
+
+
+def create(api: Api, feature: dict[str, Any]) -> str:
+    response = api.create(feature, comment="网格测试")
+    assert response.status_code == 201, response.content
+    return str(response.json()["id"])
+
+
+@pytest.fixture
+def worker() -> Api:
+    make_grid_worker()
+    return Api(WORKER)
+
+
+@pytest.fixture
+def covers() -> dict[str, str]:
+    """A gas cover in the worker's cell and one in the next cell (same community)."""
+    admin = Api("district_admin")
+    return {
+        "own": create(admin, gas_at(inside(COMMUNITY, 1))),
+        "next": create(admin, gas_at(inside(COMMUNITY, 2))),
+    }
+
+
+def body_json(response: Any) -> Any:
+    """The JSON of a response, streamed (OGC items) or not."""
+    if response.streaming:
+        return json.loads(b"".join(response.streaming_content))
+    return response.json()
+
+
+def identifiers(response: Any) -> set[str]:
+    assert response.status_code == 200, response.content[:300]
+    return {str(f["id"]) for f in body_json(response)["features"]}
+
+
+def test_the_worker_sees_and_edits_a_component_of_its_cell(worker: Api, covers: dict) -> None:
+    ident = covers["own"]
+    got = worker.get(f"{URL}{ident}/")
+    assert got.status_code == 200, got.content
+    assert got.json()["properties"]["grid_cell"] == OWN_CELL
+    changed = worker.patch(
+        f"{URL}{ident}/",
+        {"properties": {"status": "damaged"}, "comment": "巡查发现破损"},
+        HTTP_IF_MATCH=got["ETag"],
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["properties"]["status"] == "damaged"
+    assert Component.objects.get(identifier=ident).status == "damaged"
+    history = worker.get(f"{URL}{ident}/history/")
+    assert history.status_code == 200
+    # a grid worker patrols and records: retiring is not its job
+    retire = worker.delete(f"{URL}{ident}/", HTTP_IF_MATCH='"2"')
+    assert retire.status_code in (403, 404)
+    assert Component.objects.get(identifier=ident).currency == "in_use"
+
+
+def test_the_next_cell_of_the_same_community_answers_404(worker: Api, covers: dict) -> None:
+    ident = covers["next"]
+    stored = Component.objects.get(identifier=ident)
+    assert stored.community_id == COMMUNITY and stored.grid_cell_id == NEXT_CELL
+    missing = worker.get(f"{URL}{ident[:-3]}999/")
+    detail = worker.get(f"{URL}{ident}/")
+    assert detail.status_code == missing.status_code == 404
+    assert detail.json() == missing.json()
+    assert worker.get(f"{URL}{ident}/history/").status_code == 404
+    patch = worker.patch(
+        f"{URL}{ident}/",
+        {"properties": {"status": "damaged"}, "comment": "越界修改"},
+        HTTP_IF_MATCH='"1"',
+    )
+    assert patch.status_code == 404
+    stored.refresh_from_db()
+    assert stored.status != "damaged" and stored.version == 1
+    # the community worker of the same community sees both: the cell is what narrows
+    community_worker = Api("community_worker")
+    assert community_worker.get(f"{URL}{ident}/").status_code == 200
+
+
+def test_the_list_and_ogc_items_show_only_the_cells_rows(worker: Api, covers: dict) -> None:
+    listed = identifiers(worker.get(f"{URL}?class=0111&limit=1000"))
+    assert covers["own"] in listed and covers["next"] not in listed
+    # every restricted row the worker is given lies in its cell
+    assert set(
+        Component.objects.filter(identifier__in=listed).values_list("grid_cell_id", flat=True)
+    ) == {OWN_CELL}
+    cell = GridCell.objects.get(code=COMMUNITY + "002").boundary.extent
+    around = ",".join(str(v) for v in cell)
+    assert covers["next"] not in identifiers(worker.get(f"{URL}?bbox={around}&limit=1000"))
+    items = worker.get("/ogc/collections/component-0111/items?limit=1000")
+    assert items.status_code == 200
+    ogc = {str(f["id"]) for f in body_json(items)["features"]}
+    assert covers["own"] in ogc and covers["next"] not in ogc
+    hidden = worker.get(f"/ogc/collections/component-0111/items/{covers['next']}")
+    assert hidden.status_code == 404
+    # the district administrator sees both through the same requests
+    admin = Api("district_admin")
+    assert {covers["own"], covers["next"]} <= identifiers(admin.get(f"{URL}?class=0111&limit=1000"))
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    x, y = TO_3857.transform(lon, lat)
+    size = 2 * HALF / 2**z
+    return math.floor((x + HALF) / size), math.floor((HALF - y) / size)
+
+
+def tile_identifiers(client: Api, layer: str, lon: float, lat: float) -> set[str]:
+    tx, ty = tile_of(lon, lat, 16)
+    response = client.get(f"/tiles/{layer}/16/{tx}/{ty}.mvt")
+    assert response.status_code in (200, 204), response.content[:200]
+    decoded = mapbox_vector_tile.decode(response.content) if response.content else {}
+    found = decoded.get("component-0111", {"features": []})["features"]
+    return {str(f["properties"].get("identifier")) for f in found}
+
+
+def test_vector_tiles_show_only_the_cells_rows(worker: Api, covers: dict) -> None:
+    own, other = inside(COMMUNITY, 1), inside(COMMUNITY, 2)
+    admin = Api("district_admin")
+    for layer in ("component-0111", "components"):
+        assert covers["own"] in tile_identifiers(worker, layer, *own)
+        assert covers["next"] not in tile_identifiers(worker, layer, *other)
+        assert covers["next"] in tile_identifiers(admin, layer, *other)
+
+
+def test_creating_in_the_next_cell_is_refused_naming_the_geometry(worker: Api) -> None:
+    before = Component.objects.count()
+    refused = worker.create(gas_at(inside(COMMUNITY, 2), "XH-JD-001"), comment="越界新增")
+    assert refused.status_code == 403, refused.content
+    body = refused.json()
+    assert body["field"] == "geometry"
+    assert NEXT_CELL in body["detail"]
+    assert Component.objects.count() == before
+    # the same component in its own cell is recorded, with the cell derived from the point
+    made = create(worker, gas_at(inside(COMMUNITY, 1), "XH-JD-001"))
+    assert Component.objects.get(identifier=made).grid_cell_id == OWN_CELL
+    assert Component.objects.count() == before + 1
+
+
+def area_ids(response: Any) -> set[str]:
+    assert response.status_code == 200, response.content[:300]
+    return {str(f["id"]) for f in response.json()["features"]}
+
+
+def test_areas_show_the_cell_and_its_ancestors_not_the_neighbours(worker: Api) -> None:
+    for code in (COMMUNITY, COMMUNITY[:9], COMMUNITY[:6]):
+        assert worker.get(f"/api/v1/areas/{code}/").status_code == 200, code
+    sibling = f"{COMMUNITY[:9]}002"
+    assert not AdminArea.objects.get(code=sibling).is_public
+    assert worker.get(f"/api/v1/areas/{sibling}/").status_code == 404
+    assert worker.get(f"/api/v1/grid-cells/{OWN_CELL}/").status_code == 200
+    assert worker.get(f"/api/v1/grid-cells/{NEXT_CELL}/").status_code == 404
+    cells = area_ids(worker.get("/api/v1/grid-cells/?page_size=1000"))
+    assert cells == {OWN_CELL}
+    communities = area_ids(worker.get("/api/v1/areas/?level=community&page_size=1000"))
+    assert COMMUNITY in communities and sibling not in communities
+
+
+def test_access_module_answers_for_the_cell_alone(covers: dict) -> None:
+    user = make_grid_worker()
+    own = Component.objects.get(identifier=covers["own"])
+    other = Component.objects.get(identifier=covers["next"])
+    (grant,) = access.grants(user)
+    assert grant.area_code == OWN_CELL and grant.grid_cell == OWN_CELL
+    assert access.can(user, Action.CHANGE, own)
+    assert not access.can(user, Action.VIEW, other)
+    assert not access.can(user, Action.CHANGE, other)
+    assert not access.can(user, Action.RETIRE, own)
+    assert not access.can(user, Action.VIEW_PERSONAL, own)
+    community = AdminArea.objects.get(code=COMMUNITY)
+    assert access.can(user, Action.VIEW, community)
+    assert not access.can(user, Action.CHANGE, community)
+    assert access.can(user, Action.VIEW, GridCell.objects.get(code=OWN_CELL))
+    assert not access.can(user, Action.VIEW, GridCell.objects.get(code=NEXT_CELL))
+
+
+CONFIG_RE = re.compile(
+    r'<script type="application/json" id="map_\w+-config">(\{.*?\})</script>', re.DOTALL
+)
+
+
+def test_the_survey_page_opens_on_the_cell_and_loads_its_rows(covers: dict) -> None:
+    make_grid_worker()
+    client = Client()
+    assert client.login(username=WORKER, password=PASSWORD)
+    page = client.get("/survey/")
+    assert page.status_code == 200
+    found = CONFIG_RE.search(page.content.decode())
+    assert found, "the page starts the map with its configuration"
+    extra = json.loads(found.group(1))["extra"]
+    cell = GridCell.objects.get(code=OWN_CELL).boundary.extent
+    assert extra["areaBounds"] == pytest.approx(list(cell), abs=1e-9)
+    # the editor loads the components of the map's view through the list; the same
+    # session sees its cell's cover and not the next one's
+    community = AdminArea.objects.get(code=COMMUNITY).boundary.extent
+    bbox = ",".join(str(v) for v in community)
+    rows = client.get(f"{URL}?limit=1000&bbox={bbox}", HTTP_ACCEPT="application/json")
+    listed = identifiers(rows)
+    assert covers["own"] in listed and covers["next"] not in listed
+
+
+def test_the_membership_keeps_the_cells_community_as_its_area() -> None:
+    user = get_user_model().objects.create(username="gw_bad_area")
+    org = Organization.objects.get(code="XH-JD-001")
+    wrong = Membership(
+        user=user,
+        organization=org,
+        role=Role.GRID_WORKER,
+        area_id=f"{COMMUNITY[:9]}002",  # a sibling community, not the cell's
+        grid_cell_id=OWN_CELL,
+    )
+    with pytest.raises(ValidationError) as error:
+        wrong.full_clean()
+    assert "area" in error.value.message_dict
+    with transaction.atomic(), pytest.raises(IntegrityError, match="membership_cell_in_area"):
+        wrong.save()
+    no_cell = Membership(user=user, organization=org, role=Role.GRID_WORKER, area_id=COMMUNITY)
+    with pytest.raises(ValidationError) as error:
+        no_cell.full_clean()
+    assert "grid_cell" in error.value.message_dict
+    with transaction.atomic(), pytest.raises(IntegrityError, match="membership_grid_worker_cell"):
+        no_cell.save()
+    # an area-wide role does not take a cell
+    admin_in_cell = Membership(
+        user=user,
+        organization=org,
+        role=Role.STREET_ADMIN,
+        area_id=COMMUNITY,
+        grid_cell_id=OWN_CELL,
+    )
+    with pytest.raises(ValidationError) as error:
+        admin_in_cell.full_clean()
+    assert "grid_cell" in error.value.message_dict
+    # left empty, the area becomes the cell's community
+    fine = Membership(user=user, organization=org, role=Role.GRID_WORKER, grid_cell_id=OWN_CELL)
+    fine.full_clean()
+    assert fine.area_id == COMMUNITY
+
+
+def test_who_may_make_a_grid_worker() -> None:
+    for granter in (Role.STREET_ADMIN, Role.DISTRICT_ADMIN, Role.CITY_ADMIN, Role.SYSTEM_ADMIN):
+        assert may_grant(granter, Role.GRID_WORKER), granter
+    for granter in (Role.COMMUNITY_WORKER, Role.SURVEYOR, Role.GRID_WORKER, Role.PLANNER):
+        assert not may_grant(granter, Role.GRID_WORKER), granter
+    # a grid worker gives nothing, whatever it asks for
+    assert not any(may_grant(Role.GRID_WORKER, role) for role in Role.values)
