@@ -10,6 +10,8 @@ administrator inside the test's transaction.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import re
@@ -308,3 +310,62 @@ def test_who_may_make_a_grid_worker() -> None:
         assert not may_grant(granter, Role.GRID_WORKER), granter
     # a grid worker gives nothing, whatever it asks for
     assert not any(may_grant(Role.GRID_WORKER, role) for role in Role.values)
+
+
+def import_points(tmp_path: Any, points: list[list[float]]) -> Any:
+    """Import gas covers at ``points`` as the grid worker (the command-line importer)."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+    from django.utils import translation
+
+    from importers.models import ImportJob
+
+    path = tmp_path / "patrol.geojson"
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": at},
+            "properties": {"NAME": f"巡查井盖{k}"},
+        }
+        for k, at in enumerate(points)
+    ]
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    last = ImportJob.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    organizations = ["--owner", "XH-JD-001", "--maintainer", "XH-JD-001"]
+    with translation.override("en"), contextlib.suppress(CommandError):
+        call_command(
+            "import_components",
+            str(path),
+            "--user",
+            WORKER,
+            "--name-field",
+            "NAME",
+            "--crs",
+            "EPSG:4490",
+            "--class",
+            "0111",
+            "--competent-department",
+            "XH-CGJ",
+            *organizations,
+            stdout=io.StringIO(),
+            stderr=io.StringIO(),
+        )
+    return ImportJob.objects.filter(id__gt=last).get()
+
+
+def test_an_import_by_the_worker_stays_in_its_cell(tmp_path: Any) -> None:
+    make_grid_worker()
+    before = Component.objects.count()
+    own = inside(COMMUNITY, 1)
+    refused = import_points(tmp_path, [own, inside(COMMUNITY, 2)])
+    assert refused.status == "refused", refused.report
+    (error,) = refused.report["errors"]
+    assert error.get("target", error.get("field")) == "geometry"
+    assert NEXT_CELL in error["message"]
+    assert Component.objects.count() == before
+    # the patrol's own points go in, placed in its cell
+    done = import_points(tmp_path, [own, [own[0] + 0.00002, own[1]]])
+    assert done.status == "committed", done.report
+    assert done.inserted == 2
+    made = Component.objects.filter(id__gt=0).order_by("-id")[:2]
+    assert {c.grid_cell_id for c in made} == {OWN_CELL}
