@@ -369,3 +369,62 @@ def test_an_import_by_the_worker_stays_in_its_cell(tmp_path: Any) -> None:
     assert done.inserted == 2
     made = Component.objects.filter(id__gt=0).order_by("-id")[:2]
     assert {c.grid_cell_id for c in made} == {OWN_CELL}
+
+
+def square_in(cell: str, half: float = 0.00005) -> Any:
+    """A footprint of about 10 m around a point inside the grid cell."""
+    from django.contrib.gis.geos import MultiPolygon, Polygon
+
+    x, y = inside(cell[:12], int(cell[12:]))
+    return MultiPolygon(Polygon.from_bbox((x - half, y - half, x + half, y + half)), srid=4490)
+
+
+def test_building_details_follow_the_cell(worker: Api) -> None:
+    """Buildings carry no grid cell: the worker sees the details of the buildings of its
+    community whose footprint meets its cell, and only their footprints elsewhere."""
+    from layers.basemap.models import Building
+
+    def building(cell: str, name: str) -> Building:
+        return Building.objects.create(
+            geometry=square_in(cell),
+            name=name,
+            floors=6,
+            use="residential",
+            units_count=24,
+            community_id=COMMUNITY,
+        )
+
+    here, there = building(OWN_CELL, "网格一号楼"), building(NEXT_CELL, "网格二号楼")
+    shown = worker.get(f"/api/v1/buildings/{here.pk}/").json()["properties"]
+    assert shown["floors"] == 6
+    footprint = worker.get(f"/api/v1/buildings/{there.pk}/")
+    assert footprint.status_code == 200  # the footprint layer is public
+    assert "floors" not in footprint.json()["properties"]
+    assert footprint.json()["properties"]["name"] == "网格二号楼"
+    # filtering on a detail reaches only the buildings meeting its cell
+    listed = worker.get("/api/v1/buildings/?use=residential&limit=1000").json()["features"]
+    ids = {f["id"] for f in listed}
+    assert here.pk in ids and there.pk not in ids
+    own = GridCell.objects.get(code=OWN_CELL).boundary
+    found = Building.objects.filter(pk__in=ids)
+    assert found.filter(community_id=COMMUNITY, geometry__intersects=own).count() == len(ids)
+
+
+def test_parking_lots_and_devices_follow_the_cell() -> None:
+    """A lot's operations and a device are the worker's where the lot lies in its cell."""
+    from community.devices.models import Device
+    from community.parking.models import ParkingLot
+    from tests.parking_support import make_lot
+
+    user = make_grid_worker()
+    mine = make_lot("网格一停车场", COMMUNITY, 1)
+    theirs = make_lot("网格二停车场", COMMUNITY, 2)
+    lots = ParkingLot.objects.filter(pk__in=[mine.pk, theirs.pk])
+    assert set(access.visible(user, lots, Action.CHANGE)) == {mine.lot}
+    assert access.can(user, Action.CHANGE, mine.lot)
+    assert not access.can(user, Action.CHANGE, theirs.lot)
+    devices = Device.objects.filter(pk__in=[mine.camera.pk, theirs.camera.pk])
+    assert {d.location is not None for d in devices} == {True}
+    assert set(access.visible(user, devices).values_list("pk", flat=True)) == {mine.camera.pk}
+    assert access.can(user, Action.VIEW, Device.objects.get(pk=mine.camera.pk))
+    assert not access.can(user, Action.VIEW, Device.objects.get(pk=theirs.camera.pk))
