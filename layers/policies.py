@@ -37,10 +37,17 @@ class AdminAreaPolicy(AccessPolicy):
 
 
 class GridCellPolicy(AccessPolicy):
+    """Cells inside the grant's subtree; a cell's own grant only sees its cell (the worker
+    patrols it, the administrators of the area draw it)."""
+
     def scope_q(self, grant: Grant, action: Action) -> Q:
+        if grant.grid_cell is not None and action != Action.VIEW:
+            return Q(pk__in=[])
         return Q(code__startswith=grant.area_prefix)
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        if grant.grid_cell is not None and action != Action.VIEW:
+            return False
         return grant.covers_area(obj.code)
 
 

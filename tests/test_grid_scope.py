@@ -237,6 +237,9 @@ def test_access_module_answers_for_the_cell_alone(covers: dict) -> None:
     assert access.can(user, Action.VIEW, community)
     assert not access.can(user, Action.CHANGE, community)
     assert access.can(user, Action.VIEW, GridCell.objects.get(code=OWN_CELL))
+    assert not access.can(user, Action.CHANGE, GridCell.objects.get(code=OWN_CELL))
+    cells = GridCell.objects.filter(code__in=[OWN_CELL, NEXT_CELL])
+    assert not access.visible(user, cells, Action.CHANGE).exists()
     assert not access.can(user, Action.VIEW, GridCell.objects.get(code=NEXT_CELL))
 
 
