@@ -116,8 +116,21 @@ def test_the_worker_sees_and_edits_a_component_of_its_cell(worker: Api, covers: 
     assert Component.objects.get(identifier=ident).status == "damaged"
     history = worker.get(f"{URL}{ident}/history/")
     assert history.status_code == 200
+    # moving it into the next cell is refused on the geometry, and nothing changes
+    moved = worker.patch(
+        f"{URL}{ident}/",
+        {
+            "geometry": {"type": "Point", "coordinates": inside(COMMUNITY, 2)},
+            "comment": "移到隔壁网格",
+        },
+        HTTP_IF_MATCH=changed["ETag"],
+    )
+    assert moved.status_code == 403, moved.content
+    assert moved.json()["field"] == "geometry"
+    stored = Component.objects.get(identifier=ident)
+    assert (stored.grid_cell_id, stored.version) == (OWN_CELL, 2)
     # a grid worker patrols and records: retiring is not its job
-    retire = worker.delete(f"{URL}{ident}/", HTTP_IF_MATCH='"2"')
+    retire = worker.delete(f"{URL}{ident}/", HTTP_IF_MATCH=changed["ETag"])
     assert retire.status_code in (403, 404)
     assert Component.objects.get(identifier=ident).currency == "in_use"
 
