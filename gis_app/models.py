@@ -164,6 +164,8 @@ class Membership(models.Model):
                     _("The area must be the grid cell's community (%(code)s).")
                     % {"code": community}
                 )
+        if not self.area_id and "area" not in errors:
+            errors["area"] = str(_("Choose an area or a grid cell."))
         if required == "grid":
             if not cell:
                 errors["grid_cell"] = str(_("This role needs a grid cell."))

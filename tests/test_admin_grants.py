@@ -143,6 +143,7 @@ def test_a_street_admin_makes_a_grid_worker_of_a_cell_in_its_street():
         ("grid_worker", COMMUNITY, "", "grid_cell"),  # a grid worker needs a cell
         ("grid_worker", f"{STREET}002", OWN_CELL, "area"),  # not the cell's community
         ("street_admin", COMMUNITY, OWN_CELL, "role"),  # above its own role
+        ("surveyor", "", "", "area"),  # neither an area nor a cell
     ],
 )
 def test_a_street_admin_cannot_make_a_grid_worker_outside_its_street(role, area, cell, field):
