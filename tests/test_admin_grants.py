@@ -134,6 +134,13 @@ def test_a_street_admin_makes_a_grid_worker_of_a_cell_in_its_street():
     assert found.status_code == 200
     cells = [r["id"] for r in found.json()["results"]]
     assert OWN_CELL in cells and all(c.startswith(STREET) for c in cells), cells
+    # the grant shows in the list and on its page with its cell
+    listed = client.get("/admin/core/membership/")
+    assert listed.status_code == 200
+    assert str(made.grid_cell) in listed.content.decode()  # the cell's column
+    page = client.get(f"/admin/core/membership/{made.pk}/change/")
+    assert page.status_code == 200
+    assert page.context["adminform"].form.initial["grid_cell"] == OWN_CELL
 
 
 @pytest.mark.parametrize(
