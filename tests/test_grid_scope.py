@@ -427,13 +427,13 @@ def test_building_details_follow_the_cell(worker: Api) -> None:
     assert found.filter(community_id=COMMUNITY, geometry__intersects=own).count() == len(ids)
 
 
-def test_parking_lots_and_devices_follow_the_cell() -> None:
+def test_parking_lots_and_devices_follow_the_cell(worker: Api) -> None:
     """A lot's operations and a device are the worker's where the lot lies in its cell."""
     from community.devices.models import Device
     from community.parking.models import ParkingLot
     from tests.parking_support import make_lot
 
-    user = make_grid_worker()
+    user = get_user_model().objects.get(username=WORKER)
     mine = make_lot("网格一停车场", COMMUNITY, 1)
     theirs = make_lot("网格二停车场", COMMUNITY, 2)
     lots = ParkingLot.objects.filter(pk__in=[mine.pk, theirs.pk])
@@ -445,3 +445,26 @@ def test_parking_lots_and_devices_follow_the_cell() -> None:
     assert set(access.visible(user, devices).values_list("pk", flat=True)) == {mine.camera.pk}
     assert access.can(user, Action.VIEW, Device.objects.get(pk=mine.camera.pk))
     assert not access.can(user, Action.VIEW, Device.objects.get(pk=theirs.camera.pk))
+    # a device placed only by its building: by the footprint
+    from layers.basemap.models import Building
+
+    owner = Organization.objects.get(code="XH-JD-001")
+    indoor = []
+    for cell in (OWN_CELL, NEXT_CELL):
+        building = Building.objects.create(
+            geometry=square_in(cell), name=f"{cell}楼", community_id=COMMUNITY
+        )
+        indoor.append(
+            Device.objects.create(
+                device_id=f"gw-indoor-{cell}",
+                kind="test",
+                building=building,
+                owner=owner,
+                area_id=COMMUNITY,
+                secret_sealed=b"",
+            )
+        )
+    placed = Device.objects.filter(pk__in=[d.pk for d in indoor])
+    assert list(access.visible(user, placed)) == [indoor[0]]
+    assert access.can(user, Action.VIEW, indoor[0])
+    assert not access.can(user, Action.VIEW, indoor[1])
