@@ -46,9 +46,26 @@ class _AreaEditable(editing.Editable[Any]):
             boundary=obj.boundary,
         )
 
+    def __init__(self, *, batched: bool = False) -> None:
+        # An import announces all its boundaries once (``flush``): the tile cache then
+        # works out the touched tiles of the whole import in one pass, not per area.
+        self.pending: list[Any] | None = [] if batched else None
+
     def announce(self, before: Any, after: Any) -> None:
-        layers = Layer.objects.filter(kind=self.layer_kind).values_list("code", flat=True)
         shapes = [o.boundary for o in (before, after) if o is not None]
+        if self.pending is not None:
+            self.pending.extend(shapes)
+        else:
+            self._announce(shapes)
+
+    def flush(self) -> None:
+        """Announce what a batched instance collected."""
+        if self.pending:
+            self._announce(self.pending)
+            self.pending = []
+
+    def _announce(self, shapes: list[Any]) -> None:
+        layers = Layer.objects.filter(kind=self.layer_kind).values_list("code", flat=True)
         changes.geometries_changed(list(layers), shapes)
 
 

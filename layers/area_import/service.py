@@ -37,7 +37,13 @@ from gis_app.types import User
 from layers import area_links
 from layers.area_import import geometry as geo
 from layers.area_import.codes import CodeBook, CodeRefused, implied_parent, looks_standard
-from layers.area_import.editables import ADMIN_AREAS, GRID_CELLS, boundary_digest
+from layers.area_import.editables import (
+    ADMIN_AREAS,
+    GRID_CELLS,
+    AdminAreas,
+    GridCells,
+    boundary_digest,
+)
 from layers.area_import.features import LEVELS, PARENT_LEVEL, AreaFeature
 from layers.area_import.metric import Metric
 from layers.area_import.report import (
@@ -627,7 +633,7 @@ def _geos(group: _Group) -> Any:
 
 
 def _store(groups: list[_Group], level: str, ctx: EditContext, report: AreaImportReport) -> None:
-    kind: Any = GRID_CELLS if level == "grid" else ADMIN_AREAS
+    kind: Any = GridCells(batched=True) if level == "grid" else AdminAreas(batched=True)
     derives = level in ("community", "grid")
     changed: list[BaseGeometry] = []
     with transaction.atomic():
@@ -650,6 +656,7 @@ def _store(groups: list[_Group], level: str, ctx: EditContext, report: AreaImpor
             if derives and group.geometry is not None:
                 old = shapely.from_wkb(bytes(group.existing.boundary.wkb))
                 changed.append(shapely.symmetric_difference(old, group.geometry))
+        kind.flush()
         if changed:
             region = geo.polygonal_part(shapely.union_all(changed))
             if not region.is_empty:
