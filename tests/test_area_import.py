@@ -78,6 +78,19 @@ def import_file(path: Path, level: str, user: Any, **options: Any) -> Any:
     return report
 
 
+def real_city_outline(user: Any) -> None:
+    """The test database's generated city outline replaced by the union of the real
+    districts (as a city's own import would): a re-import of the city."""
+    features, _info = read_area_features(
+        need(DATAV), AreaFileOptions(code_field="adcode", name_field="name", crs="GCJ02")
+    )
+    city = shapely.union_all([f.geometry for f in features])
+    report = import_areas(
+        [AreaFeature(1, "330100", "杭州市", None, city)], "city", user=user, comment="outline"
+    )
+    assert report.ok and report.counts["update"] == 1, report.lines()
+
+
 def load_xiacheng_district(user: Any) -> None:
     """下城区 330103 from the DataV file (GCJ-02), with its neighbour 西湖区 330106 (the test
     database holds a generated 西湖区 that overlaps the real 下城区: refused otherwise)."""
@@ -198,12 +211,7 @@ def test_datav_districts_are_converted_from_gcj02(root: Any) -> None:
     features, _info = read_area_features(
         DATAV, AreaFileOptions(code_field="adcode", name_field="name", crs="GCJ02")
     )
-    # The (demo) city outline is replaced by the union of the real districts first.
-    city = shapely.union_all([f.geometry for f in features])
-    report = import_areas(
-        [AreaFeature(1, "330100", "杭州市", None, city)], "city", user=root, comment="outline"
-    )
-    assert report.ok and report.counts["update"] == 1, report.lines()
+    real_city_outline(root)
     districts = import_areas(features, "district", user=root, comment="DataV districts")
     assert districts.ok and districts.stored, districts.lines()
     assert AdminArea.objects.filter(level="district").count() == 13

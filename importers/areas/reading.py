@@ -119,8 +119,8 @@ def load_code_map(data: bytes) -> dict[str, str]:
         cells = [c.strip() for c in row]
         if not any(cells):
             continue
-        if number == 1 and not cells[-1].isdigit():
-            continue  # a header
+        if number == 1 and not any(ch.isdigit() for ch in cells[-1]):
+            continue  # a header (source_code,standard_code)
         if len(cells) != 2 or not cells[0] or not cells[1].isdigit():
             raise ImportFileError(
                 _("Code map line %(line)d: expected source_code,standard_code (digits).")
