@@ -5,35 +5,36 @@ coordinate system is refused unless the user names it: never guessed."""
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
 from gis_app import coords
 from gis_app.types import User
+from importers.files import unpack
 from importers.readers import ImportFileError, ReadOptions, SourceInfo, crs_hint, open_reader
 from layers.area_import import AreaFeature, AreaImportReport, import_areas
+from layers.area_import.files import FileOptions, load_code_map
 
-CODE_MAP_MAX_BYTES = 2_000_000
+__all__ = [
+    "AreaFileOptions",
+    "describe",
+    "load_code_map",
+    "read_area_features",
+    "read_upload",
+    "run",
+]
+
+# Area imports run synchronously (in the request, for the page and the admin): files of
+# areas are small (the 332 grid cells of a district: 231 kB).
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
-@dataclass(frozen=True)
-class AreaFileOptions:
-    """Which fields hold what, and how to read the file."""
-
-    code_field: str
-    name_field: str
-    parent_field: str | None = None
-    parent: str | None = None  # one parent code for every feature
-    crs: str | None = None
-    encoding: str | None = None
-    layer: str | None = None
+AreaFileOptions = FileOptions
 
 
 def _text(value: Any) -> str:
@@ -105,30 +106,35 @@ def read_area_features(
     return features, info
 
 
-def load_code_map(data: bytes) -> dict[str, str]:
-    """A code map (CSV: source_code,standard_code; a header row is optional) as a dict;
-    ``ImportFileError`` naming ``code_map`` and the line when it is malformed."""
-    if len(data) > CODE_MAP_MAX_BYTES:
-        raise ImportFileError(_("The code map is too large."), field="code_map")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFileError(_("The code map must be UTF-8 text."), field="code_map") from None
-    mapping: dict[str, str] = {}
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [c.strip() for c in row]
-        if not any(cells):
-            continue
-        if number == 1 and not any(ch.isdigit() for ch in cells[-1]):
-            continue  # a header (source_code,standard_code)
-        if len(cells) != 2 or not cells[0] or not cells[1].isdigit():
-            raise ImportFileError(
-                _("Code map line %(line)d: expected source_code,standard_code (digits).")
-                % {"line": number},
-                field="code_map",
-            )
-        mapping[cells[0]] = cells[1]
-    return mapping
+def read_upload(
+    upload: UploadedFile, workdir: Path, options: AreaFileOptions
+) -> tuple[list[AreaFeature], str]:
+    """An uploaded area file (a .zip holding a Shapefile set, or one file) unpacked safely
+    into ``workdir`` and read; the port ``layers.area_import.files`` calls this."""
+    name = Path(upload.name or "upload").name
+    target = workdir / name
+    with target.open("wb") as handle:
+        for chunk in upload.chunks():
+            handle.write(chunk)
+    main = unpack(target, workdir / "unpacked", max_bytes=MAX_UPLOAD_BYTES)
+    features, info = read_area_features(main, options)
+    return features, describe(name, info)
+
+
+def describe(name: str, info: SourceInfo) -> str:
+    """One line on what was read: format, CRS and encoding, and where they came from."""
+    return _(
+        "%(name)s: %(format)s, coordinate system %(crs)s (%(crs_source)s), encoding "
+        "%(encoding)s (%(encoding_source)s), %(count)s features."
+    ) % {
+        "name": name,
+        "format": info.format,
+        "crs": info.crs,
+        "crs_source": info.crs_source,
+        "encoding": info.encoding or "-",
+        "encoding_source": info.encoding_source,
+        "count": info.count if info.count is not None else "?",
+    }
 
 
 def run(

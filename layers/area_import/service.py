@@ -476,7 +476,10 @@ def _check_siblings(
     """Overlaps between siblings (imported ones and stored ones not being replaced) beyond
     the tolerance refuse the imported features involved; gaps inside each parent are
     warnings."""
-    placed = [g for g in groups if g.usable and g.metric is not None and g.report.code]
+    # refused features take part too (so every problem of a feature is reported at once)
+    placed = [
+        g for g in groups if g.geometry is not None and g.metric is not None and g.report.code
+    ]
     if not placed:
         return
     codes = {g.report.code for g in placed}
