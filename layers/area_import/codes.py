@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 
 from gis_app import areacodes
 from layers import divisions
-from layers.area_import.report import BY_FILE, BY_NAME, GENERATED, REUSED, STANDARD
+from layers.area_import.report import (
+    BY_FILE,
+    BY_NAME,
+    GENERATED,
+    REUSED,
+    STANDARD,
+    level_label,
+)
 
 # Residents' committees use 001-199 and villagers' 200-399 (statistical codes): codes a
 # platform gives committees the list lacks are taken from 901-999.
@@ -57,7 +64,7 @@ def check_standard(level: str, code: str, parent: str | None) -> None:
                 "code %(code)s is not a %(level)s code: a %(level)s code has %(n)d digits "
                 "(%(rule)s)."
             )
-            % {"code": code, "level": _level(level), "n": length, "rule": _rule(level)},
+            % {"code": code, "level": level_label(level), "n": length, "rule": _rule(level)},
         )
     if level == "city" and (not code.endswith("00") or code.endswith("0000")):
         raise CodeRefused(
@@ -77,17 +84,6 @@ def check_standard(level: str, code: str, parent: str | None) -> None:
             )
             % {"code": code, "parent": parent, "prefix": areacodes.prefix_of(parent)},
         )
-
-
-def _level(level: str) -> str:
-    labels = {
-        "city": _("city"),
-        "district": _("district"),
-        "street": _("street"),
-        "community": _("community"),
-        "grid": _("grid cell"),
-    }
-    return labels[level]
 
 
 def _rule(level: str) -> str:
@@ -149,7 +145,7 @@ class CodeBook:
             )
             % {
                 "code": source,
-                "level": _level(level),
+                "level": level_label(level),
                 "n": areacodes.LEVEL_CODE_LENGTH[level],
             },
         )

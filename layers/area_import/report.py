@@ -139,7 +139,7 @@ class AreaImportReport:
         summary = _(
             "%(level)s: %(features)d features from %(rows)d rows; %(create)d new, "
             "%(update)d updated, %(unchanged)d unchanged, %(refused)d refused."
-        ) % {"level": self.level, **counts}
+        ) % {**counts, "level": level_label(self.level)}
         if self.dry_run:
             summary += " " + _("Dry run: nothing was stored.")
         elif not self.stored:
@@ -149,3 +149,15 @@ class AreaImportReport:
 
 
 _MAPS = (STANDARD, BY_NAME, BY_FILE, REUSED, GENERATED)
+
+
+def level_label(level: str) -> str:
+    """The level's name in the active language."""
+    labels = {
+        "city": _("city"),
+        "district": _("district"),
+        "street": _("street"),
+        "community": _("community"),
+        "grid": _("grid cell"),
+    }
+    return labels.get(level, level)

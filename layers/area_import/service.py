@@ -54,6 +54,7 @@ from layers.area_import.report import (
     AreaImportReport,
     FeatureReport,
     Problem,
+    level_label,
 )
 from layers.models import SRID, AdminArea, GridCell
 
@@ -235,16 +236,6 @@ def _checked_part(feature: AreaFeature, entry: FeatureReport, repair: bool) -> B
 # --- parents and codes -------------------------------------------------------------------
 
 
-def _level_label(level: str) -> str:
-    return {
-        "city": _("city"),
-        "district": _("district"),
-        "street": _("street"),
-        "community": _("community"),
-        "grid": _("grid cell"),
-    }[level]
-
-
 def _resolve_parents(groups: list[_Group], level: str, metric: Metric) -> None:
     if level == "city":
         return
@@ -288,7 +279,7 @@ def _resolve_parents(groups: list[_Group], level: str, metric: Metric) -> None:
             box = box.buffer(1e-6)
         for area in AdminArea.objects.filter(level=parent_level, boundary__intersects=box):
             candidates.append((area, metric(shapely.from_wkb(bytes(area.boundary.wkb)))))
-    label = _level_label(parent_level)
+    label = level_label(parent_level)
     for group in groups:
         if group.report.refused:
             continue
@@ -619,7 +610,7 @@ def _compare_with_stored(groups: list[_Group], level: str) -> None:
             group.report.refuse(
                 "code",
                 _("code %(code)s is stored as a %(level)s.")
-                % {"code": existing.code, "level": _level_label(existing.level)},
+                % {"code": existing.code, "level": level_label(existing.level)},
             )
             continue
         same = (
