@@ -446,3 +446,19 @@ def test_a_street_admin_cannot_import_outside_their_street() -> None:
         comment="same again",
     )
     assert own.ok and own.counts["unchanged"] == 1
+
+
+def test_a_system_job_imports_without_a_user_and_is_recorded_as_such() -> None:
+    """The demo loader calls the service without a user: not access-checked, no actor."""
+    ours = AdminArea.objects.get(code="330106001001")
+    report = import_areas(
+        [AreaFeature(1, ours.code, "保俶新村社区", None, as_shapely(ours.boundary))],
+        "community",
+        user=None,
+        comment="demo loader",
+    )
+    assert report.ok and report.stored and report.counts["update"] == 1, report.lines()
+    entry = AreaHistory.objects.get(code=ours.code)
+    assert (entry.actor_id, entry.actor_username, entry.comment) == (None, "", "demo loader")
+    event = AuditEvent.objects.filter(action="adminarea.update", object_id=ours.code).latest("id")
+    assert event.actor_id is None and event.result == AuditResult.SUCCESS
