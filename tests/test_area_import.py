@@ -462,3 +462,21 @@ def test_a_system_job_imports_without_a_user_and_is_recorded_as_such() -> None:
     assert (entry.actor_id, entry.actor_username, entry.comment) == (None, "", "demo loader")
     event = AuditEvent.objects.filter(action="adminarea.update", object_id=ours.code).latest("id")
     assert event.actor_id is None and event.result == AuditResult.SUCCESS
+
+
+def test_a_topojson_sheet_with_neighbours_sea_and_frame_is_refused_row_by_row(root: Any) -> None:
+    """The MCA TopoJSON sheet mixes the districts with neighbouring cities, the sea, a
+    frame and null geometries: each of those is named with its reason; nothing is stored."""
+    sheet = need(SHARED_DATA / "hangzhou_admin" / "330100_mca.topojson")
+    before = counts()
+    report = import_file(sheet, "district", root, code_field="QUHUADAIMA", name_field="NAME")
+    assert not report.stored and counts() == before
+    reasons = {f.source_code: [e.kind for e in f.errors] for f in report.features}
+    assert reasons["fanwei"] == ["code"]  # the frame: not a code
+    assert reasons["hai"] == ["parent"]  # the sea lies in no stored city
+    assert reasons["330100"] == ["code"]  # the city outline is not a district
+    assert reasons["331000"] == ["code"]  # 台州市: a city code
+    texts = {f.source_code: " ".join(e.text for e in f.errors) for f in report.features}
+    assert "330100 is a city code, not a district code" in texts["330100"]
+    assert "has no geometry" in texts["341000"]  # one of 黄山市's three rows is empty
+    assert len(report.features) == 25  # 27 rows, 黄山市 three times

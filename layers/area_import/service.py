@@ -36,7 +36,13 @@ from gis_app.roles import Action, Role
 from gis_app.types import User
 from layers import area_links
 from layers.area_import import geometry as geo
-from layers.area_import.codes import CodeBook, CodeRefused, implied_parent, looks_standard
+from layers.area_import.codes import (
+    CodeBook,
+    CodeRefused,
+    check_standard,
+    implied_parent,
+    looks_standard,
+)
 from layers.area_import.editables import (
     ADMIN_AREAS,
     GRID_CELLS,
@@ -240,6 +246,15 @@ def _checked_part(feature: AreaFeature, entry: FeatureReport, repair: bool) -> B
 
 
 def _resolve_parents(groups: list[_Group], level: str, metric: Metric) -> None:
+    # A standard-looking code of the wrong shape is the feature's first problem.
+    for group in groups:
+        code = group.report.source_code
+        if group.report.refused or not looks_standard(code):
+            continue
+        try:
+            check_standard(level, code, None)
+        except CodeRefused as refused:
+            group.report.refuse(refused.kind, refused.text)
     if level == "city":
         return
     parent_level = PARENT_LEVEL[level]
