@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import shapely
 from django.contrib.auth import get_user_model
@@ -404,6 +405,8 @@ def test_reimport_moves_a_boundary_and_rederives_components(root: Any) -> None:
         pk__in=ids, community_id=a.code, geometry__coveredby=GEOSGeometry(piece.wkt, srid=4490)
     )
     assert moved.count() == expected
+    # their grid cell followed: one of a's cells or none (b's cells no longer hold them)
+    assert not moved.exclude(grid_cell__isnull=True).exclude(grid_cell_id__startswith=a.code)
     assert Component.objects.filter(pk__in=ids, community_id=b.code).count() == (
         before_b - expected
     )
@@ -480,3 +483,55 @@ def test_a_topojson_sheet_with_neighbours_sea_and_frame_is_refused_row_by_row(ro
     assert "330100 is a city code, not a district code" in texts["330100"]
     assert "has no geometry" in texts["341000"]  # one of 黄山市's three rows is empty
     assert len(report.features) == 25  # 27 rows, 黄山市 three times
+
+
+def write_with_gdal(path: Path, rows: list[tuple[str, str, Any]], crs: str | None) -> Path:
+    """The rows as a GeoPackage or KML written by GDAL (as a GIS would export them)."""
+    import pyogrio.raw
+    from pyproj import CRS
+
+    pyogrio.raw.write(
+        str(path),
+        np.array([shapely.to_wkb(g) for _c, _n, g in rows], dtype=object),
+        [
+            np.array([c for c, _n, _g in rows], dtype=object),
+            np.array([n for _c, n, _g in rows], dtype=object),
+        ],
+        ["code", "name"],
+        geometry_type="Polygon",
+        crs=CRS.from_user_input(crs).to_wkt() if crs else None,
+        driver={".gpkg": "GPKG", ".kml": "KML"}[path.suffix],
+    )
+    return path
+
+
+@pytest.mark.parametrize(("suffix", "name_field"), [("gpkg", "name"), ("kml", "Name")])
+def test_geopackage_and_kml_are_read_and_refused_alike(
+    root: Any, tmp_path: Path, suffix: str, name_field: str
+) -> None:
+    crafted_street(root)
+    path = write_with_gdal(tmp_path / f"crafted.{suffix}", CRAFTED, "EPSG:4490")
+    before = counts()
+    report = import_file(path, "community", root, code_field="code", name_field=name_field)
+    assert not report.stored and counts() == before
+    assert {f.name for f in report.features} == {n for _c, n, _g in CRAFTED}
+    kinds = {f.source_code: [e.kind for e in f.errors] for f in report.features}
+    assert kinds["330103009002"] == ["outside_parent"]
+    assert kinds["33010300904"] == ["code"]
+    assert kinds["330103009005"] == ["invalid"]
+    assert [f.rows for f in report.features] == [[1], [2], [3], [4], [5]]
+
+
+def test_bd09_coordinates_are_converted(root: Any, tmp_path: Path) -> None:
+    """A street drawn on a Baidu map (BD-09): stored in CGCS2000 through gis_app.coords."""
+    load_xiacheng_district(root)
+    bd = shapely.transform(STREET, lambda xy: np.array([coords.wgs84_to_bd09(x, y) for x, y in xy]))
+    path = write_geojson(tmp_path / "bd09.geojson", [("330103009", "石桥街道", bd)])
+    report = import_file(path, "street", root, code_field="code", name_field="name", crs="BD09")
+    assert report.ok and report.stored, report.lines()
+    stored = AdminArea.objects.get(code="330103009").boundary
+    lon, lat = shapely.get_coordinates(bd)[0]
+    assert stored[0][0][0] == pytest.approx(coords.bd09_to_wgs84(lon, lat), abs=1e-9)
+    # and within a metre of where it was drawn (the conversion's own round trip)
+    x0, y0 = shapely.get_coordinates(STREET)[0]
+    assert stored[0][0][0] == pytest.approx((x0, y0), abs=1e-5)
