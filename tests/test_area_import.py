@@ -20,7 +20,7 @@ from django.db import connection
 from django.utils import translation
 from pyproj import Geod
 from shapely.affinity import translate
-from shapely.geometry import Polygon, box, mapping, shape
+from shapely.geometry import MultiPolygon, Polygon, box, mapping, shape
 
 from component_catalog import sql as catalog_sql
 from component_catalog.models import Component
@@ -28,7 +28,7 @@ from gis_app import coords
 from gis_app.models import AuditEvent, AuditResult, Organization
 from importers.areas import AreaFileOptions, read_area_features, run
 from layers.area_import import AreaFeature, import_areas
-from layers.models import AdminArea, AreaHistory, GridCell
+from layers.models import AdminArea, AreaHistory, Building, GridCell
 from tests.conftest import SHARED_DATA
 
 pytestmark = pytest.mark.django_db
@@ -387,6 +387,12 @@ def test_reimport_moves_a_boundary_and_rederives_components(root: Any) -> None:
         (expected,) = cursor.fetchone()
     assert expected > 0
     before_b = Component.objects.filter(pk__in=ids, community_id=b.code).count()
+    # a building footprint inside the strip (its point on surface decides its community)
+    spot = piece.representative_point()
+    footprint = box(spot.x - 0.0001, spot.y - 0.0001, spot.x + 0.0001, spot.y + 0.0001)
+    building = Building.objects.create(
+        geometry=GEOSGeometry(MultiPolygon([footprint]).wkt, srid=4490), community_id=b.code
+    )
 
     report = import_areas(
         [
@@ -400,6 +406,9 @@ def test_reimport_moves_a_boundary_and_rederives_components(root: Any) -> None:
     assert report.ok and report.stored, report.lines()
     assert report.counts["update"] == 2
     assert report.moved["components"] == expected
+    assert report.moved["buildings"] == 1
+    building.refresh_from_db()
+    assert building.community_id == a.code
     # exactly the components of b in the strip moved, to a; the others stayed
     moved = Component.objects.filter(
         pk__in=ids, community_id=a.code, geometry__coveredby=GEOSGeometry(piece.wkt, srid=4490)
