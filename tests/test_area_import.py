@@ -215,6 +215,10 @@ def test_datav_districts_are_converted_from_gcj02(root: Any) -> None:
     real_city_outline(root)
     districts = import_areas(features, "district", user=root, comment="DataV districts")
     assert districts.ok and districts.stored, districts.lines()
+    # the generated streets of the test database's 西湖区 now lie partly outside the real
+    # 西湖区: reported, kept
+    (stale,) = [w for w in districts.warnings if w.kind == "children_outside"]
+    assert stale.data["code"] == "330106" and stale.data["children"]
     assert AdminArea.objects.filter(level="district").count() == 13
     xihu = AdminArea.objects.get(code="330106")
     assert xihu.name == "西湖区" and xihu.version == 2
@@ -405,6 +409,9 @@ def test_reimport_moves_a_boundary_and_rederives_components(root: Any) -> None:
     )
     assert report.ok and report.stored, report.lines()
     assert report.counts["update"] == 2
+    # b's grid cells now reach out of b: reported (to be re-imported), kept
+    (stale,) = [w for w in report.warnings if w.kind == "children_outside"]
+    assert stale.data["code"] == b.code
     assert report.moved["components"] == expected
     assert report.moved["buildings"] == 1
     building.refresh_from_db()

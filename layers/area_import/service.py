@@ -141,6 +141,7 @@ def import_areas(
     _check_siblings(groups, level, metric, tolerance_m, report)
     _check_access(groups, level, ctx, report)
     _compare_with_stored(groups, level)
+    _check_children(groups, level, metric, tolerance_m, report)
     if report.ok and not dry_run:
         _store(groups, level, ctx, report)
     return _done(report, started)
@@ -639,6 +640,60 @@ def _compare_with_stored(groups: list[_Group], level: str) -> None:
             and existing.source_code == group.source_code
         )
         group.report.status = UNCHANGED if same else UPDATE
+
+
+def _check_children(
+    groups: list[_Group],
+    level: str,
+    metric: Metric,
+    tolerance_m: float,
+    report: AreaImportReport,
+) -> None:
+    """Warn when a changed boundary leaves stored children (the level below, imported
+    earlier) outside it beyond the tolerance: they are kept, and should be re-imported."""
+    if level == "grid":
+        return
+    for group in groups:
+        if group.report.status != UPDATE or group.metric is None:
+            continue
+        children: list[tuple[str, str, Any]]
+        if level == "community":
+            children = list(
+                GridCell.objects.filter(community_id__in=[group.report.code]).values_list(
+                    "code", "name", "boundary"
+                )
+            )
+        else:
+            children = list(
+                AdminArea.objects.filter(parent_id__in=[group.report.code]).values_list(
+                    "code", "name", "boundary"
+                )
+            )
+        if not children:
+            continue
+        grown = group.metric.buffer(tolerance_m) if tolerance_m else group.metric
+        outside = [
+            code
+            for code, _name, boundary in children
+            if metric(shapely.from_wkb(bytes(boundary.wkb))).difference(grown).area > SLACK_M2
+        ]
+        if outside:
+            report.warnings.append(
+                Problem(
+                    "children_outside",
+                    _(
+                        "%(n)d of the stored areas under %(code)s %(name)s lie partly outside "
+                        "its new boundary (%(codes)s): import that level again."
+                    )
+                    % {
+                        "n": len(outside),
+                        "code": group.report.code,
+                        "name": group.report.name,
+                        "codes": ", ".join(outside[:5]) + (" ..." if len(outside) > 5 else ""),
+                    },
+                    {"code": group.report.code, "children": outside},
+                )
+            )
 
 
 def _geos(group: _Group) -> Any:
