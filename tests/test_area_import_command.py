@@ -107,8 +107,8 @@ def test_a_code_map_and_the_history(root: Any, tmp_path: Path) -> None:
     rows = ["source_code,standard_code"] + [
         f"{s},{c}"
         for s, c in [
-            ("SQ", "330103009"), ("DX", "330103008"), ("CM", "330103004"), ("ZH", "330103006"),
-            ("CQ", "330103003"), ("WL", "330103002"), ("TS", "330103001"), ("WH", "330103007"),
+            ("SQ", "330103009"), ("DX", "330103008"), ("CM", "330103005"), ("ZH", "330103006"),
+            ("CQ", "330103001"), ("WL", "330103002"), ("TS", "330103003"), ("WH", "330103007"),
         ]
     ]  # fmt: skip
     code_map.write_text("\n".join(rows) + "\n", encoding="utf-8")
