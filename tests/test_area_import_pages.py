@@ -128,3 +128,16 @@ def test_a_file_without_the_named_field_is_an_error_on_that_field() -> None:
     )
     assert answer.status_code == 400
     assert "no_such" in answer.content.decode() and "adcode" in answer.content.decode()
+
+
+def test_an_upload_over_the_limit_is_refused_before_it_is_read(monkeypatch: Any) -> None:
+    from importers.areas import reading
+
+    monkeypatch.setattr(reading, "MAX_UPLOAD_BYTES", 1024 * 1024)
+    client = page_client("city_admin")
+    big = SimpleUploadedFile("big.geojson", b" " * (1024 * 1024 + 1))
+    before = counts()
+    answer = client.post("/imports/areas/", form(big))
+    assert answer.status_code == 400
+    assert "big.geojson 超过 1 MB" in answer.content.decode()
+    assert counts() == before

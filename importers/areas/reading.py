@@ -112,6 +112,11 @@ def read_upload(
     """An uploaded area file (a .zip holding a Shapefile set, or one file) unpacked safely
     into ``workdir`` and read; the port ``layers.area_import.files`` calls this."""
     name = Path(upload.name or "upload").name
+    if upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
+        raise ImportFileError(
+            _("%(name)s is larger than %(mb)d MB, the limit for area files.")
+            % {"name": name, "mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+        )
     target = workdir / name
     with target.open("wb") as handle:
         for chunk in upload.chunks():
