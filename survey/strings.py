@@ -53,6 +53,10 @@ def survey_strings() -> dict[str, str]:
         "waitingEdits": _("%(count)s edits of this component are waiting to be synced."),
         # map and list
         "zoomIn": _("Zoom in to see and edit components."),
+        "noneYet": _(
+            "None of the components you survey is recorded in your area yet: zoom in where "
+            "you work and add the first."
+        ),
         "loadFailed": _("No connection: showing the components saved on this device."),
         "moreInView": _("Showing the first %(count)s components; zoom in for the rest."),
         "noneInView": _("No components of your classes here."),
