@@ -54,8 +54,8 @@ def survey_strings() -> dict[str, str]:
         # map and list
         "zoomIn": _("Zoom in to see and edit components."),
         "noneYet": _(
-            "None of the components you survey is recorded in your area yet: zoom in where "
-            "you work and add the first."
+            "No component of the classes you survey is recorded in your area yet. Zoom in "
+            "where you work to add the first."
         ),
         "loadFailed": _("No connection: showing the components saved on this device."),
         "moreInView": _("Showing the first %(count)s components; zoom in for the rest."),

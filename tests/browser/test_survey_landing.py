@@ -1,9 +1,16 @@
 """Logging in from the login page with no destination: a surveyor lands in the survey
 editor, a planner in the reports, a community worker on the map, as each would expect;
-a destination the page was sent from still wins."""
+a destination the page was sent from still wins.
+
+Where the survey page then opens (no GPS, nothing saved on the device): on the surveyor's
+own components (their classes in their area), at a zoom where components load, on a phone
+(390 x 844) and a desktop (1280 x 800), in Chinese and English; a surveyor with nothing
+recorded yet sees their area and is told so; a view saved on the device is used only if it
+was at an editing zoom."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -202,9 +209,55 @@ def test_a_surveyor_with_nothing_yet_sees_their_area(
         x, y = screen_point(page, lon, lat)
         assert left - 1 <= x <= right + 1 and top - 1 <= y <= bottom + 1, (lon, lat)
     expected = {
-        "zh-hans": ["您所在区域还没有您负责采集的部件", "此处没有您负责类别的部件"],
-        "en": ["None of the components you survey is recorded", "No components of your"],
+        "zh-hans": ["您所在区域还没有您负责采集类别的部件", "此处没有您负责类别的部件"],
+        "en": ["No component of the classes you survey is recorded", "No components of your"],
     }[language]
     text = page.locator("#sv-panel").inner_text()
     assert any(e in text for e in expected), text
     assert page.evaluate("document.body.dataset.openedAt") == "area"
+
+
+def saved_view(page: Any, username: str, lon: float, lat: float, zoom: int) -> None:
+    """A view the editor saved on this device on an earlier visit."""
+    key = json.dumps(f"sc-survey-view-{username}")
+    view = json.dumps(json.dumps({"lat": lat, "lng": lon, "zoom": zoom}))
+    page.add_init_script(f"window.localStorage.setItem({key}, {view});")
+
+
+def test_a_view_saved_at_district_zoom_does_not_hide_the_components(
+    open_page: Any, surveyors_components: dict[str, Any], django_db_blocker: Any
+) -> None:
+    """Earlier versions saved the zoomed-out view the page opened with: the editor does not
+    go back there (nothing loads at that zoom), but to the surveyor's components."""
+    with db_access(django_db_blocker):
+        from layers.models import AdminArea
+
+        middle = AdminArea.objects.get(code="330106").boundary.point_on_surface
+    page = open_page("/accounts/login/?next=/survey/", viewport=(390, 844))
+    saved_view(page, "surveyor_water", middle.x, middle.y, 12)
+    log_in(page, "surveyor_water")
+    page.wait_for_url("**/survey/")
+    page.wait_for_function("() => document.body.dataset.survey === 'ready'")
+    assert page.evaluate("document.body.dataset.openedAt") == "components"
+    assert page.evaluate("SCMap.current.map.getZoom()") >= 15
+    page.wait_for_selector("#sv-list .sv-item")
+
+
+def test_a_view_saved_at_editing_zoom_is_where_the_page_opens(
+    open_page: Any, surveyors_components: dict[str, Any], django_db_blocker: Any
+) -> None:
+    with db_access(django_db_blocker):
+        from tests.components_helpers import inside
+
+        lon, lat = inside("330106002001", 1)
+    page = open_page("/accounts/login/?next=/survey/", viewport=(390, 844), language="en")
+    saved_view(page, "surveyor_water", lon, lat, 17)
+    log_in(page, "surveyor_water")
+    page.wait_for_url("**/survey/")
+    page.wait_for_function("() => document.body.dataset.survey === 'ready'")
+    assert page.evaluate("document.body.dataset.openedAt") == "saved"
+    centre = page.evaluate(
+        "(() => { const c = SCMap.current; const m = c.fromDisplay(c.map.getCenter());"
+        " return [m.lng, m.lat, c.map.getZoom()]; })()"
+    )
+    assert centre == pytest.approx([lon, lat, 17], abs=1e-5)

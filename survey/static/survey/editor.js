@@ -155,10 +155,10 @@
   };
 
   /* Where the map opens: at the surveyor's GPS position when the browser already allows
-     geolocation (no prompt on opening), else where they last worked on this device, else
-     on the components they may edit (cfg.work: all of them, else the community holding
-     most, else one of those, at a zoom where components load), else their area as a
-     whole. Resolves when the view is set (a late GPS fix still moves the map, unless the
+     geolocation (no prompt on opening), else where they last worked on this device (the
+     last view at an editing zoom), else on the components they may edit (cfg.work: all
+     of them, else the community holding most, else one of those, at a zoom where
+     components load), else their area as a whole. Resolves when the view is set (a late GPS fix still moves the map, unless the
      user has moved it meanwhile). body[data-opened-at] says which. */
   Editor.prototype._openView = function () {
     var self = this;
@@ -170,7 +170,9 @@
       saved = null; // a bad saved view is simply ignored
     }
     var openedAt = "default";
-    if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
+    // A view counts as where they worked only at a zoom where components load (a view of
+    // the whole district saved on an earlier opening would hide their components again).
+    if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom) && saved.zoom >= MIN_EDIT_ZOOM) {
       this.map.setView(this.ctl.toDisplay([saved.lat, saved.lng]), saved.zoom, { animate: false });
       openedAt = "saved";
     } else if (this.cfg.work) {
@@ -182,6 +184,7 @@
     }
     document.body.setAttribute("data-opened-at", openedAt);
     this.map.on("moveend", function () {
+      if (self.map.getZoom() < MIN_EDIT_ZOOM) return;
       var c = self.ctl.fromDisplay(self.map.getCenter());
       try {
         localStorage.setItem(key, JSON.stringify({ lat: c.lat, lng: c.lng, zoom: self.map.getZoom() }));
