@@ -153,6 +153,12 @@ def test_one_tap_finds_the_nearest_toilet_with_its_geodesic_distance(
     toilet = district_toilets[0]
     spot = screen_point(page, toilet.lon + 0.0012, toilet.lat + 0.0008)
     assert left < spot[0] < right and top < spot[1] < bottom
+    box = page.locator(".sc-map").bounding_box()
+    tapped = page.evaluate(
+        "([x, y]) => { const c = SCMap.current;"
+        " const p = c.fromDisplay(c.map.containerPointToLatLng([x, y])); return [p.lng, p.lat]; }",
+        [spot[0] - box["x"], spot[1] - box["y"]],
+    )
     if size == PHONE:
         page.touchscreen.tap(*spot)
     else:
@@ -164,6 +170,15 @@ def test_one_tap_finds_the_nearest_toilet_with_its_geodesic_distance(
     # The point searched from, as the page shows it (the chosen point's marker).
     origin = page.locator("path.sc-origin")
     lon, lat = float(origin.get_attribute("data-lon")), float(origin.get_attribute("data-lat"))
+    # ... drawn where the tap was, on top of the markers of the results
+    assert (lon, lat) == pytest.approx(tapped, abs=1e-6)
+    x, y = screen_point(page, lon, lat)
+    top_path = page.evaluate(
+        "([x, y]) => (document.elementsFromPoint(x, y).find(e => e.tagName === 'path')"
+        " || {getAttribute: () => ''}).getAttribute('class')",
+        [x, y],
+    )
+    assert "sc-origin" in top_path
     distances = {t.identifier: GEOD.inv(lon, lat, t.lon, t.lat)[2] for t in district_toilets}
     nearest = min(distances, key=distances.__getitem__)
     first = page.locator(".result").first

@@ -422,6 +422,8 @@
     this.route = { line: line, from: from, to: to };
     var path = line.getElement();
     if (path) path.setAttribute("data-distance-m", String(feature.properties.distance_m));
+    // the chosen point stays visible over a result drawn at the same spot when zoomed out
+    if (this.originMarker) this.originMarker.bringToFront();
   };
 
   Finder.prototype.redrawRoute = function () {
