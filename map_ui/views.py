@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from gis_app.errors import NotFound
-from map_ui import basemaps, facilities, overlays, plugins, search, strings
+from map_ui import basemaps, facilities, overlays, plugins, search, start_view, strings
 from map_ui import facility_page as facility_content
 from map_ui.builder import MapOptions, render_map
 
@@ -49,10 +49,14 @@ def resident_home(request: HttpRequest) -> HttpResponse:
     and what the apps' page extensions add to it (``map_ui.plugins``)."""
     chips = facilities.chips_for(request.user)
     added = plugins.for_page(plugins.RESIDENT, request)
+    # The page opens framing the public district (resident.js fits these bounds to the
+    # screen it has); the centre only spares the first tiles a trip across the city.
+    bounds = start_view.public_bounds()
     rendered = render_map(
         MapOptions(
             label=_("Map of public facilities"),
-            zoom=15,
+            center=start_view.centre_of(bounds) if bounds else None,
+            zoom=14 if bounds else 15,
             legend=False,
             page_js=[static("map_ui/sheet.js"), static("map_ui/resident.js"), *added.scripts],
             page_css=[static("map_ui/resident.css"), *added.styles],
@@ -64,6 +68,7 @@ def resident_home(request: HttpRequest) -> HttpResponse:
                 "searchMax": search.MAX_LIMIT,
                 "facilityUrl": "/facilities/{id}/",
                 "limit": 5,
+                "startBounds": list(bounds) if bounds else None,
                 "strings": strings.resident_strings(),
                 **added.extra,
             },

@@ -53,6 +53,10 @@ def survey_strings() -> dict[str, str]:
         "waitingEdits": _("%(count)s edits of this component are waiting to be synced."),
         # map and list
         "zoomIn": _("Zoom in to see and edit components."),
+        "noneYet": _(
+            "No component of the classes you survey is recorded in your area yet. Zoom in "
+            "where you work to add the first."
+        ),
         "loadFailed": _("No connection: showing the components saved on this device."),
         "moreInView": _("Showing the first %(count)s components; zoom in for the rest."),
         "noneInView": _("No components of your classes here."),

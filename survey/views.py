@@ -25,7 +25,7 @@ from gis_app import access
 from gis_app.roles import Action
 from map_ui import plugins, vendor
 from map_ui.builder import MapOptions, render_map
-from survey import services, strings
+from survey import landing, services, strings
 
 #: The editor's own modules, in load order (after the common map's).
 PAGE_JS = [
@@ -91,6 +91,7 @@ def editor(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     english = (get_language() or "").startswith("en")
     config = services.editor_config(request.user, english=english)
+    work = landing.work_area(request.user, config.class_filter)
     extra = config.as_json(english)
     extra.update(
         {
@@ -98,6 +99,8 @@ def editor(request: HttpRequest) -> HttpResponse:
             "serviceWorker": reverse("survey:service-worker"),
             "scope": reverse("survey:editor"),
             "maxZoom": MAX_ZOOM,
+            # where the user's own components are: the map opens there (editor.js)
+            "work": work.as_json() if work else None,
         }
     )
     added = plugins.for_page(plugins.SURVEY, request)  # apps' page extensions
@@ -105,7 +108,7 @@ def editor(request: HttpRequest) -> HttpResponse:
     rendered = render_map(
         _map_options(
             label=_("Survey map"),
-            center=config.center,
+            center=(work.point[1], work.point[0]) if work else config.center,
             zoom=16,
             legend=False,
             page_js=[vendor.url("draw.js"), *[static(p) for p in PAGE_JS], *added.scripts],

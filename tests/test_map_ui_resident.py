@@ -4,8 +4,10 @@ facility pages with photos and "open in Amap / Baidu Maps" links, hidden things 
 from __future__ import annotations
 
 import io
+import json
 import math
 import re
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,7 +15,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import Image
 
-from layers.models import Layer
+from component_catalog.models import Component
+from layers.models import AdminArea, Layer
 from map_ui import facilities
 from tests.components_helpers import Api, inside
 from tests.ogc_data import gas_cover, toilet
@@ -155,3 +158,40 @@ def test_hidden_or_unknown_facilities_are_404(client: Client) -> None:
     staff = Client()
     assert staff.login(username="city_admin", password="demo-pass-2019")
     assert staff.get(f"/facilities/{ident}/").status_code == 200
+
+
+# --- where the residents' map opens ----------------------------------------------------------
+CONFIG_RE = re.compile(
+    r'<script type="application/json" id="map_\w+-config">(\{.*?\})</script>', re.DOTALL
+)
+
+
+def home_config(client: Client) -> dict[str, Any]:
+    found = CONFIG_RE.search(client.get("/").content.decode())
+    assert found, "the page starts the common map with its configuration"
+    return json.loads(found.group(1))["extra"]
+
+
+def test_the_map_opens_on_the_public_facilities_not_a_fixed_point(client: Client) -> None:
+    admin = Api("district_admin")
+    toilets = [inside("330106001001", 1), inside("330106002001", 2)]
+    for i, at in enumerate(toilets):
+        assert admin.create(toilet(f"测试{i}路公厕", at)).status_code == 201
+    # a gas cover (not public) elsewhere in the district does not widen the view
+    far = inside("330106005001", 1)
+    assert admin.create(gas_cover(far)).status_code == 201
+    lons, lats = [p[0] for p in toilets], [p[1] for p in toilets]
+    expected = [min(lons), min(lats), max(lons), max(lats)]
+    assert home_config(client)["startBounds"] == pytest.approx(expected, abs=1e-7)
+    # retired facilities are not framed either
+    Component.objects.filter(component_class_id="0301").update(currency="retired")
+    district = AdminArea.objects.get(code="330106").boundary.extent
+    assert home_config(client)["startBounds"] == pytest.approx(list(district), abs=1e-6)
+
+
+def test_without_public_data_the_map_opens_on_the_public_districts(client: Client) -> None:
+    Component.objects.update(currency="retired")  # whatever committed tests left in use
+    district = AdminArea.objects.get(code="330106").boundary.extent
+    assert home_config(client)["startBounds"] == pytest.approx(list(district), abs=1e-6)
+    AdminArea.objects.filter(level="district").update(is_public=False)
+    assert home_config(client)["startBounds"] is None  # the city's centre, as before

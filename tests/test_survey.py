@@ -18,6 +18,7 @@ from django.contrib.gis.geos import Point
 from django.test import Client
 from django.utils import translation
 
+from component_catalog.models import Component
 from layers.models import AdminArea
 from survey import strings
 from tests.conftest import REPO
@@ -283,3 +284,43 @@ def test_nmea_time_takes_the_date_of_the_reading() -> None:
     assert run_parser(f"N.timeOf({json.dumps(gga)}, {json.dumps(same_day)})") == (
         "2024-06-01T23:59:58.500Z"
     )
+
+
+# --- where the editor opens ------------------------------------------------------------------
+
+
+def _extent(points: list[list[float]]) -> list[float]:
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return [min(lons), min(lats), max(lons), max(lats)]
+
+
+@pytest.mark.django_db
+def test_the_editor_opens_on_the_components_the_user_may_edit() -> None:
+    from tests.components_helpers import Api, inside, manhole
+    from tests.ogc_data import gas_cover
+
+    admin = Api("district_admin")
+    busy = [inside("330106003001", 1), inside("330106003001", 2)]
+    alone = inside("330106001002", 1)
+    for at in [*busy, alone]:
+        assert admin.create(manhole("0101", at)).status_code == 201
+    # not the water surveyor's: another class (a gas cover), and a retired cover
+    assert admin.create(gas_cover(inside("330106004001", 1))).status_code == 201
+    retired = admin.create(manhole("0101", inside("330106005001", 1))).json()["id"]
+    Component.objects.filter(identifier=retired).update(currency="retired")
+
+    html = logged_in("surveyor_water").get(URL).content.decode()
+    work = page_config(html)["extra"]["work"]
+    assert work["count"] == 3
+    assert work["bounds"] == pytest.approx(_extent([*busy, alone]), abs=1e-7)
+    assert work["focus"] == pytest.approx(_extent(busy), abs=1e-7)  # the busiest community
+    assert work["point"] in [pytest.approx(p, abs=1e-7) for p in busy]
+    # the map's first centre is that component (the page then fits the view to the screen)
+    centre = json.loads(re.search(r"data-sc-map='([^']+)'", html).group(1))["center"]
+    assert centre == pytest.approx([work["point"][1], work["point"][0]], abs=1e-7)
+
+    # the green surveyor has none of these: the page frames their area instead
+    green = page_config(logged_in("surveyor_green").get(URL).content.decode())["extra"]
+    assert green["work"] is None
+    district = AdminArea.objects.get(code="330106").boundary.extent
+    assert green["areaBounds"] == pytest.approx(list(district), abs=1e-6)

@@ -8,6 +8,10 @@
  * (?q=&at=&n=), so going back from a facility page shows the same results again.
  * On phones the panel is a bottom sheet (sheet.js): results open it to half height and
  * scroll inside it; the map fits the origin and the results in the part left visible.
+ * The map opens framing the public district (config.extra.startBounds, the extent of the
+ * public facilities, from the server). One tap on the map searches from that point: the
+ * chosen point's marker carries the coordinates searched from (data-lon, data-lat), and a
+ * dashed line joins it to the nearest result, labelled with its geodesic distance.
  */
 (function () {
   "use strict";
@@ -15,6 +19,8 @@
   var ORIGIN_STYLE = { radius: 9, color: "#ffffff", weight: 3, fillColor: "#a40e26", fillOpacity: 1 };
   var RESULT_STYLE = { radius: 8, color: "#ffffff", weight: 2, fillColor: "#0b5cad", fillOpacity: 1 };
   var FIRST_STYLE = { radius: 11, color: "#ffffff", weight: 3, fillColor: "#0b5cad", fillOpacity: 1 };
+  var ROUTE_STYLE = { color: "#a40e26", weight: 3, opacity: 0.9, dashArray: "6 6", interactive: false, className: "sc-route" };
+  var START_MAX_ZOOM = 17; // a district with one public facility still shows its streets
 
   function fmt(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, key) {
@@ -31,6 +37,7 @@
     this.chip = this.chips[0] || null;
     this.origin = null; // {latlng (WGS 84), kind: "point" | "me"}
     this.originMarker = null;
+    this.route = null; // {line, from, to}: the origin to the nearest result (WGS 84)
     this.markers = [];
     this.request = 0;
     this.el = {
@@ -61,6 +68,9 @@
     this.map.on("sc:located", function (e) {
       self.setOrigin(e.latlng, "me");
     });
+    this.map.on("sc:crschange", function () {
+      self.redrawRoute();
+    });
     this.el.nearMe.addEventListener("click", function () {
       self.locate();
     });
@@ -71,8 +81,21 @@
     this.el.more.addEventListener("click", function () {
       self.more();
     });
+    this.frameStart();
     document.body.setAttribute("data-finder", "ready");
+    if (this.chip && this.chip.available) this.say(this.t.pickPoint);
     this.restore();
+  };
+
+  /* Open on the public district: fit its extent into the part of the map left visible
+   * (beside the panel on wide screens, above the sheet on phones). */
+  Finder.prototype.frameStart = function () {
+    var b = this.cfg.startBounds;
+    if (!b) return;
+    var sw = this.ctl.toDisplay([b[1], b[0]]);
+    var ne = this.ctl.toDisplay([b[3], b[2]]);
+    this.fitDisplay([sw, ne], Math.min(START_MAX_ZOOM, this.maxZoom()));
+    document.body.setAttribute("data-opened-at", "public-extent");
   };
 
   var STORE = "sc.finder.search";
@@ -163,12 +186,20 @@
     this.forgetSearch();
     this.origin = { latlng: L.latLng(latlng), kind: kind };
     if (!this.originMarker) {
-      this.originMarker = L.circleMarker([0, 0], ORIGIN_STYLE).addTo(this.map);
+      this.originMarker = L.circleMarker([0, 0], L.extend({ className: "sc-origin" }, ORIGIN_STYLE)).addTo(this.map);
       this.originMarker.bindTooltip(SCHtml.content(this.t.yourPoint));
       this.ctl.manage(this.originMarker, this.origin.latlng);
     } else {
       this.ctl.move(this.originMarker, this.origin.latlng);
     }
+    // The coordinates exactly as the search sends them (WGS 84 / CGCS2000).
+    var marker = this.originMarker.getElement();
+    if (marker) {
+      marker.setAttribute("data-lon", this.origin.latlng.lng.toFixed(7));
+      marker.setAttribute("data-lat", this.origin.latlng.lat.toFixed(7));
+      marker.setAttribute("data-kind", kind);
+    }
+    this.clearRoute();
     this.nearest();
   };
 
@@ -252,6 +283,7 @@
             : self.t.noneInArea
         );
         self.show(features, true);
+        self.drawRoute(features[0]);
       },
       function () {}
     );
@@ -334,10 +366,17 @@
     );
   };
 
+  /* A geodesic distance as people read it: whole metres below a kilometre, then
+   * kilometres with one decimal (two below 10 km would claim more than a walk needs). */
+  Finder.prototype.distanceText = function (m) {
+    if (m == null || !isFinite(m)) return "";
+    return m < 999.5 ? fmt(this.t.metres, { value: Math.round(m) }) : fmt(this.t.kilometres, { value: (m / 1000).toFixed(1) });
+  };
+
   Finder.prototype.direction = function (props) {
     if (props.distance_m == null) return "";
     var m = props.distance_m;
-    var distance = m < 1000 ? fmt(this.t.metres, { value: Math.round(m) }) : fmt(this.t.kilometres, { value: (m / 1000).toFixed(1) });
+    var distance = this.distanceText(m);
     if (props.bearing_deg == null || m < 0.5) return distance;
     var names = this.t.compass.split("|");
     var direction = names[Math.round(props.bearing_deg / 45) % 8];
@@ -371,8 +410,36 @@
     return L.geoJSON(g).getBounds().getCenter();
   }
 
+  /* The dashed line from the origin to the nearest result, labelled with its distance. */
+  Finder.prototype.drawRoute = function (feature) {
+    this.clearRoute();
+    if (!this.origin || !feature) return;
+    var label = this.distanceText(feature.properties.distance_m);
+    var from = this.origin.latlng;
+    var to = anchor(feature);
+    var line = L.polyline([this.ctl.toDisplay(from), this.ctl.toDisplay(to)], ROUTE_STYLE).addTo(this.map);
+    if (label) line.bindTooltip(SCHtml.content(label), { permanent: true, direction: "top", offset: [0, -6], className: "sc-route-label" });
+    this.route = { line: line, from: from, to: to };
+    var path = line.getElement();
+    if (path) path.setAttribute("data-distance-m", String(feature.properties.distance_m));
+    // the chosen point stays visible over a result drawn at the same spot when zoomed out
+    if (this.originMarker) this.originMarker.bringToFront();
+  };
+
+  Finder.prototype.redrawRoute = function () {
+    if (!this.route) return;
+    this.route.line.setLatLngs([this.ctl.toDisplay(this.route.from), this.ctl.toDisplay(this.route.to)]);
+  };
+
+  Finder.prototype.clearRoute = function () {
+    if (!this.route) return;
+    this.map.removeLayer(this.route.line);
+    this.route = null;
+  };
+
   Finder.prototype.clearMarkers = function () {
     var self = this;
+    this.clearRoute();
     this.markers.forEach(function (m) {
       self.ctl.unmanage(m);
       self.map.removeLayer(m);
@@ -405,6 +472,7 @@
       var li = document.createElement("li");
       li.className = "result";
       li.setAttribute("data-id", p.identifier);
+      if (p.distance_m != null) li.setAttribute("data-distance-m", String(p.distance_m));
       var distance = p.distance_m != null ? self.direction(p) : "";
       SCHtml.fill(
         li,
@@ -449,13 +517,18 @@
     var bounds = latlngs.slice();
     if (withOrigin && this.origin) bounds.push(this.ctl.toDisplay(this.origin.latlng));
     if (!bounds.length) return;
+    this.fitDisplay(bounds, Math.min(18, this.maxZoom()));
+  };
+
+  /* Fit displayed latlngs into the part of the map the panel leaves visible. */
+  Finder.prototype.fitDisplay = function (bounds, maxZoom) {
     var sheet = document.getElementById("finder");
     var wide = window.innerWidth >= 768;
     var cover = wide ? 0 : this.sheet ? this.sheet.target() : sheet.offsetHeight;
     this.map.fitBounds(L.latLngBounds(bounds), {
       paddingTopLeft: [wide ? sheet.offsetWidth + 30 : 30, 30],
       paddingBottomRight: [30, cover + 30],
-      maxZoom: Math.min(18, this.maxZoom()),
+      maxZoom: maxZoom,
       animate: false,
     });
   };

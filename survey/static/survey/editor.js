@@ -155,9 +155,11 @@
   };
 
   /* Where the map opens: at the surveyor's GPS position when the browser already allows
-     geolocation (no prompt on opening), else where they last worked on this device, else
-     their area as a whole. Resolves when the view is set (a late GPS fix still moves the
-     map, unless the user has moved it meanwhile). */
+     geolocation (no prompt on opening), else where they last worked on this device (the
+     last view at an editing zoom), else on the components they may edit (cfg.work: all
+     of them, else the community holding most, else one of those, at a zoom where
+     components load), else their area as a whole. Resolves when the view is set (a late GPS fix still moves the map, unless the
+     user has moved it meanwhile). body[data-opened-at] says which. */
   Editor.prototype._openView = function () {
     var self = this;
     var key = "sc-survey-view-" + this.cfg.user;
@@ -167,13 +169,22 @@
     } catch (err) {
       saved = null; // a bad saved view is simply ignored
     }
-    if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom)) {
+    var openedAt = "default";
+    // A view counts as where they worked only at a zoom where components load (a view of
+    // the whole district saved on an earlier opening would hide their components again).
+    if (saved && isFinite(saved.lat) && isFinite(saved.lng) && isFinite(saved.zoom) && saved.zoom >= MIN_EDIT_ZOOM) {
       this.map.setView(this.ctl.toDisplay([saved.lat, saved.lng]), saved.zoom, { animate: false });
+      openedAt = "saved";
+    } else if (this.cfg.work) {
+      this._frameWork(this.cfg.work);
+      openedAt = "components";
     } else if (this.cfg.areaBounds) {
-      var b = this.cfg.areaBounds;
-      this.map.fitBounds(L.latLngBounds(this.ctl.toDisplay([b[1], b[0]]), this.ctl.toDisplay([b[3], b[2]])), { animate: false });
+      this._frame(this.cfg.areaBounds, 18);
+      openedAt = "area";
     }
+    document.body.setAttribute("data-opened-at", openedAt);
     this.map.on("moveend", function () {
+      if (self.map.getZoom() < MIN_EDIT_ZOOM) return;
       var c = self.ctl.fromDisplay(self.map.getCenter());
       try {
         localStorage.setItem(key, JSON.stringify({ lat: c.lat, lng: c.lng, zoom: self.map.getZoom() }));
@@ -207,6 +218,31 @@
         );
       });
     });
+  };
+
+  /* Fit [west, south, east, north] into the part of the map the panel leaves visible
+     (above the bottom sheet on a phone, beside the side panel on a wide screen); true when
+     the result is close enough for components to load. */
+  Editor.prototype._frame = function (b, maxZoom) {
+    var box = this.map.getContainer().getBoundingClientRect();
+    var panel = $("sv-panel").getBoundingClientRect();
+    var side = panel.width < box.width * 0.9;
+    var left = side ? Math.max(0, panel.right - box.left) : 0;
+    var below = side ? 0 : Math.max(0, box.bottom - panel.top);
+    this.map.fitBounds(L.latLngBounds(this.ctl.toDisplay([b[1], b[0]]), this.ctl.toDisplay([b[3], b[2]])), {
+      paddingTopLeft: [left + 24, 24],
+      paddingBottomRight: [24, below + 24],
+      maxZoom: maxZoom,
+      animate: false,
+    });
+    return this.map.getZoom() >= MIN_EDIT_ZOOM;
+  };
+
+  Editor.prototype._frameWork = function (work) {
+    var max = Math.min(18, this.map.getMaxZoom());
+    if (this._frame(work.bounds, max) || this._frame(work.focus, max)) return;
+    var p = work.point;
+    this._frame([p[0], p[1], p[0], p[1]], MIN_EDIT_ZOOM);
   };
 
   Editor.prototype._gpsAllowed = function () {
@@ -458,7 +494,7 @@
     var self = this;
     if (!this.outbox) return Promise.resolve();
     if (this.map.getZoom() < MIN_EDIT_ZOOM) {
-      $("sv-list-hint").textContent = this.t.zoomIn;
+      $("sv-list-hint").textContent = this.cfg.work ? this.t.zoomIn : this.t.noneYet;
       this.render();
       document.body.setAttribute("data-loaded", String(++this.loadToken));
       return Promise.resolve();
