@@ -410,7 +410,8 @@ def _rivers(
         end = (minx + fx1 * (maxx - minx), miny + fy1 * (maxy - miny))
         line = _longest(_meander(rng, start, end).intersection(inside))
         if line is not None:
-            attributes = {"width_m": width, "name_en": ENGLISH_NAMES[name]}
+            name_en = ENGLISH_NAMES.get(name) or XIACHENG_ENGLISH.get(name, "")
+            attributes = {"width_m": width, "name_en": name_en}
             rivers.append(FeatureDraft(BaseFeatureKind.RIVER, name, line, attributes))
     return rivers
 

@@ -97,7 +97,7 @@ class Command(BaseCommand):
                     + (f"; {len(outside)} outside every community left out" if outside else "")
                 )
             generated = component_demo.store(component_demo.features(profile, skip))
+        where = "in the classes without real data" if data_dir else "(no real facilities here)"
         self.stdout.write(
-            f"demo components: {len(generated)} generated in the classes without real data "
-            f"(data source: generated)"
+            f"demo components: {len(generated)} generated {where}, data source 'generated'"
         )
