@@ -26,6 +26,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry import LineString, Point, mapping, shape
+from shapely.geometry.base import BaseGeometry
 from shapely.strtree import STRtree
 
 from component_catalog import demo
@@ -41,6 +42,10 @@ MANHOLES = f"{DIR}/xiacheng_manhole_covers.geojson"
 BINS = f"{DIR}/xiacheng_trash_bins.geojson"
 ROADS = f"{DIR}/xiacheng_main_roads.geojson"
 
+ELEVATED = ("高架", "快速路")
+# Classes whose objects share names (bins, covers).
+SHARED_NAMES = ("0305", "0102", "0105", "0107")
+MANHOLE_NAMES = {"0102": "污水井盖", "0105": "电力井盖", "0107": "电信井盖"}
 FACILITY_CLASSES = {"公共厕所": "0301", "公共自行车租赁点": "0212", "公交站点": "0203"}
 MANHOLE_CLASSES = {"下水道": "0102", "电力": "0105", "通讯": "0107"}
 MANHOLE_MATERIALS = {"强化塑料": "复合材料", "铸铁": "铸铁", "球墨铸铁": "球墨铸铁"}
@@ -127,11 +132,16 @@ class Places:
     def __init__(self, data_dir: Path, communities: list[AdminArea]) -> None:
         self.roads: list[tuple[str, LineString]] = []
         for f in _read(data_dir / ROADS):
-            self.roads.append((f["properties"]["RNAME"], shape(f["geometry"])))
+            name = f["properties"]["RNAME"]
+            if not name.endswith(ELEVATED):  # nobody's address is on a viaduct
+                self.roads.append((name, shape(f["geometry"])))
         self.frame = Frame(120.17, 30.30)
         self.road_tree = STRtree([self.frame.to_m(line) for _n, line in self.roads])
         self.communities = [(a, shapely.from_wkb(bytes(a.boundary.wkb))) for a in communities]
         self.community_tree = STRtree([g for _a, g in self.communities])
+
+    def shape(self, area: AdminArea) -> BaseGeometry:
+        return next(g for a, g in self.communities if a.code == area.code)
 
     def community(self, p: Point) -> AdminArea | None:
         hits = sorted(int(i) for i in self.community_tree.query(p, predicate="covered_by"))
@@ -151,13 +161,19 @@ class Places:
         return sorted(result.values(), key=lambda r: r[1])
 
 
-def _unique(used: set[str], name: str) -> str:
-    candidate, n = name, 1
-    while candidate in used:
+def _unique(used: set[str], candidates: list[str]) -> str:
+    """The first candidate not in use yet (else the first one, numbered)."""
+    for name in candidates:
+        if name not in used:
+            used.add(name)
+            return name
+    base, n = candidates[0], 1
+    name = base
+    while name in used:
         n += 1
-        candidate = f"{name}（{n}）"
-    used.add(candidate)
-    return candidate
+        name = f"{base}（{n}）"
+    used.add(name)
+    return name
 
 
 def _attributes(rng: random.Random, klass: str, real: dict[str, Any]) -> dict[str, Any]:
@@ -206,21 +222,43 @@ def _route_key(route: str) -> tuple[int, str]:
     return (int(digits) if digits else 0, route)
 
 
-def _name(
-    rng: random.Random, source: Source, roads: list[tuple[str, float, float]], short: str
-) -> str:
-    road = roads[0][0] if roads else ""
-    if source.klass == "0301":
-        return f"{road}公厕" if road and rng.random() < 0.6 else f"{short}社区公厕"
-    if source.klass == "0212":
-        return f"{road}公共自行车服务点" if road else f"{short}公共自行车服务点"
-    if source.klass == "0203":
-        if len(roads) >= 2 and roads[1][1] < 250:
-            return f"{roads[0][0]}{roads[1][0]}口"
-        return f"{road}{short}站" if road else f"{short}站"
+def _side(point: Point, community: BaseGeometry) -> str:
+    """东/西/南/北: where the point lies in its community."""
+    c = community.centroid
+    dx, dy = point.x - c.x, point.y - c.y
+    if abs(dx) > abs(dy):
+        return "东" if dx > 0 else "西"
+    return "北" if dy > 0 else "南"
+
+
+def _names(
+    source: Source,
+    roads: list[tuple[str, float, float]],
+    short: str,
+    side: str,
+    number: int,
+) -> list[str]:
+    """Name candidates, most natural first."""
     if source.klass == "0305":
-        return "分类垃圾箱" if source.real.get("sorted") else "垃圾箱"
-    return {"0102": "污水井盖", "0105": "电力井盖", "0107": "电信井盖"}[source.klass]
+        return ["分类垃圾箱" if source.real.get("sorted") else "垃圾箱"]
+    if source.klass in MANHOLE_NAMES:
+        return [MANHOLE_NAMES[source.klass]]
+    road = roads[0][0] if roads else ""
+    cross = roads[1][0] if len(roads) >= 2 and roads[1][1] < 250 else ""
+    places = [f"{short}社区"] if source.klass != "0203" else [short]
+    if road:
+        places.insert(0 if source.klass == "0301" else 1, road)
+    if road and cross:
+        places.insert(1, f"{road}{cross}口")
+    if road:
+        places.append(f"{road}{short}")
+    places.append(f"{short}{side}")
+    if road:
+        places.append(f"{road}{number}号")
+    suffix = {"0301": "公厕", "0212": "服务点", "0203": "站"}[source.klass]
+    names = [p if p.endswith("口") and suffix == "站" else p + suffix for p in places]
+    # Last: numbered within the community (石桥社区3号服务点).
+    return names + [f"{short}社区{k}号{suffix}" for k in range(1, 40)]
 
 
 def _notes(source: Source, row_label: str) -> str:
@@ -255,13 +293,16 @@ def features(
             continue
         short = community.name.removesuffix("社区")
         roads = places.roads_near(source.point)
-        name = _unique(used, _name(rng, source, roads, short))
+        number = 1 + 2 * int(roads[0][2] // 20) + rng.choice((0, 1)) if roads else 0
+        side = _side(source.point, places.shape(community))
+        candidates = _names(source, roads, short, side, number)
+        if source.klass in ("0301", "0212") and rng.random() < 0.5:
+            candidates.insert(0, candidates.pop(min(1, len(candidates) - 1)))
+        name = candidates[0] if source.klass in SHARED_NAMES else _unique(used, candidates)
         if roads:
-            road, _d, along = roads[0]
-            number = 1 + 2 * int(along // 20) + rng.choice((0, 1))
-            address = f"{profile.address_prefix}{road}{number}号"
+            address = f"{profile.address_prefix}{roads[0][0]}{number}号"
         else:
-            address = f"{profile.address_prefix}{community.name}"
+            address = f"{profile.address_prefix}{community.name}{side}侧"
         competent, owner, maintainer = (
             profile.street_office(community.code) if org == "street" else profile.org(org)
             for org in EXTRA_ORGANIZATIONS.get(source.klass) or demo.ORGANIZATIONS[source.klass]

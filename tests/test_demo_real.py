@@ -182,7 +182,11 @@ def test_load_demo_on_the_real_files(settings: Any) -> None:
     # Accounts: same names, areas in 330103.
     assert _active_areas() == ACCOUNT_AREAS
 
-    # Parking, tiles and reports work on it.
+    # Parking, tiles, reports and the survey page work on it.
+    surveyor = Client()
+    assert surveyor.login(username="surveyor_water", password="demo-pass-2019")
+    page = surveyor.get("/survey/")
+    assert page.status_code == 200 and "下城区城市管理局" in page.content.decode()
     assert ParkingLot.objects.filter(component__community__code__startswith=XIACHENG).count() > 10
     toilet = toilets[0]
     response = Client().get(f"/tiles/component-0301/16/{_tile(toilet.geometry, 16)}.mvt")
