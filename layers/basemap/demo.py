@@ -933,6 +933,11 @@ def stewardship_plan(profile: Profile = SYNTHETIC) -> list[tuple[str, str, str, 
         area = district if area == DISTRICT else area
         rows += [(f"component-{code}", area, org(organization), maintain) for code in classes]
     rows += [("component-0301", s, profile.street_office(s), maintain) for s in streets]
+    if profile != SYNTHETIC:  # the operators of the real bus stops and bike stations
+        rows += [
+            ("component-0203", CITY, "HZ-GJ", maintain),
+            ("component-0212", CITY, "HZ-GGZXC", maintain),
+        ]
     return rows
 
 
