@@ -13,8 +13,10 @@ Idempotent: every object is created or updated by its natural key, so running
 from __future__ import annotations
 
 import enum
+import importlib
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -71,6 +73,10 @@ ORGANIZATIONS = [
     ),
 ]
 STREET_OFFICE_PREFIX = "XH-JD-"
+AREA_COMMENT = "演示数据：行政区划与单元网格 / demo areas and grid cells"
+AREA_TOLERANCE_M = 30.0
+# The DataV outline of 下城区 is coarse: its real streets lie up to ~200 m outside it.
+STREET_TOLERANCE_M = 250.0
 # Operators of the real Xiacheng facilities (bus stops, public bike stations).
 EXTRA_ORGANIZATIONS = [
     (
@@ -306,12 +312,19 @@ def accounts(profile: Profile) -> list[DemoAccount]:
     return result
 
 
-def _load_organizations(profile: Profile) -> None:
+def _load_organizations(profile: Profile, *, existing_areas_only: bool = False) -> None:
+    existing = (
+        set(AdminArea.objects.values_list("code", flat=True)) if existing_areas_only else None
+    )
     for code, name, name_en, kind, area in organizations(profile):
+        if existing is not None and area not in existing:
+            continue
         Organization.objects.update_or_create(
             code=code, defaults={"name": name, "name_en": name_en, "kind": kind, "area_id": area}
         )
     for suffix, name, name_en in street_offices(profile):
+        if existing is not None and profile.district + suffix not in existing:
+            continue
         Organization.objects.update_or_create(
             code=profile.street_office_prefix + suffix,
             defaults={
@@ -323,9 +336,11 @@ def _load_organizations(profile: Profile) -> None:
         )
 
 
-def _load_accounts(password: str, profile: Profile) -> None:
+def _load_accounts(password: str, profile: Profile, only: tuple[str, ...] = ()) -> None:
     user_model = get_user_model()
     for account in accounts(profile):
+        if only and account.username not in only:
+            continue
         user, _ = user_model.objects.get_or_create(username=account.username)
         user.first_name = account.full_name
         user.is_staff = account.staff
@@ -354,20 +369,24 @@ def load(
     password: str | None = None,
     geography: Geography | str = Geography.SYNTHETIC,
     data_dir: Path | None = None,
-) -> dict[str, int]:
+) -> dict[str, Any]:
     """Create or update the demo data set of a geography (the synthetic one by default);
     returns counts for the command's summary. ``data_dir`` (real geography only) defaults
     to ``settings.SHARED_DATA_DIR``."""
     geography = Geography(geography)
     profile = profile_of(geography)
+    password = password or settings.DEMO_PASSWORD
+    notes: list[str] = []
     if geography == Geography.SYNTHETIC:
         areas = _load_areas()
-    elif geography == Geography.REAL:
-        areas = _store_records(demo_areas.real(Path(data_dir or settings.SHARED_DATA_DIR)))
     else:
-        areas = _store_records(demo_areas.fallback())
+        if geography == Geography.REAL:
+            records = demo_areas.real(Path(data_dir or settings.SHARED_DATA_DIR))
+        else:
+            records = demo_areas.fallback()
+        areas, notes = _load_records(records, profile, password)
     _load_organizations(profile)
-    _load_accounts(password or settings.DEMO_PASSWORD, profile)
+    _load_accounts(password, profile)
     detail: dict[str, object] = {"areas": areas}
     if geography != Geography.SYNTHETIC:
         detail["geography"] = str(geography)
@@ -376,4 +395,53 @@ def load(
         "areas": areas,
         "organizations": Organization.objects.count(),
         "accounts": len(ACCOUNTS),
+        "notes": notes,
     }
+
+
+def _load_records(
+    records: list[demo_areas.AreaRecord], profile: Profile, password: str
+) -> tuple[int, list[str]]:
+    """Store the records: the city directly (only a system administrator may create a
+    city), the districts, streets, communities and grid cells through the area import
+    (``layers.area_import``: checked, versioned, with their source codes) as ``city_admin``.
+    Returns how many and one line per level for the output."""
+    count = _store_records([r for r in records if r.level == "city"])
+    try:
+        area_import: Any = importlib.import_module("layers.area_import")
+    except ImportError:
+        count += _store_records([r for r in records if r.level != "city"])
+        return count, ["areas stored directly (the area import is not installed)"]
+    _load_organizations(profile, existing_areas_only=True)
+    _load_accounts(password, profile, only=("city_admin",))
+    user = get_user_model().objects.get(username="city_admin")
+    notes = []
+    for level in demo_areas.LEVELS[1:]:
+        features = [
+            area_import.AreaFeature(
+                r.row, r.code, r.name, r.parent, r.geometry, r.source_code, r.attributes
+            )
+            for r in records
+            if r.level == level
+        ]
+        tolerance = STREET_TOLERANCE_M if level == "street" else AREA_TOLERANCE_M
+        report = area_import.import_areas(
+            features, level, user=user, comment=AREA_COMMENT, tolerance_m=tolerance, repair=True
+        )
+        if not report.ok:
+            raise RuntimeError(
+                f"demo areas: the area import refused the {level} level:\n"
+                + "\n".join(report.lines())
+            )
+        count += len(report.features)
+        done = ", ".join(f"{n} {status}" for status, n in report.counts.items() if n)
+        line = f"{level}: {len(report.features)} areas ({done}), tolerance {tolerance:.0f} m"
+        if level == "street":
+            line += " (the DataV outline of 330103 is coarse: streets lie up to ~200 m outside)"
+        notes.append(line)
+    for record in records:  # English names (the import takes Chinese names only)
+        if record.level != "grid" and record.name_en:
+            AdminArea.objects.filter(code=record.code).exclude(name_en=record.name_en).update(
+                name_en=record.name_en
+            )
+    return count, notes

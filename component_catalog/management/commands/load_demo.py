@@ -52,6 +52,8 @@ class Command(BaseCommand):
             "demo data ready: {areas} areas and grid cells, {organizations} organizations, "
             "{accounts} demo accounts (password from DEMO_PASSWORD)".format(**counts)
         )
+        for note in counts["notes"]:
+            self.stdout.write(f"  areas {note}")
         base = basemap_demo.load(profile, data_dir)
         self.stdout.write(
             "demo base layers: {buildings} buildings and {base_features} base features "
