@@ -434,10 +434,20 @@ def _load_records(
                 + "\n".join(report.lines())
             )
         count += len(report.features)
-        done = ", ".join(f"{n} {status}" for status, n in report.counts.items() if n)
-        line = f"{level}: {len(report.features)} areas ({done}), tolerance {tolerance:.0f} m"
+        done = ", ".join(
+            f"{report.count(status)} {word}"
+            for status, word in (
+                ("create", "new"),
+                ("update", "updated"),
+                ("unchanged", "unchanged"),
+            )
+            if report.count(status)
+        )
+        line = f"{level}: {len(report.features)} ({done}), tolerance {tolerance:.0f} m"
         if level == "street":
             line += " (the DataV outline of 330103 is coarse: streets lie up to ~200 m outside)"
+        if report.warnings:
+            line += f"; warnings: {len(report.warnings)} (see import_areas --dry-run)"
         notes.append(line)
     for record in records:  # English names (the import takes Chinese names only)
         if record.level != "grid" and record.name_en:

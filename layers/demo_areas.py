@@ -245,7 +245,8 @@ def fallback() -> list[AreaRecord]:
     """The divisions' names and codes of the city, its districts, 下城区's streets and
     communities, on generated boundaries; four generated grid cells per community."""
     rng = random.Random(20200101)  # noqa: S311 (fixed seed: the same demo every time)
-    city = _multi(Polygon(CITY_OUTLINE))
+    # Short edges (~1 km): children keep their parent's edges in any projection.
+    city = _multi(shapely.segmentize(Polygon(CITY_OUTLINE), 0.01))
     records = [AreaRecord("city", 1, CITY, "杭州市", None, city)]
     district_divisions = divisions.children(CITY)
     seeds = [Point(DISTRICT_CENTRES[d.code]) for d in district_divisions]
