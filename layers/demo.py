@@ -384,7 +384,8 @@ def load(
             records = demo_areas.real(Path(data_dir or settings.SHARED_DATA_DIR))
         else:
             records = demo_areas.fallback()
-        areas, notes = _load_records(records, profile, password)
+        real = geography == Geography.REAL
+        areas, notes = _load_records(records, profile, password, real=real)
     _load_organizations(profile)
     _load_accounts(password, profile)
     detail: dict[str, object] = {"areas": areas}
@@ -400,7 +401,7 @@ def load(
 
 
 def _load_records(
-    records: list[demo_areas.AreaRecord], profile: Profile, password: str
+    records: list[demo_areas.AreaRecord], profile: Profile, password: str, *, real: bool
 ) -> tuple[int, list[str]]:
     """Store the records: the city directly (only a system administrator may create a
     city), the districts, streets, communities and grid cells through the area import
@@ -424,7 +425,8 @@ def _load_records(
             for r in records
             if r.level == level
         ]
-        tolerance = STREET_TOLERANCE_M if level == "street" else AREA_TOLERANCE_M
+        coarse = real and level == "street"
+        tolerance = STREET_TOLERANCE_M if coarse else AREA_TOLERANCE_M
         report = area_import.import_areas(
             features, level, user=user, comment=AREA_COMMENT, tolerance_m=tolerance, repair=True
         )
@@ -444,7 +446,7 @@ def _load_records(
             if report.count(status)
         )
         line = f"{level}: {len(report.features)} ({done}), tolerance {tolerance:.0f} m"
-        if level == "street":
+        if coarse:
             line += " (the DataV outline of 330103 is coarse: streets lie up to ~200 m outside)"
         if report.warnings:
             line += f"; warnings: {len(report.warnings)} (see import_areas --dry-run)"
