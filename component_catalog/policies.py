@@ -1,7 +1,8 @@
 """Who sees and edits which components.
 
 * Anyone sees in-use components of public classes (toilets, parking, shelters, trees ...).
-* A grant covers components whose community lies in the grant's area subtree, narrowed:
+* A grant covers components whose community lies in the grant's area subtree (a grant of
+  a grid cell: the components of that cell, ``Grant.place_q``), narrowed:
   - by the grant's class codes, when it has any (a water surveyor: water classes), and
   - for organization-bound grants (maintainers), and for utility or property-management
     staff without class codes, to components their organization owns or maintains.
@@ -11,7 +12,8 @@
   class must be one of the grant's classes.
 
 Every write of a component (API create, update and batch, the survey page's offline sync,
-imports) asks :func:`write_refusal` with the row's class, community and organizations: see
+imports) asks :func:`write_refusal` with the row's class, community, grid cell and
+organizations (community and grid cell derived from the geometry before the check): see
 :class:`WriteRules`.
 """
 
@@ -80,7 +82,7 @@ class ComponentPolicy(AccessPolicy):
         )
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
-        area = Q(community__code__startswith=grant.area_prefix)
+        area = grant.place_q("community__code", grid="grid_cell")
         owned = Q(owner_id=grant.organization_id) | Q(maintainer_id=grant.organization_id)
         if _ownership_only(grant):
             return area & owned
@@ -90,7 +92,7 @@ class ComponentPolicy(AccessPolicy):
         return area
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
-        if not grant.covers_area(obj.community_id):
+        if not grant.covers_place(obj.community_id, obj.grid_cell_id):
             return False
         owned = grant.organization_id in (obj.owner_id, obj.maintainer_id)
         if _ownership_only(grant):
@@ -108,8 +110,8 @@ ORGANIZATION_FIELDS = ("competent_department", "owner", "maintainer")
 
 @dataclass(frozen=True)
 class Row:
-    """What a write decision looks at: a component's class, community and organizations
-    (ids), before or after the write."""
+    """What a write decision looks at: a component's class, community, organizations
+    (ids) and grid cell, before or after the write."""
 
     class_code: str
     community: str | None
@@ -117,6 +119,7 @@ class Row:
     owner: int | None
     maintainer: int | None
     currency: str = "in_use"
+    grid_cell: str | None = None  # None: outside every cell (a cell grant covers nothing)
 
     @classmethod
     def of(cls, component: Any) -> Row:
@@ -127,6 +130,7 @@ class Row:
             component.owner_id,
             component.maintainer_id,
             component.currency,
+            component.grid_cell_id,
         )
 
     def organization(self, name: str) -> int | None:
@@ -150,7 +154,8 @@ class WriteRules:
 
     A write is allowed when one of the user's grants that allows the action
 
-    1. covers the row's community (area scope; the field at fault is ``geometry``);
+    1. covers the row's community, or for a grant of a grid cell the row's grid cell
+       (area scope, ``Grant.covers_place``; the field at fault is ``geometry``);
     2. lets the row's competent department, owner and maintainer be what the write makes
        them (``properties.<name>``). Changing one on an existing component needs a grant
        that allows ``MANAGE`` (an administrator of the area), as before. A new component
@@ -191,7 +196,16 @@ class WriteRules:
         return public_body and grant.organization_kind == OrganizationKind.GOVERNMENT
 
     def _check(self, grant: Grant, new: Row, current: Row | None) -> WriteRefusal | None:
-        if not grant.covers_area(new.community):
+        if not grant.covers_place(new.community, new.grid_cell):
+            if grant.grid_cell is not None:
+                return WriteRefusal(
+                    "geometry",
+                    _(
+                        "You may not create or change components in grid cell %(cell)s: it "
+                        "is outside your grid cell %(own)s."
+                    )
+                    % {"cell": new.grid_cell or "-", "own": grant.grid_cell},
+                )
             return WriteRefusal(
                 "geometry",
                 _(

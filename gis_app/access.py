@@ -5,10 +5,12 @@
 
 Every entry point (REST API, OGC API, tiles, exports, reports, admin, UI) asks it.
 A user's power is the union of their active memberships (grants); each grant is
-role x area subtree x optional component-class scope x (for organization-bound roles)
-the organization. How a grant applies to a model is that model's ``AccessPolicy``,
-registered by the model's app in ``AppConfig.ready``. Hidden objects must answer 404,
-never 403, so callers use ``get_visible`` which raises ``NotFound``.
+role x area subtree (or one grid cell) x optional component-class scope x (for
+organization-bound roles) the organization. What a grant's place covers (an area subtree,
+or a grid cell) is answered by ``Grant.place_q`` and ``Grant.covers_place`` alone. How a
+grant applies to a model is that model's ``AccessPolicy``, registered by the model's app
+in ``AppConfig.ready``. Hidden objects must answer 404, never 403, so callers use
+``get_visible`` which raises ``NotFound``.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from gis_app import areacodes
 from gis_app.errors import NotAuthenticated, NotFound, PermissionDenied
@@ -29,9 +32,17 @@ M = TypeVar("M", bound=models.Model)
 QS = TypeVar("QS", bound=models.QuerySet[Any])
 
 
+NOTHING = Q(pk__in=[])
+
+
 @dataclass(frozen=True)
 class Grant:
-    """One active membership, reduced to what access decisions need."""
+    """One active membership, reduced to what access decisions need.
+
+    ``area_code`` is the membership's area, or its grid cell's code (15 digits) when the
+    membership is scoped to a grid cell. A cell code is the prefix of no community, so a
+    comparison of community codes with ``area_prefix``/``covers_area`` covers nothing for
+    a cell grant: what a cell covers is asked through ``place_q``/``covers_place``."""
 
     role: str
     area_code: str
@@ -44,6 +55,11 @@ class Grant:
         return areacodes.prefix_of(self.area_code)
 
     @property
+    def grid_cell(self) -> str | None:
+        """The grid cell the grant is scoped to, if it is."""
+        return self.area_code if len(self.area_code) == GRID_CODE_LENGTH else None
+
+    @property
     def organization_bound(self) -> bool:
         return self.role in ORGANIZATION_BOUND_ROLES
 
@@ -51,16 +67,61 @@ class Grant:
         return action in ROLE_ACTIONS.get(self.role, frozenset())
 
     def covers_area(self, code: str | None) -> bool:
+        """Is the area ``code`` (a city ... community, or a grid cell) inside the grant's
+        area subtree? A cell grant covers its own cell's code and no area."""
         return bool(code) and areacodes.contains(self.area_code, code or "")
 
     def covers_class(self, class_code: str | None) -> bool:
         return not self.class_codes or class_code in self.class_codes
+
+    def place_q(self, community: str, grid: str | None = None, geometry: str | None = None) -> Q:
+        """Rows whose place is within the grant: ``community`` is the lookup path of the
+        row's community code (``community_id``, ``component__community_id``), ``grid`` that
+        of its grid cell code when the model has one, ``geometry`` that of its geometry.
+
+        An area grant covers the rows whose community lies in its subtree. A cell grant
+        covers the rows of its cell (``grid``); for a model without a grid cell, the rows
+        of the cell's community whose geometry meets the cell's boundary; for a model with
+        neither, nothing."""
+        cell = self.grid_cell
+        if cell is None:
+            return Q(**{f"{community}__startswith": self.area_prefix})
+        if grid is not None:
+            return Q(**{grid: cell})
+        if geometry is not None:
+            inside = _grid_cells().filter(code=cell, boundary__intersects=OuterRef(geometry))
+            return Q(**{community: cell[:COMMUNITY_CODE_LENGTH]}) & Q(Exists(inside))
+        return NOTHING
+
+    def covers_place(
+        self, community: str | None, grid_cell: str | None = None, geometry: Any = None
+    ) -> bool:
+        """Is a row with this community, grid cell and geometry within the grant (the
+        same rule as ``place_q``, for one row in memory)? For a cell grant the row's grid
+        cell decides when it has one, else its geometry."""
+        cell = self.grid_cell
+        if cell is None:
+            return self.covers_area(community)
+        if grid_cell:
+            return grid_cell == cell
+        if geometry is None or community != cell[:COMMUNITY_CODE_LENGTH]:
+            return False
+        return bool(_grid_cells().filter(code=cell, boundary__intersects=geometry).exists())
 
     @property
     def city_wide(self) -> bool:
         """A grant at city level: the only kind that may change city-wide settings (the
         layer registry, the component catalog, raster layers)."""
         return areacodes.level_of(self.area_code) == "city"
+
+
+GRID_CODE_LENGTH = areacodes.LEVEL_CODE_LENGTH["grid"]
+COMMUNITY_CODE_LENGTH = areacodes.LEVEL_CODE_LENGTH["community"]
+
+
+def _grid_cells() -> models.QuerySet[Any]:
+    """Grid cells, looked up by name: the cell model lives in ``layers``, above this app."""
+    return apps.get_model("layers", "GridCell").objects.all()
 
 
 class AccessPolicy:
@@ -117,10 +178,18 @@ def grants(user: User) -> tuple[Grant, ...]:
 
         rows = Membership.objects.filter(
             user=user, active=True, organization__active=True
-        ).values_list("role", "area_id", "organization_id", "organization__kind", "class_codes")
+        ).values_list(
+            "role",
+            "area_id",
+            "grid_cell_id",
+            "organization_id",
+            "organization__kind",
+            "class_codes",
+        )
+        # a membership scoped to a grid cell is a grant of that cell (see ``Grant``)
         cached = tuple(
-            Grant(role, str(area), org, kind, tuple(codes or ()))
-            for role, area, org, kind, codes in rows
+            Grant(role, str(cell or area), org, kind, tuple(codes or ()))
+            for role, area, cell, org, kind, codes in rows
         )
         user._access_grants = cached  # type: ignore[union-attr,attr-defined]  # a cache
     return cached

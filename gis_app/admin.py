@@ -42,23 +42,34 @@ class OrganizationAdmin(ScopedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ScopedAdmin):
-    """Grants: an admin gives only roles below its own, inside its own area and classes."""
+    """Grants: an admin gives only roles below its own, inside its own area and classes.
+    A grant narrowed to a grid cell (a grid worker's) names the cell, one the admin
+    administers; its area may be left empty: it becomes the cell's community."""
 
-    list_display = ["user", "organization", "role", "area", "active"]
+    list_display = ["user", "organization", "role", "area", "grid_cell", "active"]
     list_filter = ["role", "active"]
-    search_fields = ["user__username", "organization__name", "area__name"]
-    autocomplete_fields = ["user", "organization", "area"]
-    # a grant's area: one the user administers; users: see ``UserAdmin``
-    autocomplete_actions = {"area": Action.MANAGE, "user": Action.MANAGE}
+    search_fields = ["user__username", "organization__name", "area__name", "grid_cell__code"]
+    autocomplete_fields = ["user", "organization", "area", "grid_cell"]
+    # a grant's area and cell: ones the user administers; users: see ``UserAdmin``
+    autocomplete_actions = {
+        "area": Action.MANAGE,
+        "grid_cell": Action.MANAGE,
+        "user": Action.MANAGE,
+    }
     fieldsets = [
         (_("Who"), {"fields": ["user", "organization"]}),
-        (_("Role and scope"), {"fields": ["role", "area", "class_codes", "active"]}),
+        (_("Role and scope"), {"fields": ["role", "area", "grid_cell", "class_codes", "active"]}),
     ]
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         grouped = class_scope.choices() if db_field.name == "class_codes" else None
         if grouped is None:
-            return super().formfield_for_dbfield(db_field, request, **kwargs)
+            formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+            if db_field.name == "area" and formfield is not None:
+                # with a grid cell the area follows from it (``Membership.clean``)
+                formfield.required = False
+                formfield.help_text = _("May be left empty when a grid cell is chosen.")
+            return formfield
         # picked from the catalog, not typed: a list of codes the ArrayField stores as is
         return forms.TypedMultipleChoiceField(
             choices=grouped,
@@ -89,6 +100,8 @@ class MembershipAdmin(ScopedAdmin):
         managing = [g for g in access.grants(request.user) if g.allows(Action.MANAGE)]
         covering = [g for g in managing if g.covers_area(obj.area_id)]
         if not covering:
+            if obj.grid_cell_id:
+                return {"grid_cell": gettext("This grid cell is outside the areas you administer.")}
             return {"area": gettext("This area is outside the areas you administer.")}
         if not any(may_grant(g.role, obj.role) for g in covering):
             return {"role": gettext("You may not give this role: it is not below your own.")}

@@ -1,14 +1,18 @@
 """Core data: organizations, memberships (user x organization x role x scope), audit log."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Left
 from django.utils.translation import gettext_lazy as _
 
 from gis_app import areacodes
-from gis_app.roles import ROLE_AREA_LEVEL, Role
+from gis_app.roles import GRID_CELL_ROLES, ROLE_AREA_LEVEL, Role
 
 
 class OrganizationKind(models.TextChoices):
@@ -53,7 +57,12 @@ class Organization(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role in an organization, scoped to an area subtree and optionally to classes."""
+    """A user's role in an organization, scoped to an area subtree (or to one grid cell)
+    and optionally to classes.
+
+    A membership scoped to a grid cell keeps the cell's community as its ``area`` (a
+    database check), so whatever sorts memberships by area (who administers whom) works
+    unchanged; its grant covers the cell only (``access.Grant``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
@@ -68,6 +77,19 @@ class Membership(models.Model):
         on_delete=models.PROTECT,
         related_name="memberships",
         verbose_name=_("area scope"),
+    )
+    grid_cell = models.ForeignKey(
+        "layers.GridCell",
+        to_field="code",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("grid cell scope"),
+        help_text=_(
+            "Narrows the scope to one grid cell of the area (required for a grid worker); "
+            "the area is then the cell's community."
+        ),
     )
     class_codes = ArrayField(
         models.CharField(max_length=4, validators=[RegexValidator(r"^\d{4}$")]),
@@ -84,22 +106,76 @@ class Membership(models.Model):
         verbose_name_plural = _("memberships")
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "organization", "role", "area"], name="membership_unique"
-            )
+                fields=["user", "organization", "role", "area"],
+                condition=Q(grid_cell__isnull=True),
+                name="membership_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "organization", "role", "grid_cell"],
+                condition=Q(grid_cell__isnull=False),
+                name="membership_unique_cell",
+            ),
+            # a cell's code starts with its community's: the area is the cell's community
+            models.CheckConstraint(
+                condition=Q(grid_cell__isnull=True)
+                | Q(area_id=Left("grid_cell_id", areacodes.LEVEL_CODE_LENGTH["community"])),
+                name="membership_cell_in_area",
+            ),
+            # a grid worker without a cell would see its whole community
+            models.CheckConstraint(
+                condition=~Q(role=Role.GRID_WORKER) | Q(grid_cell__isnull=False),
+                name="membership_grid_worker_cell",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} · {self.get_role_display()} · {self.area_id}"
+        scope = self.grid_cell_id or self.area_id
+        return f"{self.user} · {self.get_role_display()} · {scope}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._area_from_cell()
+        super().save(*args, **kwargs)
+
+    def _area_from_cell(self) -> None:
+        """A membership naming a grid cell and no area is scoped to the cell's community."""
+        if self.grid_cell_id and not self.area_id:
+            self.area_id = str(self.grid_cell_id)[: areacodes.LEVEL_CODE_LENGTH["community"]]
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        self._area_from_cell()
+        super().clean_fields(exclude)
 
     def clean(self) -> None:
+        """The scope fits the role: a grid worker names a grid cell, a cell is given only
+        to the roles that may have one and lies in the area (an empty area becomes the
+        cell's community), and an area-level role has an area at its level."""
+        self._area_from_cell()  # a form leaves an empty area out of ``clean_fields``
+        errors: dict[str, str] = {}
         required = ROLE_AREA_LEVEL.get(self.role)
-        if required and self.area_id and areacodes.level_of(self.area_id) != required:
-            raise ValidationError(
-                {
-                    "area": _("This role needs an area at level %(level)s.")
-                    % {"level": areacodes.LEVEL_LABELS[required]}
-                }
+        cell = self.grid_cell_id
+        if cell:
+            community = str(cell)[: areacodes.LEVEL_CODE_LENGTH["community"]]
+            if self.role not in GRID_CELL_ROLES:
+                errors["grid_cell"] = str(
+                    _("This role covers whole areas: leave the grid cell empty.")
+                )
+            elif self.area_id and self.area_id != community:
+                errors["area"] = str(
+                    _("The area must be the grid cell's community (%(code)s).")
+                    % {"code": community}
+                )
+        if not self.area_id and "area" not in errors:
+            errors["area"] = str(_("Choose an area or a grid cell."))
+        if required == "grid":
+            if not cell:
+                errors["grid_cell"] = str(_("This role needs a grid cell."))
+        elif required and self.area_id and areacodes.level_of(self.area_id) != required:
+            errors["area"] = str(
+                _("This role needs an area at level %(level)s.")
+                % {"level": areacodes.LEVEL_LABELS[required]}
             )
+        if errors:
+            raise ValidationError(errors)
 
 
 class AuditResult(models.TextChoices):

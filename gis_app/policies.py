@@ -31,10 +31,12 @@ class OrganizationPolicy(AccessPolicy):
 
 
 class MembershipPolicy(AccessPolicy):
-    """Memberships are seen by admins whose area covers the membership's area. Creating or
-    changing one also needs a role the grant may give (never above its own,
-    ``roles.may_grant``) and, for a grant narrowed to component classes, classes inside
-    its own: no grant creates a grant above its role or outside its area."""
+    """Memberships are seen by admins whose area covers the membership's area (for one
+    scoped to a grid cell: the cell's community, so its cell too). Creating or changing one
+    also needs a role the grant may give (never above its own, ``roles.may_grant``) and,
+    for a grant narrowed to component classes, classes inside its own: no grant creates a
+    grant above its role or outside its area. A grid cell's grant never manages (no role
+    that may be narrowed to a cell has ``MANAGE``; its cell code covers no area anyway)."""
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
         if not grant.allows(Action.MANAGE):

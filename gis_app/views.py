@@ -73,7 +73,11 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 # Where each role works: the first role of a user's active grants found here, in this
 # order, decides the page after login (a surveyor who also plans lands in the editor).
-LANDING_PAGES = ((Role.SURVEYOR, "/survey/"), (Role.PLANNER, "/reports/"))
+LANDING_PAGES = (
+    (Role.SURVEYOR, "/survey/"),
+    (Role.GRID_WORKER, "/survey/"),  # patrols its cell and records what it finds
+    (Role.PLANNER, "/reports/"),
+)
 
 
 def landing_page(user: User) -> str:

@@ -4,8 +4,8 @@
   not of a grant, so ``visible_jobs`` adds it to what ``gis_app.access`` answers).
 * A grant that allows ``MANAGE`` (street, district and city admins, system admins) sees
   the jobs of every user who has a membership (active or not) whose area lies inside the
-  grant's area subtree. A job of a user without any membership is seen by its user and by
-  superusers only.
+  grant's area subtree (a membership scoped to a grid cell lies in the cell's community).
+  A job of a user without any membership is seen by its user and by superusers only.
 * Nothing else: jobs are never public, and surveyors do not see each other's jobs.
 
 Deliberately simple: the rows a job loaded are access-checked row by row by the pipeline;

@@ -84,7 +84,7 @@ def area_extents() -> list[Extent]:
 _EXISTING_COLUMNS = """
 c.id, c.identifier, c.component_class_id, c.version, c.currency, c.community_id,
 c.county_code, c.owner_id, c.maintainer_id, c.competent_department_id, c.source_key,
-ST_AsBinary(c.geometry)
+c.grid_cell_id, ST_AsBinary(c.geometry)
 """
 
 
@@ -101,6 +101,7 @@ class Existing:
     maintainer_id: int
     competent_department_id: int
     source_key: str
+    grid_cell_id: str | None
     wkb: bytes
 
 

@@ -3,6 +3,10 @@
 An area is visible when it is public, inside a grant's area subtree, or an ancestor of a
 grant's area (so a street admin can navigate up to the district). Grid cells are
 management units: visible inside a grant's subtree only.
+
+A grant of a grid cell (a grid worker's) has the cell's code as its area: no area lies
+inside it, so it sees its cell, and of the areas only the cell's ancestors (its community,
+street, district and city), never the neighbouring cells; it changes no area.
 """
 
 from typing import Any
@@ -33,10 +37,17 @@ class AdminAreaPolicy(AccessPolicy):
 
 
 class GridCellPolicy(AccessPolicy):
+    """Cells inside the grant's subtree; a cell's own grant only sees its cell (the worker
+    patrols it, the administrators of the area draw it)."""
+
     def scope_q(self, grant: Grant, action: Action) -> Q:
+        if grant.grid_cell is not None and action != Action.VIEW:
+            return Q(pk__in=[])
         return Q(code__startswith=grant.area_prefix)
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
+        if grant.grid_cell is not None and action != Action.VIEW:
+            return False
         return grant.covers_area(obj.code)
 
 

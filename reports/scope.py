@@ -4,6 +4,8 @@ A report covers one area (a city, district, street or community) that the user m
 on: the area must lie inside the subtree of one of the user's grants that allow
 ``Action.REPORT``. Any other area answers ``NotFound`` (404) like a hidden object, even one
 the user may see on the map (a district planner and the city): for reports it is hidden.
+A grant scoped to a grid cell reports on nothing: its cell code contains no area (and
+no role that may be narrowed to a cell may report).
 The rows are the areas of ``level`` inside it (``level`` at or below the
 area's own level; by default the level just below it).
 """

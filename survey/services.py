@@ -14,7 +14,7 @@ from gis_app import access
 from gis_app.models import Organization, OrganizationKind
 from gis_app.roles import Action
 from gis_app.types import User
-from layers.models import AdminArea, Layer, LayerKind
+from layers.models import AdminArea, GridCell, Layer, LayerKind
 
 
 @dataclass(frozen=True)
@@ -123,20 +123,24 @@ def _default_organizations(user: User, grant: access.Grant | None) -> dict[str, 
     return {"competent_department": competent.code, "owner": own.code, "maintainer": own.code}
 
 
-def _area(user: User, grant: access.Grant | None) -> AdminArea | None:
+def _area(user: User, grant: access.Grant | None) -> AdminArea | GridCell | None:
+    """The place the grant covers: its area, or its grid cell (a grid worker's map opens on
+    its cell)."""
     if grant is None:
         return None
+    if grant.grid_cell is not None:
+        return access.visible(user, GridCell.objects.all()).filter(code=grant.grid_cell).first()
     return access.visible(user, AdminArea.objects.all()).filter(code=grant.area_code).first()
 
 
-def _center(area: AdminArea | None) -> tuple[float, float] | None:
+def _center(area: AdminArea | GridCell | None) -> tuple[float, float] | None:
     if area is None:
         return None
     point = area.boundary.point_on_surface
     return (point.y, point.x)
 
 
-def _bounds(area: AdminArea | None) -> tuple[float, float, float, float] | None:
+def _bounds(area: AdminArea | GridCell | None) -> tuple[float, float, float, float] | None:
     if area is None:
         return None
     x1, y1, x2, y2 = area.boundary.extent

@@ -101,7 +101,67 @@ def test_a_street_admin_grants_field_roles_inside_its_street_and_it_is_audited()
 def test_the_role_list_offers_only_roles_below_ones_own():
     page = admin_client("street_admin").get("/admin/core/membership/add/")
     choices = {value for value, _ in page.context["adminform"].form.fields["role"].choices}
-    assert choices - {""} == {"resident", "surveyor", "maintainer", "planner", "community_worker"}
+    assert choices - {""} == {
+        "resident",
+        "surveyor",
+        "maintainer",
+        "planner",
+        "community_worker",
+        "grid_worker",
+    }
+
+
+OWN_CELL = f"{COMMUNITY}001"
+OTHER_STREET_CELL = "330106002001001"
+
+
+def test_a_street_admin_makes_a_grid_worker_of_a_cell_in_its_street():
+    client = admin_client("street_admin")
+    form = membership_form("grid_worker", "", grid_cell=OWN_CELL)  # the area follows the cell
+    response = post(client, "/admin/core/membership/add/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    made = Membership.objects.get(user__username="new_hire", role="grid_worker")
+    assert (made.grid_cell_id, made.area_id) == (OWN_CELL, COMMUNITY)
+    (grant,) = access.grants(made.user)
+    assert grant.area_code == OWN_CELL
+    event = AuditEvent.objects.get(action="admin.add", object_id=str(made.pk))
+    assert event.result == "success" and event.actor_username == "street_admin"
+    # the cell picker offers the cells of its street only
+    found = client.get(
+        "/admin/autocomplete/",
+        {"app_label": "core", "model_name": "membership", "field_name": "grid_cell"},
+    )
+    assert found.status_code == 200
+    cells = [r["id"] for r in found.json()["results"]]
+    assert OWN_CELL in cells and all(c.startswith(STREET) for c in cells), cells
+    # the grant shows in the list and on its page with its cell
+    listed = client.get("/admin/core/membership/")
+    assert listed.status_code == 200
+    assert str(made.grid_cell) in listed.content.decode()  # the cell's column
+    page = client.get(f"/admin/core/membership/{made.pk}/change/")
+    assert page.status_code == 200
+    assert page.context["adminform"].form.initial["grid_cell"] == OWN_CELL
+
+
+@pytest.mark.parametrize(
+    ("role", "area", "cell", "field"),
+    [
+        ("grid_worker", "", OTHER_STREET_CELL, "grid_cell"),  # a cell of another street
+        ("grid_worker", COMMUNITY, "", "grid_cell"),  # a grid worker needs a cell
+        ("grid_worker", f"{STREET}002", OWN_CELL, "area"),  # not the cell's community
+        ("street_admin", COMMUNITY, OWN_CELL, "role"),  # above its own role
+        ("surveyor", "", "", "area"),  # neither an area nor a cell
+    ],
+)
+def test_a_street_admin_cannot_make_a_grid_worker_outside_its_street(role, area, cell, field):
+    client = admin_client("street_admin")
+    before = Membership.objects.count()
+    form = membership_form(role, area, grid_cell=cell)
+    response = post(client, "/admin/core/membership/add/", form)
+    assert response.status_code == 200
+    assert Membership.objects.count() == before
+    errors = response.context["adminform"].form.errors
+    assert field in errors, errors
 
 
 def test_a_class_bound_grant_cannot_widen_classes():

@@ -2,9 +2,9 @@
 
 * A lot is seen by whoever sees its component (public classes 0201/0215: everyone), so
   the map, the availability feed and guidance show exactly the lots the map shows.
-* A grant's scope: lots in its area subtree (narrowed by its class codes), or, for
-  organization-bound grants and utility/property staff, lots their organization operates,
-  owns or maintains.
+* A grant's scope: lots in its area subtree (a grid cell's grant: the lots of its cell),
+  narrowed by its class codes, or, for organization-bound grants and utility/property
+  staff, to lots their organization operates, owns or maintains.
 * Operations (passage events, occupancy history, exports) need ``REPORT`` or ``CHANGE``
   on the lot (:func:`operational`): planners and admins of the area, the operator's staff.
 """
@@ -47,7 +47,7 @@ class ParkingLotPolicy(AccessPolicy):
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
         org = grant.organization_id
-        area = Q(component__community__code__startswith=grant.area_prefix)
+        area = grant.place_q("component__community__code", grid="component__grid_cell")
         theirs = Q(operator_id=org) | Q(component__owner_id=org) | Q(component__maintainer_id=org)
         if _organization_only(grant):
             return area & theirs
@@ -57,7 +57,7 @@ class ParkingLotPolicy(AccessPolicy):
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
         component = obj.component
-        if not grant.covers_area(component.community_id):
+        if not grant.covers_place(component.community_id, component.grid_cell_id):
             return False
         org = grant.organization_id
         theirs = org in (obj.operator_id, component.owner_id, component.maintainer_id)

@@ -175,7 +175,13 @@ class Matcher:
             v = values[i]
             e = found.get(v.identifier)
             if e is None or not self.rights.can(
-                Action.VIEW, e.class_code, e.community_id, e.owner_id, e.maintainer_id, e.currency
+                Action.VIEW,
+                e.class_code,
+                e.community_id,
+                e.owner_id,
+                e.maintainer_id,
+                e.currency,
+                e.grid_cell_id,
             ):
                 st.fail(
                     i,

@@ -24,11 +24,14 @@ from importers.pipeline.options import SKIP, ImportOptions
 from importers.pipeline.state import LIVE, BatchState
 
 
-def _component(klass: str, community: str, owner: int, maintainer: int, currency: str) -> Component:
+def _component(
+    klass: str, community: str, owner: int, maintainer: int, currency: str, grid_cell: str | None
+) -> Component:
     """An unsaved component carrying what access decisions look at."""
     return Component(
         component_class_id=klass,
         community_id=community,
+        grid_cell_id=grid_cell,
         county_code=community[:6],
         owner_id=owner,
         maintainer_id=maintainer,
@@ -59,13 +62,14 @@ class Rights:
         owner: int,
         maintainer: int,
         currency: str = Currency.IN_USE,
+        grid_cell: str | None = None,
     ) -> bool:
         """``access.can`` for a component with these properties (the only ones access
         decisions look at), asked once per distinct combination."""
-        key = (action, klass, community, owner, maintainer, currency)
+        key = (action, klass, community, owner, maintainer, currency, grid_cell)
         allowed = self.access_cache.get(key)
         if allowed is None:
-            component = _component(klass, community, owner, maintainer, currency)
+            component = _component(klass, community, owner, maintainer, currency, grid_cell)
             allowed = access.can(self.user, action, component)
             self.access_cache[key] = allowed
         return allowed
@@ -96,8 +100,12 @@ class Rights:
         """The rows ``new`` (matching no component): the right to create them as mapped."""
         values = st.values
         rules = self.write_rules
-        for i, klass, community in zip(
-            new.tolist(), st.classes[new].tolist(), st.community[new].tolist(), strict=True
+        for i, klass, community, cell in zip(
+            new.tolist(),
+            st.classes[new].tolist(),
+            st.community[new].tolist(),
+            st.grid[new].tolist(),
+            strict=True,
         ):
             orgs = values[i].organizations
             wanted = Row(
@@ -106,6 +114,7 @@ class Rights:
                 orgs["competent_department"],
                 orgs["owner"],
                 orgs["maintainer"],
+                grid_cell=cell,
             )
             refusal = rules.refusal(Action.CREATE, wanted)
             if refusal is not None:
@@ -122,7 +131,7 @@ class Rights:
             v = values[i]
             orgs = v.organizations
             current = (e.class_code, e.community_id, e.owner_id, e.maintainer_id, e.currency)
-            if not self.can(Action.CHANGE, *current):
+            if not self.can(Action.CHANGE, *current, grid_cell=e.grid_cell_id):
                 st.fail(
                     i,
                     "row",
@@ -138,6 +147,7 @@ class Rights:
                 e.owner_id,
                 e.maintainer_id,
                 e.currency,
+                e.grid_cell_id,
             )
             wanted = Row(
                 v.class_code or "",
@@ -146,6 +156,7 @@ class Rights:
                 orgs["owner"],
                 orgs["maintainer"],
                 e.currency,
+                st.grid[i],
             )
             refusal = rules.refusal(Action.CHANGE, wanted, before)
             if refusal is not None:

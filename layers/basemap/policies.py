@@ -8,15 +8,20 @@ Reading
     through the public check, so it only ever grants footprint-level visibility; details
     are decided by :func:`may_see_details` / :class:`DetailAccess`, which skip the public
     check and ask the grants: any staff grant (every role but resident) whose area covers
-    the building's community. If admins make ``building-details`` public, everyone sees
-    details. The building policy's ``in_scope(grant, VIEW, ...)`` is exactly this staff
-    test, so ``access.visible`` for a non-public ``buildings`` layer behaves the same way.
+    the building's community (a grid cell's grant: whose cell the footprint meets). If
+    admins make ``building-details`` public, everyone sees details. The building policy's
+    ``in_scope(grant, VIEW, ...)`` is exactly this staff test, so ``access.visible`` for a
+    non-public ``buildings`` layer behaves the same way.
   * Base features are public while their layer (``roads``, ``rivers``, ``green-space``) is
     public; otherwise staff see them in their area (plus features outside every
     community).
 
+Where a grant reaches: an area grant covers the objects whose community lies in its
+subtree; a grid cell's grant the objects of the cell's community whose geometry meets the
+cell (buildings and base features carry no grid cell): ``Grant.place_q``/``covers_place``.
+
 Editing (CREATE, CHANGE)
-  The grant's area must cover the object's community, and either the grant allows
+  The grant's place must cover the object, and either the grant allows
   ``MANAGE`` (street, district, city admins) or the grant's organization is the effective
   steward of the object's layer there: the closest ``Stewardship`` up the area tree, for
   the role ``maintain`` or ``collect`` (``Stewardship.objects.effective_for``). Changing a
@@ -86,9 +91,10 @@ def steward_organizations(layer_code: str, area_code: str) -> set[int]:
     return found
 
 
-def is_steward(grant: Grant, layer_code: str, area_code: str | None) -> bool:
-    """The grant covers the area and its organization is an effective steward there."""
-    if not area_code or not grant.covers_area(area_code):
+def is_steward(grant: Grant, layer_code: str, area_code: str | None, geometry: Any = None) -> bool:
+    """The grant covers the place (the community ``area_code``, and for a grid cell's
+    grant the object's ``geometry``) and its organization is an effective steward there."""
+    if not area_code or not grant.covers_place(area_code, geometry=geometry):
         return False
     return grant.organization_id in steward_organizations(layer_code, area_code)
 
@@ -117,7 +123,13 @@ def stewarded_q(grant: Grant, layer_code: str, field: str = "community__code") -
 
 
 def _area_q(grant: Grant, field: str = "community__code") -> Q:
-    return Q(**{f"{field}__startswith": grant.area_prefix})
+    """The rows within the grant's place (buildings and base features: by community, for
+    a grid cell's grant also by geometry)."""
+    return grant.place_q(field, geometry="geometry")
+
+
+def _covers(grant: Grant, obj: Any) -> bool:
+    return grant.covers_place(obj.community_id, geometry=obj.geometry)
 
 
 # --- buildings ---------------------------------------------------------------------------
@@ -140,14 +152,14 @@ class BuildingPolicy(AccessPolicy):
         return _area_q(grant) if grant.allows(Action.MANAGE) else NOTHING
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
-        if not grant.covers_area(obj.community_id):
+        if not _covers(grant, obj):
             return False
         if action == Action.VIEW:
             return is_staff_grant(grant)
         if grant.allows(Action.MANAGE):
             return True
         if action in (Action.CREATE, Action.CHANGE):
-            return is_steward(grant, BUILDINGS_LAYER, obj.community_id)
+            return is_steward(grant, BUILDINGS_LAYER, obj.community_id, obj.geometry)
         return False
 
 
@@ -166,7 +178,7 @@ class DetailAccess:
         return cls(False, staff)
 
     def covers(self, building: Building) -> bool:
-        return self.everything or any(g.covers_area(building.community_id) for g in self.grants)
+        return self.everything or any(_covers(g, building) for g in self.grants)
 
     def q(self) -> Q:
         """Buildings whose details the user may see (to filter on details safely)."""
@@ -190,10 +202,10 @@ def may_edit_details(user: User, building: Building) -> bool:
     if access.is_superuser(user):
         return True
     for grant in access.grants(user):
-        if not grant.allows(Action.CHANGE) or not grant.covers_area(building.community_id):
+        if not grant.allows(Action.CHANGE) or not _covers(grant, building):
             continue
         if grant.allows(Action.MANAGE) or is_steward(
-            grant, BUILDING_DETAILS_LAYER, building.community_id
+            grant, BUILDING_DETAILS_LAYER, building.community_id, building.geometry
         ):
             return True
     return False
@@ -232,15 +244,13 @@ class BaseFeaturePolicy(AccessPolicy):
 
     def in_scope(self, grant: Grant, action: Action, obj: Any) -> bool:
         if action == Action.VIEW:
-            return is_staff_grant(grant) and (
-                obj.community_id is None or grant.covers_area(obj.community_id)
-            )
-        if not grant.covers_area(obj.community_id):
+            return is_staff_grant(grant) and (obj.community_id is None or _covers(grant, obj))
+        if not _covers(grant, obj):
             return False
         if grant.allows(Action.MANAGE):
             return True
         if action in (Action.CREATE, Action.CHANGE):
-            return is_steward(grant, LAYER_OF_KIND[obj.kind], obj.community_id)
+            return is_steward(grant, LAYER_OF_KIND[obj.kind], obj.community_id, obj.geometry)
         return False
 
 
