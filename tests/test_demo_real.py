@@ -24,6 +24,7 @@ from django.test import Client
 from shapely.geometry import shape
 
 from community.parking.models import ParkingLot
+from component_catalog import demo as component_demo
 from component_catalog.models import Component
 from gis_app import coords
 from gis_app.models import Membership
@@ -246,6 +247,16 @@ def test_without_the_files_the_demo_uses_the_divisions_names_and_codes(
         assert parent.buffer(1e-7).covers(_shape(community))
     assert GridCell.objects.filter(code__startswith=XIACHENG).count() == 4 * 75
     assert _active_areas() == ACCOUNT_AREAS
+
+    # Generated content fills every class there, inside 下城区's communities, marked so.
+    generated = component_demo.features(demo.profile_of(choice.geography))
+    assert {f["properties"]["class"] for f in generated} == set(component_demo.COUNTS)
+    assert {f["properties"]["data_source"] for f in generated} == {"generated"}
+    assert all(f["properties"]["address"].startswith("杭州市下城区") for f in generated)
+    communities = shapely.union_all(
+        [_shape(a) for a in AdminArea.objects.filter(level="community", code__startswith=XIACHENG)]
+    )
+    assert all(communities.covers(shape(f["geometry"])) for f in generated)
 
 
 def test_the_command_says_which_geography_it_uses(settings: Any, tmp_path: Path) -> None:
