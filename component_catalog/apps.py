@@ -22,3 +22,8 @@ class ComponentCatalogConfig(AppConfig):
         from component_catalog import ogc_source
 
         ogc_source.register()
+
+        from component_catalog import area_links
+        from layers import area_links as layer_area_links
+
+        layer_area_links.register("components", area_links.rederive)

@@ -16,3 +16,8 @@ class ImportersConfig(AppConfig):
 
         access.register(ImportJob, ImportJobPolicy())
         navigation.register(navigation.Page("importers:upload", _("Imports"), 30, Action.CREATE))
+
+        from importers.areas import read_upload
+        from layers.area_import import files as area_files
+
+        area_files.register_upload_reader(read_upload)

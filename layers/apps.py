@@ -27,3 +27,9 @@ class LayersConfig(AppConfig):
         register_policies()
         area_sources.register()
         basemap_sources.register()
+
+        from layers import area_links
+        from layers.basemap import area_links as basemap_links
+
+        area_links.register("buildings", basemap_links.rederive_buildings)
+        area_links.register("base_features", basemap_links.rederive_base_features)

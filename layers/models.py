@@ -6,6 +6,7 @@ Boundaries are stored in CGCS2000 (EPSG:4490). The hierarchy is by code prefix
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.gis.geos import Point
 from django.db.models import Q, Value
@@ -57,6 +58,21 @@ class AdminArea(models.Model):
     boundary = models.MultiPolygonField(_("boundary"), srid=SRID)
     is_public = models.BooleanField(
         _("public"), default=False, help_text=_("Anonymous users may see this area.")
+    )
+    source_code = models.CharField(
+        _("source code"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text=_("The code the source file gave, when it was not a standard code."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     objects = AdminAreaQuerySet.as_manager()
@@ -124,6 +140,21 @@ class GridCell(models.Model):
         verbose_name=_("community"),
     )
     boundary = models.MultiPolygonField(_("boundary"), srid=SRID)
+    source_code = models.CharField(
+        _("source code"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text=_("The code the source file gave, when it was not a standard code."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = GridCellQuerySet.as_manager()
 
@@ -143,6 +174,41 @@ class GridCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.code}"
+
+
+class AreaHistory(models.Model):
+    """One row per accepted change of an administrative area or grid cell (imports):
+    who, when, what (``changes``: field -> [old, new]), why (``comment``), and the boundary
+    as it was after the change, so every version of a boundary is kept."""
+
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=[("area", _("Area")), ("grid", _("Grid cell"))]
+    )
+    code = models.CharField(_("code"), max_length=15, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    action = models.CharField(_("action"), max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    actor_username = models.CharField(_("actor"), max_length=150, blank=True)
+    time = models.DateTimeField(_("time"), auto_now_add=True)
+    changes = models.JSONField(_("changes"), default=dict)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    boundary = models.MultiPolygonField(_("boundary"), srid=SRID, null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "code", "version"]
+        verbose_name = _("area history")
+        verbose_name_plural = _("area history")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "code", "version"], name="areahistory_version_unique"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="areahistory_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} v{self.version} {self.action}"
 
 
 class LayerKind(models.TextChoices):
