@@ -13,7 +13,6 @@ Idempotent: every object is created or updated by its natural key, so running
 from __future__ import annotations
 
 import enum
-import importlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from gis_app import audit
 from gis_app.models import Membership, Organization, OrganizationKind
 from gis_app.roles import Role
 from layers import demo_areas, demo_geometry, divisions
+from layers.area_import import AreaFeature, import_areas
 from layers.demo_profile import SYNTHETIC, XIACHENG, Profile
 from layers.models import SRID, AdminArea, GridCell
 
@@ -223,7 +223,8 @@ def _load_areas() -> int:
 
 
 def _store_records(records: list[demo_areas.AreaRecord]) -> int:
-    """Create or update the areas and grid cells of the records, outermost first."""
+    """Create or update the areas and grid cells of the records directly (the city: only a
+    system administrator may import one)."""
     count = 0
     for record in records:
         geometry = GEOSGeometry(memoryview(record.geometry.wkb), srid=SRID)
@@ -408,26 +409,19 @@ def _load_records(
     (``layers.area_import``: checked, versioned, with their source codes) as ``city_admin``.
     Returns how many and one line per level for the output."""
     count = _store_records([r for r in records if r.level == "city"])
-    try:
-        area_import: Any = importlib.import_module("layers.area_import")
-    except ImportError:
-        count += _store_records([r for r in records if r.level != "city"])
-        return count, ["areas stored directly (the area import is not installed)"]
     _load_organizations(profile, existing_areas_only=True)
     _load_accounts(password, profile, only=("city_admin",))
     user = get_user_model().objects.get(username="city_admin")
     notes = []
     for level in demo_areas.LEVELS[1:]:
         features = [
-            area_import.AreaFeature(
-                r.row, r.code, r.name, r.parent, r.geometry, r.source_code, r.attributes
-            )
+            AreaFeature(r.row, r.code, r.name, r.parent, r.geometry, r.source_code, r.attributes)
             for r in records
             if r.level == level
         ]
         coarse = real and level == "street"
         tolerance = STREET_TOLERANCE_M if coarse else AREA_TOLERANCE_M
-        report = area_import.import_areas(
+        report = import_areas(
             features, level, user=user, comment=AREA_COMMENT, tolerance_m=tolerance, repair=True
         )
         if not report.ok:
