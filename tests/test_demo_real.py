@@ -30,7 +30,7 @@ from gis_app import coords
 from gis_app.models import Membership
 from layers import demo, divisions
 from layers.basemap.models import BaseFeature, Building
-from layers.models import AdminArea, GridCell
+from layers.models import AdminArea, AreaHistory, GridCell
 from tests.conftest import token_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
@@ -121,7 +121,17 @@ def test_load_demo_on_the_real_files(settings: Any) -> None:
     source_grids = {f["properties"]["网格编号"] for f in _read(data_dir / _xc("grids"))}
     assert len(grids) == len(source_grids) == 297
     assert all(g.code[:12] == g.community_id for g in grids)
-    assert next(g for g in grids if g.code == "330103009002002").name == "华丰社区第二网格"
+    huafeng_grid = next(g for g in grids if g.code == "330103009002002")
+    assert huafeng_grid.name == "华丰社区第二网格" and huafeng_grid.source_code == "SQ-3-2"
+    huafeng = AdminArea.objects.get(code="330103009002")
+    assert (huafeng.name, huafeng.source_code) == ("华丰社区", "SQ-3")
+    # Stored through the area import: versioned, with history, by city_admin.
+    assert AreaHistory.objects.filter(code__startswith=XIACHENG).count() == 8 + 75 + 297 + 1
+    assert set(
+        AreaHistory.objects.filter(code__startswith=XIACHENG).values_list(
+            "actor__username", flat=True
+        )
+    ) == {"city_admin"}
 
     # The 753 real facilities at their source positions, with their types.
     components = list(Component.objects.filter(community__code__startswith=XIACHENG))
