@@ -443,7 +443,7 @@ def _load_records(
         if coarse:
             line += " (the DataV outline of 330103 is coarse: streets lie up to ~200 m outside)"
         if report.warnings:
-            line += f"; warnings: {len(report.warnings)} (see import_areas --dry-run)"
+            line += "; " + "; ".join(w.text for w in report.warnings)
         notes.append(line)
     for record in records:  # English names (the import takes Chinese names only)
         if record.level != "grid" and record.name_en:

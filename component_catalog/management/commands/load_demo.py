@@ -5,6 +5,7 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
+from django.utils import translation
 
 from component_catalog import demo as component_demo
 from component_catalog import demo_real
@@ -47,7 +48,8 @@ class Command(BaseCommand):
         profile = area_demo.profile_of(geography)
         data_dir = choice.data_dir if geography == area_demo.Geography.REAL else None
 
-        counts = area_demo.load(geography=geography, data_dir=data_dir)
+        with translation.override("en"):  # the import's notes, as the rest of this output
+            counts = area_demo.load(geography=geography, data_dir=data_dir)
         self.stdout.write(
             "demo data ready: {areas} areas and grid cells, {organizations} organizations, "
             "{accounts} demo accounts (password from DEMO_PASSWORD)".format(**counts)
