@@ -36,8 +36,10 @@ from shapely.geometry import LineString, Point, Polygon, box, mapping
 from shapely.geometry.base import BaseGeometry
 
 from component_catalog import catalog_data, services
-from component_catalog.models import Changeset, ChangesetSource
+from component_catalog.models import Changeset, ChangesetSource, Component, DataSource
+from layers import divisions
 from layers.demo_geometry import Frame
+from layers.demo_profile import SYNTHETIC, Profile
 from layers.models import AdminArea, AreaLevel
 
 SEED = 20240415
@@ -209,6 +211,7 @@ SHELTER_ENTRANCES = [
     "社区服务中心南侧广场下，出入口两处，分别位于广场东、西两端",
 ]
 SHELTER_USES = ["地下停车库", "地下停车库", "仓储", "人防宣传教育室", "自行车库", "社区活动室"]
+GENERATED_NOTE = "演示数据：位置与属性均为生成 / demo: position and attributes generated"
 PARKING_FEES = [
     "首小时5元，之后每小时2元，每日封顶30元",
     "首小时免费，之后每小时3元",
@@ -226,6 +229,7 @@ class Street:
     name: str
     base_number: int  # even
     half_width: float  # carriageway half width (m)
+    prefix: str = CITY_PREFIX  # of addresses
 
     def __post_init__(self) -> None:
         (x0, y0), (x1, y1) = self.line.coords[0], self.line.coords[-1]
@@ -253,7 +257,7 @@ class Street:
     def address(self, s: float, offset: float) -> str:
         # Even numbers on the left side, odd on the right, about one number per 18 m.
         number = self.base_number + 2 * int(max(s, 0) // 18) + (0 if offset >= 0 else 1)
-        return f"{CITY_PREFIX}{self.name}{number}号"
+        return f"{self.prefix}{self.name}{number}号"
 
 
 @dataclass
@@ -269,6 +273,7 @@ class Layout:
     campaign: dt.date  # when the community was surveyed
     names: set[str] = field(default_factory=set)  # proper names in use (district-wide)
     parking: list[Polygon] = field(default_factory=list)
+    profile: Profile = SYNTHETIC
 
     @property
     def short(self) -> str:
@@ -276,7 +281,7 @@ class Layout:
 
     @property
     def street_office(self) -> str:
-        return STREET_OFFICE_PREFIX + self.code[6:9]
+        return self.profile.street_office(self.code)
 
     def inside(self, geom: BaseGeometry) -> bool:
         if isinstance(geom, Point):
@@ -302,7 +307,9 @@ class Draft:
     organizations: tuple[str, str, str] | None = None
 
 
-def _layout(rng: random.Random, area: AdminArea, names: set[str]) -> Layout:
+def _layout(
+    rng: random.Random, area: AdminArea, names: set[str], profile: Profile = SYNTHETIC
+) -> Layout:
     boundary = shapely.from_wkb(bytes(area.boundary.wkb))
     centroid = boundary.centroid
     frame = Frame(round(centroid.x, 4), round(centroid.y, 4))
@@ -325,7 +332,7 @@ def _layout(rng: random.Random, area: AdminArea, names: set[str]) -> Layout:
     core = square.intersection(inner)
     road_zone = core.intersection(inner.buffer(-20))
     short = area.name.removesuffix("社区")
-    roads = [r for r in ROADS if r != COMMUNITY_ROADS.get(short)]
+    roads = [r for r in (profile.roads or ROADS) if r != COMMUNITY_ROADS.get(short)]
     rng.shuffle(roads)
     if short in COMMUNITY_ROADS:
         roads.insert(0, COMMUNITY_ROADS[short])
@@ -344,7 +351,7 @@ def _layout(rng: random.Random, area: AdminArea, names: set[str]) -> Layout:
             half_width = rng.choice([5.0, 6.0, 7.5, 7.5, 9.0, 12.0])
             for piece in shapely.get_parts(line.intersection(road_zone)):
                 if isinstance(piece, LineString) and piece.length >= 80:
-                    streets.append(Street(piece, name, base, half_width))
+                    streets.append(Street(piece, name, base, half_width, profile.address_prefix))
     if not streets:
         raise RuntimeError(f"demo components: no street fits into community {area.code}")
     pavements = shapely.union_all([st.line.buffer(st.half_width + 6) for st in streets])
@@ -353,7 +360,19 @@ def _layout(rng: random.Random, area: AdminArea, names: set[str]) -> Layout:
     shapely.prepare(blocks)
     span = (LAST_DAY - FIRST_DAY).days - 60
     campaign = FIRST_DAY + dt.timedelta(days=rng.randint(0, span))
-    return Layout(area.code, area.name, frame, inner, core, theta, streets, blocks, campaign, names)
+    return Layout(
+        area.code,
+        area.name,
+        frame,
+        inner,
+        core,
+        theta,
+        streets,
+        blocks,
+        campaign,
+        names,
+        profile=profile,
+    )
 
 
 def _allocate(rng: random.Random, total: int, n: int) -> list[int]:
@@ -680,7 +699,7 @@ def _ancient_trees(
             "crown_m": round(min(8 + age * 0.015 + rng.gauss(0, 2), 30), 1),
             "protection_grade": grade,
             "estimated_age_years": age,
-            "tag_number": f"杭西古-{tags[-1]:04d}",
+            "tag_number": f"{layout.profile.tree_tag_prefix}-{tags[-1]:04d}",
         }
         name = _unique(layout.names, f"{layout.short}社区古{species}")
         drafts.append(Draft(klass, p, name, layout.address_of(p), attributes))
@@ -801,7 +820,7 @@ def _date(rng: random.Random, layout: Layout) -> dt.date:
 def _feature(rng: random.Random, layout: Layout, draft: Draft) -> dict[str, Any]:
     orgs = draft.organizations or ORGANIZATIONS[draft.klass]
     competent, owner, maintainer = (
-        layout.street_office if org == "street" else org for org in orgs
+        layout.street_office if org == "street" else layout.profile.org(org) for org in orgs
     )
     status, notes = _status(rng, draft.klass)
     initial = _date(rng, layout)
@@ -820,6 +839,15 @@ def _feature(rng: random.Random, layout: Layout, draft: Draft) -> dict[str, Any]
         "change_date": change.isoformat(),
         "attributes": draft.attributes,
     }
+    if layout.profile != SYNTHETIC:
+        # The real-geography demo: every value of this component is generated, and says so.
+        properties["data_source"] = DataSource.GENERATED
+        properties["notes"] = "；".join(filter(None, [notes, GENERATED_NOTE]))
+        return {
+            "type": "Feature",
+            "geometry": mapping(layout.frame.to_deg(draft.geom)),
+            "properties": properties,
+        }
     r = rng.random()
     if r < 0.90:
         seconds = rng.randint(8 * 3600 + 1800, 17 * 3600 + 1800)
@@ -865,43 +893,79 @@ GENERATORS: dict[str, Callable[[random.Random, Layout, str, int], list[Draft]]] 
 }
 
 
-def features() -> list[dict[str, Any]]:
-    """All demo features (GeoJSON, CRS84), community by community; deterministic."""
+def _communities(profile: Profile) -> list[AdminArea]:
+    areas = AdminArea.objects.filter(level=AreaLevel.COMMUNITY, code__startswith=profile.district)
+    result = list(areas.order_by("code"))
+    if profile != SYNTHETIC:
+        # Residents' committees only (not a remainder area such as a campus).
+        result = [a for a in result if divisions.get(a.code) is not None]
+    return result
+
+
+def features(
+    profile: Profile = SYNTHETIC, skip_classes: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """All generated demo features (GeoJSON, CRS84) of the profile's district, community by
+    community, leaving out ``skip_classes`` (classes the demo has real data of);
+    deterministic for the same stored communities."""
     rng = random.Random(SEED)  # noqa: S311 (fixed seed: the same demo every time)
-    communities = list(AdminArea.objects.filter(level=AreaLevel.COMMUNITY).order_by("code"))
+    communities = _communities(profile)
     if not communities:
         raise RuntimeError("demo components: load the demo areas first (layers.demo.load).")
     names: set[str] = set()
-    layouts = [_layout(rng, area, names) for area in communities]
-    allocation = {code: _allocate(rng, count, len(layouts)) for code, count in COUNTS.items()}
+    strict = profile == SYNTHETIC  # the real communities are small and irregular
+    layouts = []
+    for area in communities:
+        try:
+            layouts.append(_layout(rng, area, names, profile))
+        except RuntimeError:
+            if strict:
+                raise
+    skipped = set(skip_classes)
+    counts = {code: n for code, n in COUNTS.items() if code not in skipped}
+    allocation = {code: _allocate(rng, count, len(layouts)) for code, count in counts.items()}
     tags: list[int] = []
     result: list[dict[str, Any]] = []
     for i, layout in enumerate(layouts):
+        drafts: list[Draft] = []
         # Parking first: the lots claim their blocks before anything else is placed.
-        drafts = _parking(rng, layout, "0201", allocation["0201"][i])
-        for code in COUNTS:
-            if code == "0201":
-                continue
-            if code == "0401":
-                drafts += _ancient_trees(rng, layout, code, allocation[code][i], tags)
-            else:
-                drafts += GENERATORS[code](rng, layout, code, allocation[code][i])
+        for code in sorted(counts, key=lambda c: c != "0201"):
+            try:
+                if code == "0401":
+                    drafts += _ancient_trees(rng, layout, code, allocation[code][i], tags)
+                elif code == "0201":
+                    drafts += _parking(rng, layout, code, allocation[code][i])
+                else:
+                    drafts += GENERATORS[code](rng, layout, code, allocation[code][i])
+            except RuntimeError:
+                if strict:
+                    raise
         drafts.sort(key=lambda d: d.klass)
         result.extend(_feature(rng, layout, d) for d in drafts)
     return result
 
 
-def load() -> int:
-    """Create the demo components; returns how many (0 if they were loaded before)."""
-    if Changeset.objects.filter(source=ChangesetSource.DEMO).exists():
-        return 0
+def store(features: list[dict[str, Any]]) -> list[Component]:
+    """Store demo features through the catalog's service as the demo user, in changesets of
+    source ``demo`` (all or nothing); returns the components in the order given."""
     user = get_user_model().objects.filter(username=USERNAME).first()
     if user is None:
         raise RuntimeError(f"demo components: the demo user {USERNAME!r} does not exist.")
-    items = features()
-    created = 0
+    stored: list[Component] = []
     with transaction.atomic():  # all or nothing: a half-loaded demo would block a retry
-        for start in range(0, len(items), CHUNK):
+        for start in range(0, len(features), CHUNK):
             ctx = services.EditContext(user=user, comment=COMMENT, source=ChangesetSource.DEMO)
-            created += len(services.batch(ctx, items[start : start + CHUNK], crs="CRS84"))
-    return created
+            stored += services.batch(ctx, features[start : start + CHUNK], crs="CRS84")
+    return stored
+
+
+def loaded() -> bool:
+    """Whether demo components were loaded before (of any geography)."""
+    return Changeset.objects.filter(source=ChangesetSource.DEMO).exists()
+
+
+def load(profile: Profile = SYNTHETIC, skip_classes: Iterable[str] = ()) -> int:
+    """Create the demo components; returns how many (0 if they were loaded before)."""
+    if loaded():
+        return 0
+    return len(store(features(profile, skip_classes)))

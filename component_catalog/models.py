@@ -142,6 +142,8 @@ class DataSource(models.TextChoices):
     TOPOGRAPHIC = "topographic", _("Topographic map")
     DIGITIZED = "digitized", _("Digitized")
     OTHER = "other", _("Other")
+    # Values made up for the demo (not surveyed, not from a source): shown as such.
+    GENERATED = "generated", _("Generated (demo)")
 
 
 class GnssFix(models.TextChoices):

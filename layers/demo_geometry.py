@@ -206,3 +206,8 @@ class Frame:
                 np.column_stack((self.lon0 + xy[:, 0] / kx, self.lat0 + xy[:, 1] / ky)), 8
             ),
         )
+
+
+# Public names for the other demo modules (the Xiacheng fallback partitions with them).
+as_multi = _as_multi
+partition = _partition

@@ -254,6 +254,9 @@ LOGIN_MAX_FAILURES = int(os.environ.get("LOGIN_MAX_FAILURES", 5))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", 15 * 60))
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "demo-pass-2019")
+# Real geodata the demo reads (never copies): the checkout's sibling ``shared/data`` unless
+# set. Without it the demo runs on generated boundaries (README: Demo).
+SHARED_DATA_DIR = Path(os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 
 # Map basemaps (map_ui). The platform's own offline basemap is the default; the online ones
 # are offered to the browser only. Tianditu needs a (browser) key: without one it is not

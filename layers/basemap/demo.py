@@ -19,10 +19,12 @@ stewardships are created or updated by (layer, area, role).
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -31,11 +33,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.contrib.gis.geos import GEOSGeometry
 from django.db import transaction
 from shapely import affinity
-from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box, shape
 from shapely.geometry.base import BaseGeometry
 
 from gis_app import audit, editing
 from gis_app.models import Organization
+from layers import divisions
 from layers.basemap import services
 from layers.basemap.models import (
     BaseFeature,
@@ -44,6 +47,7 @@ from layers.basemap.models import (
     BuildingUse,
 )
 from layers.demo_geometry import Frame
+from layers.demo_profile import SYNTHETIC, Profile
 from layers.models import SRID, AdminArea, AreaLevel, Layer, StewardRole, Stewardship
 
 SEED = 20250601
@@ -160,6 +164,60 @@ RIVERS = [
     ("西溪河", 24.0, (0.0, 0.52), (1.0, 0.58)),
     ("沿山河", 18.0, (0.22, 1.0), (0.30, 0.0)),
 ]
+# The Xiacheng demo: real road and river files (read from the shared data directory) or,
+# without them, real names on generated courses.
+REAL_ROADS = "hangzhou_xiacheng_community/xiacheng_main_roads.geojson"
+REAL_RIVERS = "hangzhou_xiacheng_community/xiacheng_rivers.geojson"
+XIACHENG_EAST_WEST = [
+    ("环城北路", "主干路"),
+    ("体育场路", "主干路"),
+    ("凤起路", "次干路"),
+    ("庆春路", "次干路"),
+    ("文晖路", "次干路"),
+    ("朝晖路", "支路"),
+    ("德胜路", "支路"),
+]
+XIACHENG_NORTH_SOUTH = [
+    ("中山北路", "主干路"),
+    ("延安路", "主干路"),
+    ("建国北路", "次干路"),
+    ("东新路", "次干路"),
+    ("绍兴路", "支路"),
+    ("华丰路", "支路"),
+    ("新市街", "支路"),
+]
+XIACHENG_RIVERS = [
+    ("上塘河", 30.0, (0.0, 0.70), (1.0, 0.55)),
+    ("东新河", 20.0, (0.35, 1.0), (0.45, 0.0)),
+]
+XIACHENG_ENGLISH = {
+    "环城北路": "Huancheng North Road",
+    "环城西路": "Huancheng West Road",
+    "体育场路": "Tiyuchang Road",
+    "凤起路": "Fengqi Road",
+    "庆春路": "Qingchun Road",
+    "文晖路": "Wenhui Road",
+    "朝晖路": "Zhaohui Road",
+    "德胜路": "Desheng Road",
+    "中山北路": "Zhongshan North Road",
+    "延安路": "Yan'an Road",
+    "建国北路": "Jianguo North Road",
+    "东新路": "Dongxin Road",
+    "绍兴路": "Shaoxing Road",
+    "华丰路": "Huafeng Road",
+    "新市街": "Xinshi Street",
+    "杭玻路": "Hangbo Road",
+    "上塘高架": "Shangtang Viaduct",
+    "中河高架": "Zhonghe Viaduct",
+    "德胜高架": "Desheng Viaduct",
+    "石大快速路": "Shida Expressway",
+    "秋石高架": "Qiushi Viaduct",
+    "东新河": "Dongxin River",
+    "上塘河": "Shangtang River",
+    "京杭运河": "Grand Canal",
+    "东河": "Dong River",
+    "贴沙河": "Tiesha River",
+}
 ESTATE_SUFFIXES = ["新村", "苑", "花园", "小区", "公寓", "家园"]
 ESTATE_WORDS = [
     "金色",
@@ -198,6 +256,7 @@ class RoadDraft:
     line: LineString  # metres
     width: float
     lanes: int
+    store_size: bool = True  # False for a real road: its width and lanes are unknown
 
     def number_at(self, p: Point) -> int:
         """A house number: about one per 20 m along the road, even on the left."""
@@ -241,6 +300,7 @@ class Community:
     shape: BaseGeometry  # metres
     inner: BaseGeometry  # shrunk by INSET_M
     buildable: BaseGeometry = field(default_factory=Polygon)
+    address_prefix: str = CITY_PREFIX
 
     @property
     def short(self) -> str:
@@ -272,16 +332,22 @@ def _longest(geom: BaseGeometry) -> LineString | None:
     return max(parts, key=lambda g: g.length) if parts else None
 
 
-def _roads(rng: random.Random, district: BaseGeometry) -> list[RoadDraft]:
+def _roads(
+    rng: random.Random,
+    district: BaseGeometry,
+    east_west_names: list[tuple[str, str]] = EAST_WEST,
+    north_south_names: list[tuple[str, str]] = NORTH_SOUTH,
+    spacing: float = 350.0,
+) -> list[RoadDraft]:
     minx, miny, maxx, maxy = district.bounds
     inside = district.buffer(-40.0)
     roads: list[RoadDraft] = []
-    for names, east_west in ((EAST_WEST, True), (NORTH_SOUTH, False)):
+    for names, east_west in ((east_west_names, True), (north_south_names, False)):
         low, high = (miny, maxy) if east_west else (minx, maxx)
         positions: list[float] = []
         while len(positions) < len(names):
             value = rng.uniform(low + 500.0, high - 500.0)
-            if all(abs(value - other) > 350.0 for other in positions):
+            if all(abs(value - other) > spacing for other in positions):
                 positions.append(value)
         # Arterials get the positions spread widest apart; the rest at random.
         for (name, road_class), position in zip(names, positions, strict=True):
@@ -331,16 +397,21 @@ def _meander(
     return LineString(points)
 
 
-def _rivers(rng: random.Random, district: BaseGeometry) -> list[FeatureDraft]:
+def _rivers(
+    rng: random.Random,
+    district: BaseGeometry,
+    specs: list[tuple[str, float, tuple[float, float], tuple[float, float]]] = RIVERS,
+) -> list[FeatureDraft]:
     minx, miny, maxx, maxy = district.bounds
     inside = district.buffer(-60.0)
     rivers = []
-    for name, width, (fx0, fy0), (fx1, fy1) in RIVERS:
+    for name, width, (fx0, fy0), (fx1, fy1) in specs:
         start = (minx + fx0 * (maxx - minx), miny + fy0 * (maxy - miny))
         end = (minx + fx1 * (maxx - minx), miny + fy1 * (maxy - miny))
         line = _longest(_meander(rng, start, end).intersection(inside))
         if line is not None:
-            attributes = {"width_m": width, "name_en": ENGLISH_NAMES[name]}
+            name_en = ENGLISH_NAMES.get(name) or XIACHENG_ENGLISH.get(name, "")
+            attributes = {"width_m": width, "name_en": name_en}
             rivers.append(FeatureDraft(BaseFeatureKind.RIVER, name, line, attributes))
     return rivers
 
@@ -519,7 +590,7 @@ def _estate(
     kind = rng.choice(ESTATE_TYPES)
     name = _estate_name(rng, community, road, kind, used)
     number = road.number_at(centre)
-    address = f"{CITY_PREFIX}{road.name}{number}号"
+    address = f"{community.address_prefix}{road.name}{number}号"
     floors = rng.randint(*kind.floors)
     height = floors * 3.0
     length = rng.uniform(*kind.length)
@@ -614,7 +685,7 @@ def _other_building(
             community.code,
             rect,
             name,
-            f"{CITY_PREFIX}{road.name}{number}号",
+            f"{community.address_prefix}{road.name}{number}号",
             floors,
             use,
             units,
@@ -672,11 +743,45 @@ class Plan:
     buildings: list[BuildingDraft]
 
 
-def plan() -> Plan:
-    """The demo base layers, in metres; deterministic for the same demo areas."""
+def _real_lines(path: Path) -> list[tuple[str, LineString]]:
+    with path.open(encoding="utf-8") as handle:
+        features = json.load(handle)["features"]
+    return [(f["properties"]["RNAME"], shape(f["geometry"])) for f in features]
+
+
+def _real_roads(frame: Frame, data_dir: Path) -> list[RoadDraft]:
+    roads = []
+    for name, line in _real_lines(data_dir / REAL_ROADS):
+        expressway = name.endswith(("高架", "快速路"))
+        road_class = "快速路" if expressway else "主干路"
+        width = 30.0 if expressway else 40.0  # for keeping buildings clear; not stored
+        roads.append(RoadDraft(name, road_class, frame.to_m(line), width, 6, store_size=False))
+    return roads
+
+
+def _real_rivers(frame: Frame, data_dir: Path) -> list[FeatureDraft]:
+    return [
+        FeatureDraft(
+            BaseFeatureKind.RIVER,
+            name,
+            frame.to_m(line),
+            {"width_m": 30.0, "name_en": XIACHENG_ENGLISH.get(name, "")},
+        )
+        for name, line in _real_lines(data_dir / REAL_RIVERS)
+    ]
+
+
+def plan(profile: Profile = SYNTHETIC, data_dir: Path | None = None) -> Plan:
+    """The demo base layers, in metres; deterministic for the same demo areas. With
+    ``data_dir`` (the real Xiacheng demo) roads and rivers are the real ones of its files,
+    the rest is generated around them."""
     rng = random.Random(SEED)  # noqa: S311 (fixed seed: the same demo every time)
-    district_area = AdminArea.objects.filter(code=DISTRICT).first()
-    areas = list(AdminArea.objects.filter(level=AreaLevel.COMMUNITY, code__startswith=DISTRICT))
+    district_area = AdminArea.objects.filter(code=profile.district).first()
+    areas = list(
+        AdminArea.objects.filter(level=AreaLevel.COMMUNITY, code__startswith=profile.district)
+    )
+    if profile != SYNTHETIC:  # residents' committees only (not a campus remainder area)
+        areas = [a for a in areas if divisions.get(a.code) is not None]
     if district_area is None or not areas:
         raise RuntimeError("demo base layers: load the demo areas first (layers.demo.load).")
     outline = shapely.from_wkb(bytes(district_area.boundary.wkb))
@@ -684,10 +789,26 @@ def plan() -> Plan:
     district = frame.to_m(outline)
     communities = []
     for area in sorted(areas, key=lambda a: a.code):
-        shape = frame.to_m(shapely.from_wkb(bytes(area.boundary.wkb)))
-        communities.append(Community(area.code, area.name, shape, shape.buffer(-INSET_M)))
-    roads = _roads(rng, district)
-    rivers = _rivers(rng, district)
+        shape_m = frame.to_m(shapely.from_wkb(bytes(area.boundary.wkb)))
+        communities.append(
+            Community(
+                area.code,
+                area.name,
+                shape_m,
+                shape_m.buffer(-INSET_M),
+                address_prefix=profile.address_prefix,
+            )
+        )
+    if profile == SYNTHETIC:
+        roads = _roads(rng, district)
+        rivers = _rivers(rng, district)
+    elif data_dir is not None:
+        roads = _real_roads(frame, data_dir)
+        rivers = _real_rivers(frame, data_dir)
+    else:
+        # Real names of Xiacheng's roads and rivers on generated courses.
+        roads = _roads(rng, district, XIACHENG_EAST_WEST, XIACHENG_NORTH_SOUTH, 300.0)
+        rivers = _rivers(rng, district, XIACHENG_RIVERS)
     greens = _greens(rng, communities, roads, rivers)
     obstacles = shapely.union_all(
         [r.line.buffer(r.width / 2 + 5.0) for r in roads]
@@ -697,24 +818,22 @@ def plan() -> Plan:
     for community in communities:
         community.buildable = community.inner.difference(obstacles)
     buildings = _buildings(rng, communities, roads)
+    if data_dir is not None and profile != SYNTHETIC:
+        for river in rivers:  # the width was for keeping buildings clear; not stored
+            river.attributes.pop("width_m", None)
     return Plan(frame, roads, rivers, greens, buildings)
 
 
 def _feature_drafts(result: Plan) -> list[FeatureDraft]:
-    roads = [
-        FeatureDraft(
-            BaseFeatureKind.ROAD,
-            r.name,
-            r.line,
-            {
-                "road_class": r.road_class,
-                "width_m": r.width,
-                "lanes": r.lanes,
-                "name_en": ENGLISH_NAMES[r.name],
-            },
-        )
-        for r in result.roads
-    ]
+    roads = []
+    for r in result.roads:
+        attributes: dict[str, Any] = {"road_class": r.road_class}
+        if r.store_size:
+            attributes.update(width_m=r.width, lanes=r.lanes)
+        name_en = ENGLISH_NAMES.get(r.name) or XIACHENG_ENGLISH.get(r.name)
+        if name_en:
+            attributes["name_en"] = name_en
+        roads.append(FeatureDraft(BaseFeatureKind.ROAD, r.name, r.line, attributes))
     return roads + result.rivers + result.greens
 
 
@@ -776,30 +895,31 @@ def _load_features(result: Plan) -> int:
 # --- stewardship ---------------------------------------------------------------------------
 
 
-def _street_codes() -> list[str]:
+def _street_codes(district: str) -> list[str]:
     return list(
-        AdminArea.objects.filter(level=AreaLevel.STREET, code__startswith=DISTRICT)
+        AdminArea.objects.filter(level=AreaLevel.STREET, code__startswith=district)
         .order_by("code")
         .values_list("code", flat=True)
     )
 
 
-def stewardship_plan() -> list[tuple[str, str, str, str]]:
+def stewardship_plan(profile: Profile = SYNTHETIC) -> list[tuple[str, str, str, str]]:
     """(layer code, area code, organization code, role) of the demo stewardships."""
     maintain, collect = StewardRole.MAINTAIN, StewardRole.COLLECT
     rows: list[tuple[str, str, str, str]] = []
-    streets = _street_codes()
+    district, org = profile.district, profile.org
+    streets = _street_codes(district)
     for layer in ("buildings", "building-details"):
-        rows.append((layer, DISTRICT, "XH-CGJ", maintain))
-        rows += [(layer, s, STREET_OFFICE_PREFIX + s[6:], collect) for s in streets]
+        rows.append((layer, district, org("XH-CGJ"), maintain))
+        rows += [(layer, s, profile.street_office(s), collect) for s in streets]
     for layer, organization in (
         ("roads", "XH-CGJ"),
         ("rivers", "XH-CGJ"),
         ("green-space", "XH-YLJ"),
     ):
         rows += [
-            (layer, DISTRICT, organization, maintain),
-            (layer, DISTRICT, organization, collect),
+            (layer, district, org(organization), maintain),
+            (layer, district, org(organization), collect),
         ]
     for classes, organization, area in (
         (("0101", "0102", "0103", "0104", "0113"), "HZ-SW", CITY),
@@ -810,21 +930,25 @@ def stewardship_plan() -> list[tuple[str, str, str, str]]:
         (("0502",), "XH-RFB", DISTRICT),
         (("0201",), "HZ-CDFW", CITY),
     ):
-        rows += [(f"component-{code}", area, organization, maintain) for code in classes]
-    rows += [("component-0301", s, STREET_OFFICE_PREFIX + s[6:], maintain) for s in streets]
+        area = district if area == DISTRICT else area
+        rows += [(f"component-{code}", area, org(organization), maintain) for code in classes]
+    rows += [("component-0301", s, profile.street_office(s), maintain) for s in streets]
+    if profile != SYNTHETIC:  # the operators of the real bus stops and bike stations
+        rows += [
+            ("component-0203", CITY, "HZ-GJ", maintain),
+            ("component-0212", CITY, "HZ-GGZXC", maintain),
+        ]
     return rows
 
 
-def stewardships() -> int:
+def stewardships(profile: Profile = SYNTHETIC) -> int:
     """Create or update the demo stewardships; layers or organizations that do not exist
     are skipped. Returns how many rows the plan holds that could be stored."""
     layers = {layer.code: layer for layer in Layer.objects.all()}
     organizations = {o.code: o for o in Organization.objects.all()}
-    areas = set(
-        AdminArea.objects.filter(code__startswith=DISTRICT[:4]).values_list("code", flat=True)
-    )
+    areas = set(AdminArea.objects.filter(code__startswith=CITY[:4]).values_list("code", flat=True))
     stored = 0
-    for layer_code, area, organization, role in stewardship_plan():
+    for layer_code, area, organization, role in stewardship_plan(profile):
         if layer_code not in layers or organization not in organizations or area not in areas:
             continue
         Stewardship.objects.update_or_create(
@@ -838,14 +962,15 @@ def stewardships() -> int:
 
 
 @transaction.atomic
-def load() -> dict[str, int]:
+def load(profile: Profile = SYNTHETIC, data_dir: Path | None = None) -> dict[str, int]:
     """Create the demo base layers and stewardships; counts of what was created (buildings
-    and base features are 0 when they were loaded before)."""
-    counts = {"stewardships": stewardships(), "buildings": 0, "base_features": 0}
+    and base features are 0 when they were loaded before). ``data_dir``: the real roads
+    and rivers of the Xiacheng demo (see :func:`plan`)."""
+    counts = {"stewardships": stewardships(profile), "buildings": 0, "base_features": 0}
     need_buildings = not Building.objects.exists()
     need_features = not BaseFeature.objects.exists()
     if need_buildings or need_features:
-        result = plan()
+        result = plan(profile, data_dir)
         if need_buildings:
             counts["buildings"] = _load_buildings(result)
         if need_features:
