@@ -105,6 +105,8 @@ class DemoAccount:
     area: str
     class_codes: tuple[str, ...] = ()
     staff: bool = False
+    # A grid worker's cell: the first cell (by code) of ``area``, a community.
+    in_first_cell: bool = False
 
 
 ACCOUNTS = [
@@ -126,6 +128,14 @@ ACCOUNTS = [
         STREET_OFFICE_PREFIX + "001",
         Role.COMMUNITY_WORKER,
         FIRST_COMMUNITY,
+    ),
+    DemoAccount(
+        "grid_worker",
+        "保俶社区网格员",
+        STREET_OFFICE_PREFIX + "001",
+        Role.GRID_WORKER,
+        FIRST_COMMUNITY,
+        in_first_cell=True,
     ),
     # Utility surveyors: the whole district, their own classes only.
     DemoAccount(
@@ -290,6 +300,7 @@ def accounts(profile: Profile) -> list[DemoAccount]:
         "district_admin": f"{profile.district_name}管理员",
         "street_admin": f"{street.name}管理员",
         "community_worker": f"{community.name}工作者",
+        "grid_worker": f"{community.name}网格员",
         "planner": f"{profile.district_name}规划人员",
     }
     areas = {
@@ -350,8 +361,20 @@ def _load_accounts(password: str, profile: Profile, only: tuple[str, ...] = ()) 
             user.set_password(password)
         user.save()
         organization = Organization.objects.get(code=account.organization)
+        cell = None
+        if account.in_first_cell:
+            cell = (
+                GridCell.objects.filter(community__code=account.area)
+                .order_by("code")
+                .values_list("code", flat=True)
+                .first()
+            )
         membership, _ = Membership.objects.get_or_create(
-            user=user, organization=organization, role=account.role, area_id=account.area
+            user=user,
+            organization=organization,
+            role=account.role,
+            area_id=account.area,
+            grid_cell_id=cell,
         )
         membership.class_codes = list(account.class_codes)
         membership.active = True

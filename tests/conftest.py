@@ -18,6 +18,7 @@ DEMO_ACCOUNTS = [
     "district_admin",
     "street_admin",
     "community_worker",
+    "grid_worker",
     "surveyor_water",
     "surveyor_green",
     "planner",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ ACCOUNT_AREAS = {
     "district_admin": XIACHENG,
     "street_admin": "330103009",  # 石桥街道
     "community_worker": "330103009002",  # 华丰社区
+    "grid_worker": "330103009002",  # a cell of 华丰社区 (the membership's area: its community)
     "surveyor_water": XIACHENG,
     "surveyor_green": XIACHENG,
     "planner": XIACHENG,
@@ -190,8 +192,12 @@ def test_load_demo_on_the_real_files(settings: Any) -> None:
         per_community[code] += 1
     assert len(per_community) > 60 and set(per_community) <= {c.code for c in statistical}
 
-    # Accounts: same names, areas in 330103.
+    # Accounts: same names, areas in 330103; the grid worker holds 华丰社区's first cell.
     assert _active_areas() == ACCOUNT_AREAS
+    cell = Membership.objects.get(user__username="grid_worker", active=True).grid_cell_id
+    assert cell == min(
+        GridCell.objects.filter(community__code="330103009002").values_list("code", flat=True)
+    )
 
     # Parking, tiles, reports and the survey page work on it.
     surveyor = Client()
@@ -199,6 +205,14 @@ def test_load_demo_on_the_real_files(settings: Any) -> None:
     page = surveyor.get("/survey/")
     assert page.status_code == 200 and "下城区城市管理局" in page.content.decode()
     assert ParkingLot.objects.filter(component__community__code__startswith=XIACHENG).count() > 10
+    # The maps open on 下城区, not in the middle of the whole city (countryside).
+    district = _shape(AdminArea.objects.get(code=XIACHENG))
+    for path in ("/", "/map/", "/parking/find/"):
+        html = Client().get(path).content.decode()
+        found = re.search(r'data-sc-map=\'\{"center": \[([\d.]+), ([\d.]+)\]', html)
+        assert found, path
+        lat, lon = float(found.group(1)), float(found.group(2))
+        assert district.covers(shapely.Point(lon, lat)), (path, lat, lon)
     toilet = toilets[0]
     response = Client().get(f"/tiles/component-0301/16/{_tile(toilet.geometry, 16)}.mvt")
     assert response.status_code == 200 and toilet.identifier.encode() in response.content

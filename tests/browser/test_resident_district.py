@@ -3,11 +3,10 @@ finds the nearest public toilet from that point, with the geodesic distance in m
 a line to it: on a phone (390 x 844, touch) and a desktop (1280 x 800), in Chinese and
 English.
 
-The facilities checked against come from the ``district_toilets`` and
-``district_public_points`` fixtures, read back from the database. Today they are the
-committed toilets of the synthetic test district (330106, ``tests.ogc_data``); to run the
-same tests on the real demo district, make ``district_data`` load (or find) that data
-instead: the tests only read what the fixtures return."""
+The district is the real 下城区 (330103) of the demo: its boundary, streets and communities
+and its 168 real public toilets at their positions in ``../shared/data`` (see
+``district_data``). The facilities checked against are read back from the database
+(``district_toilets``, ``district_public_points``)."""
 
 from __future__ import annotations
 
@@ -15,16 +14,23 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from pyproj import Geod
 
-from component_catalog.models import Component
+from component_catalog import demo as component_demo
+from component_catalog import demo_real
+from component_catalog.models import Changeset, Component, ComponentHistory, IdentifierCounter
 from gis_app import access
+from gis_app.models import Organization
+from layers import demo, demo_areas
+from layers.models import AdminArea, Layer
 from tests.browser.conftest import db_access, screen_point, shot, wait_for_map
-from tests.ogc_data import committed_components
+from tiles import cache as tile_cache
 
 PHONE = (390, 844)
 DESKTOP = (1280, 800)
@@ -38,12 +44,42 @@ class Place:
     lat: float
 
 
+REAL = "330103"  # 下城区
+
+
 @pytest.fixture(scope="module")
 def district_data(live_url: str, django_db_blocker: Any) -> Iterator[None]:
-    """The district's public facilities, committed for the module (the synthetic test
-    district: seven public toilets and two restricted gas covers)."""
-    with db_access(django_db_blocker), committed_components():
+    """The real 下城区 as the demo loads it: the district (DataV, GCJ-02 converted), its
+    streets and communities, and its real public toilets through the catalog's service,
+    committed for the module and removed afterwards. The areas are stored directly: the
+    test database's city outline is the synthetic one, which the real district overruns."""
+    data_dir = Path(settings.SHARED_DATA_DIR)
+    if not (data_dir / demo_real.FACILITIES).is_file():
+        pytest.skip(f"the real demo's data files are not at {data_dir} (SHARED_DATA_DIR)")
+    with db_access(django_db_blocker):
+        records = [
+            r
+            for r in demo_areas.real(data_dir)
+            if r.code.startswith(REAL) and r.level in ("district", "street", "community")
+        ]
+        demo._store_records(records)
+        demo._load_organizations(demo.profile_of("real"), existing_areas_only=True)
+        features, _kept, _outside = demo_real.features(data_dir)
+        toilets = [f for f in features if f["properties"]["class"] == "0301"]
+        stored = [c.identifier for c in component_demo.store(toilets)]
+    try:
         yield
+    finally:
+        with db_access(django_db_blocker):
+            ComponentHistory.objects.filter(identifier__in=stored).delete()
+            Component.objects.filter(identifier__in=stored).delete()
+            Changeset.objects.filter(edits__isnull=True).delete()
+            IdentifierCounter.objects.filter(county_code=REAL).delete()
+            Organization.objects.filter(area__code__startswith=REAL).delete()
+            for level in ("community", "street", "district"):
+                AdminArea.objects.filter(code__startswith=REAL, level=level).delete()
+            for code in [*Layer.objects.values_list("code", flat=True), tile_cache.COMBINED]:
+                tile_cache.invalidate_layer(code)
 
 
 def public_places(django_db_blocker: Any, class_code: str | None = None) -> list[Place]:
