@@ -41,7 +41,31 @@ class AdminAreaQuerySet(models.QuerySet["AdminArea"]):
         return self.filter(code__in=areacodes.ancestors_of(code))
 
 
-class AdminArea(models.Model):
+class ImportedArea(models.Model):
+    """What an area or grid cell keeps of its imports (``layers.area_import``): the source's
+    own code, and a version with who created and last changed it."""
+
+    source_code = models.CharField(
+        _("source code"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text=_("The code the source file gave, when it was not a standard code."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+
+class AdminArea(ImportedArea):
     code = models.CharField(_("code"), max_length=12, unique=True)
     level = models.CharField(_("level"), max_length=16, choices=AreaLevel.choices)
     name = models.CharField(_("name"), max_length=100)
@@ -58,21 +82,6 @@ class AdminArea(models.Model):
     boundary = models.MultiPolygonField(_("boundary"), srid=SRID)
     is_public = models.BooleanField(
         _("public"), default=False, help_text=_("Anonymous users may see this area.")
-    )
-    source_code = models.CharField(
-        _("source code"),
-        max_length=64,
-        blank=True,
-        db_default="",
-        help_text=_("The code the source file gave, when it was not a standard code."),
-    )
-    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True, null=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
     objects = AdminAreaQuerySet.as_manager()
@@ -126,7 +135,7 @@ class GridCellQuerySet(models.QuerySet["GridCell"]):
         return self.filter(code__startswith=areacodes.prefix_of(code))
 
 
-class GridCell(models.Model):
+class GridCell(ImportedArea):
     """单元网格: the smallest management unit, inside one community (GB/T 30428)."""
 
     code = models.CharField(_("code"), max_length=15, unique=True)
@@ -140,21 +149,6 @@ class GridCell(models.Model):
         verbose_name=_("community"),
     )
     boundary = models.MultiPolygonField(_("boundary"), srid=SRID)
-    source_code = models.CharField(
-        _("source code"),
-        max_length=64,
-        blank=True,
-        db_default="",
-        help_text=_("The code the source file gave, when it was not a standard code."),
-    )
-    version = models.PositiveIntegerField(_("version"), default=1, db_default=1)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True, null=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
     objects = GridCellQuerySet.as_manager()
 

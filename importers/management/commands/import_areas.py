@@ -12,11 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from gis_app.errors import DomainError
 from importers.areas import AreaFileOptions, load_code_map, run
+from importers.cli import attributable_user, existing_file
 from layers.area_import import LEVELS
 
 EXIT_REFUSED = 1
@@ -75,24 +75,12 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="also write the full JSON report to this file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        username = options["user"]
-        if not username:
-            raise CommandError(
-                "Imports are attributable: give --user USERNAME (the account the import is "
-                "recorded and access-checked for)."
-            )
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"--user {username}: no active user of that name")
+        path = existing_file(options["file"])
+        user = attributable_user(options["user"])
         try:
             code_map = None
             if options["code_map"]:
-                map_path = Path(options["code_map"])
-                if not map_path.is_file():
-                    raise CommandError(f"--code-map {map_path}: no such file")
+                map_path = existing_file(options["code_map"], "--code-map")
                 code_map = load_code_map(map_path.read_bytes())
             report, info = run(
                 path,

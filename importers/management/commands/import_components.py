@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from importers import report as report_text
+from importers.cli import attributable_user, existing_file
 from importers.mapping import Mapping, MappingError, load_mapping, with_options
 from importers.models import ImportStatus
 from importers.pipeline import ImportOptions, run_import
@@ -84,18 +84,8 @@ class Command(BaseCommand):
         parser.add_argument("--report", help="also write the full JSON report to this file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        path = Path(options["file"])
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        username = options["user"]
-        if not username:
-            raise CommandError(
-                "Imports are attributable: give --user USERNAME (the account the import is "
-                "recorded and access-checked for)."
-            )
-        user = get_user_model().objects.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(f"--user {username}: no active user of that name")
+        path = existing_file(options["file"])
+        user = attributable_user(options["user"])
         if options["batch_rows"] < 1:
             raise CommandError("--batch-rows must be at least 1")
         try:
