@@ -38,10 +38,14 @@ and a linear score over visible keywords is easier to trust):
    of its TF-IDF vector with the profile; the reasons name the parts of the text whose
    n-grams carried the score.
 4. A component class ``K-c`` scores ``evidence(K) * (BASE + (1 - BASE) * condition)``:
-   ``evidence`` is 1 for the clicked component, less when the text only names the component
-   (an alias such as 井盖 or "toilet"), 0 otherwise; ``condition`` is the cosine with the
-   profile of condition ``c`` (generic phrasings such as 坏了 / 丢了 / 被占了 plus any
-   phrasings written for ``K-c`` itself, such as 厕所没有纸 for ``0301-D``).
+   ``evidence`` is 1 for the clicked component (``BASE`` :data:`COMPONENT_BASE`), less when
+   the text only names the component through an alias such as 井盖 or "toilet" (``BASE``
+   :data:`NAMED_BASE`), and the class is no candidate otherwise; ``condition`` is the
+   better of the cosine with the profile of condition ``c`` and a weighted cosine with its
+   nearest single phrasing (generic phrasings such as 坏了 / 丢了 / 被占了, plus any written
+   for ``K-c`` itself, such as 厕所没有纸 for ``0301-D``). So a clicked component with no
+   text offers its three conditions, tied and below the threshold, and a text about
+   something else (着火了 at a clicked toilet) still ranks its own class first.
 5. Confidence: a softmax over the candidates' scores (temperature :data:`TEMPERATURE`),
    with an extra "none of these" candidate of score :data:`NONE_SCORE`, so a text that
    matches nothing well leaves most of the mass on "none" and every suggestion low.
@@ -71,9 +75,9 @@ EXAMPLES_PATH = Path(__file__).resolve().parent / "data" / "classify_examples.cs
 MAX_TEXT_CHARS = 1000
 
 # Softmax temperature of the confidence and the score of the "none of these" candidate.
-# Scores are cosines in 0..1; with T = 0.1 a lead of 0.1 in cosine is a factor e (2.7) in
+# Scores are cosines in 0..1; with T = 0.03 a lead of 0.03 in cosine is a factor e (2.7) in
 # confidence. NONE_SCORE is about the cosine of a text that shares only stray characters
-# with a profile.
+# with a profile (天气不错, 请尽快处理).
 TEMPERATURE = 0.03
 NONE_SCORE = 0.1
 
@@ -647,6 +651,12 @@ def _candidates(clean: str, component_class: str | None) -> list[Candidate]:
     # Scores are rounded so that float noise between platforms cannot reorder ties.
     candidates.sort(key=lambda item: (-round(item[0], 12), item[1]))
     return candidates
+
+
+def warm_up() -> None:
+    """Build the model now (tens of milliseconds) rather than on the first request: call it
+    from an ``AppConfig.ready`` or a worker's start if the first request's latency matters."""
+    _model()
 
 
 def _component_name_zh(code: str) -> str:
