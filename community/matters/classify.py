@@ -634,11 +634,14 @@ def _candidates(clean: str, component_class: str | None) -> list[Candidate]:
             CLICKED_EVIDENCE,
             Reason("clicked_component", (component_class, name), 0.0),
         )
+    fits: dict[str, tuple[float, tuple[str, ...]]] = {}
     for code, (evidence, component_reason) in sorted(components.items()):
         for condition in CONDITIONS:
             event_code = component_event_code(code, condition)
-            profile = model.profiles.get(event_code) or model.profiles[f"condition:{condition}"]
-            fit, terms = _fit(clean, query, spans, profile, CONDITION_EXAMPLE_WEIGHT)
+            key = event_code if event_code in model.profiles else f"condition:{condition}"
+            if key not in fits:  # most components share the generic condition profiles
+                fits[key] = _fit(clean, query, spans, model.profiles[key], CONDITION_EXAMPLE_WEIGHT)
+            fit, terms = fits[key]
             base = COMPONENT_BASE if component_reason.kind == "clicked_component" else NAMED_BASE
             score = evidence * (base + (1 - base) * fit)
             base_share = evidence * base / score
