@@ -1,0 +1,283 @@
+"""``/api/v1/requests/``: thin views over ``services`` (list, detail with timeline, submit,
+steps of the flow, reroute; tracking by code without an account; the class catalog)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.urls import path
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status as http
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from community.matters import inputs, representation, services
+from community.matters.models import FINAL_STATES, EventClass, ServiceRequest, State
+from component_catalog.api.params import claim, version_of
+from gis_app import access, areacodes, params
+from gis_app.api_common import PagePagination, body_object, crs_of
+from gis_app.audit import source_address
+from gis_app.editing import EditContext
+from gis_app.errors import InvalidInput
+
+OBJECT = OpenApiTypes.OBJECT
+ANSWERS = {
+    200: OBJECT,
+    400: OBJECT,
+    403: OBJECT,
+    404: OBJECT,
+    409: OBJECT,
+}
+
+
+def context(request: Request, comment: str = "") -> EditContext:
+    return EditContext(
+        user=request.user,
+        address=source_address(request._request),
+        comment=comment,
+        source="api",
+    )
+
+
+def detail_response(ctx: EditContext, obj: ServiceRequest, status: int = 200) -> Response:
+    data = representation.detail(obj, ctx.user, unmasked=services.contact_for(ctx, obj))
+    data["actions"] = services.actions_for(ctx.user, obj)
+    response = Response(data, status=status)
+    response["ETag"] = f'"{obj.version}"'
+    return response
+
+
+class Pages(PagePagination):
+    page_size = 50
+    page_size_query_param = "limit"
+    max_page_size = 500
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("state", OpenApiTypes.STR, description="states, comma-separated"),
+    OpenApiParameter("class", OpenApiTypes.STR, description="event-class codes, comma-separated"),
+    OpenApiParameter("area", OpenApiTypes.STR, description="area code (its subtree)"),
+    OpenApiParameter("overdue", OpenApiTypes.BOOL),
+    OpenApiParameter("bbox", OpenApiTypes.STR, description="minlon,minlat,maxlon,maxlat"),
+]
+
+
+def _list(raw: str | None, name: str, allowed: list[str] | None = None) -> list[str] | None:
+    if not raw:
+        return None
+    values = [v for v in raw.split(",") if v]
+    bad = [v for v in values if (allowed is not None and v not in allowed) or len(v) > 32]
+    if bad or not values:
+        raise InvalidInput(
+            _invalid(name, bad[0] if bad else raw),
+            field=name,
+        )
+    return values
+
+
+def _invalid(name: str, value: str) -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Parameter %(name)s has an unknown value %(value)r.") % {
+        "name": name,
+        "value": value[:50],
+    }
+
+
+def filtered(request: Request) -> QuerySet[ServiceRequest]:
+    q = request.query_params
+    rows = access.visible(
+        request.user,
+        ServiceRequest.objects.select_related("event_class", "organization", "component"),
+    )
+    states = _list(q.get("state"), "state", list(State.values))
+    if states:
+        rows = rows.filter(state__in=states)
+    classes = _list(q.get("class"), "class")
+    if classes:
+        rows = rows.filter(event_class__code__in=classes)
+    area = params.digits(q, "area", areacodes.LEVEL_CODE_LENGTH.values())
+    if area:
+        rows = rows.filter(community_id__startswith=areacodes.prefix_of(area))
+    overdue = params.choice(q, "overdue", ["true", "false", "1", "0"])
+    if overdue in ("true", "1"):
+        now = timezone.now()
+        rows = rows.exclude(state__in=FINAL_STATES).filter(
+            Q(accepted_at__isnull=True, accept_due__lt=now)
+            | Q(resolved_at__isnull=True, resolve_due__lt=now)
+        )
+    box = params.bbox(q)
+    if box is not None:
+        rows = rows.filter(place__intersects=box)
+    return rows
+
+
+class RequestsView(APIView):
+    """Requests the caller sees (filters: state, class, area, overdue, bbox); POST a new
+    request (anyone: residents need no account; ``Idempotency-Key`` makes a retry safe)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=LIST_PARAMETERS, responses={200: OBJECT, 400: OBJECT})
+    def get(self, request: Request) -> Response:
+        pages = Pages()
+        rows = pages.paginate_queryset(filtered(request), request, view=self) or []
+        return pages.get_paginated_response(
+            [
+                representation.staff_summary(r)
+                if representation.staff(request.user, r)
+                else representation.summary(r)
+                for r in rows
+            ]
+        )
+
+    @extend_schema(
+        request=OBJECT,
+        responses={201: OBJECT, 200: OBJECT, 400: OBJECT, 409: OBJECT},
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER),
+            OpenApiParameter("crs", str, description="input CRS: CRS84, GCJ02, BD09, EPSG:n"),
+        ],
+    )
+    def post(self, request: Request) -> Response:
+        body = body_object(request)
+        data = inputs.parse_submission(body, crs_of(request))
+        ctx = context(request)
+        ctx.claim = claim(request, body, creating=True)
+        done = services.submit(ctx, data)
+        response = detail_response(ctx, done.request, 200 if done.replayed else 201)
+        response.data["tracking_code"] = done.request.tracking_code
+        if done.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
+class RequestView(APIView):
+    """One request with its timeline (and, for staff, its routing decisions)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OBJECT, 404: OBJECT})
+    def get(self, request: Request, pk: int) -> Response:
+        obj = access.get_visible(request.user, services.REQUESTS.queryset(), pk=pk)
+        return detail_response(context(request), obj)
+
+
+class TransitionsView(APIView):
+    """Take a step of the request's flow: ``action``, ``version`` (or If-Match), ``note``,
+    ``merge_into`` (for merge)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=OBJECT, responses=ANSWERS)
+    def post(self, request: Request, pk: int) -> Response:
+        body = body_object(request)
+        ctx = context(request, inputs.note_of(body))
+        merge = body.get("merge_into")
+        if merge is not None and (isinstance(merge, bool) or not isinstance(merge, int)):
+            raise InvalidInput("merge_into must be a request id.", field="merge_into")
+        obj = services.transition(
+            ctx, inputs.action_of(body), version_of(request, body), pk=pk, merge_into=merge
+        )
+        return detail_response(ctx, obj)
+
+
+class RouteView(APIView):
+    """A dispatcher routes the request to another organization (``organization`` code,
+    ``note``: the reason, ``version``)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=OBJECT, responses=ANSWERS)
+    def post(self, request: Request, pk: int) -> Response:
+        body = body_object(request)
+        ctx = context(request, inputs.note_of(body))
+        code = body.get("organization")
+        if not isinstance(code, str) or not code or len(code) > 32:
+            raise InvalidInput("organization must be an organization code.", field="organization")
+        obj = services.reroute(ctx, pk, code, version_of(request, body))
+        return detail_response(ctx, obj)
+
+
+def _code(raw: str) -> str:
+    if len(raw) > 24:
+        raise InvalidInput("code is not a tracking code.", field="code")
+    return raw.upper()
+
+
+class TrackView(APIView):
+    """The reporter follows a request by its tracking code, without an account."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OBJECT, 404: OBJECT})
+    def get(self, request: Request, code: str) -> Response:
+        obj = services._find(context(request), "track", None, _code(code))
+        response = Response(representation.tracked(obj))
+        response["ETag"] = f'"{obj.version}"'
+        return response
+
+
+class TrackTransitionsView(APIView):
+    """The reporter's steps by tracking code: ``reopen`` within the flow's days of closing."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=OBJECT, responses=ANSWERS)
+    def post(self, request: Request, code: str) -> Response:
+        body = body_object(request)
+        ctx = context(request, inputs.note_of(body))
+        obj = services.transition(
+            ctx, inputs.action_of(body), version_of(request, body), tracking_code=_code(code)
+        )
+        return Response(representation.tracked(obj))
+
+
+class TrackRatingView(APIView):
+    """The reporter rates a closed request (``rating`` 1-5, ``note``, ``version``)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(request=OBJECT, responses=ANSWERS)
+    def post(self, request: Request, code: str) -> Response:
+        body = body_object(request)
+        ctx = context(request, inputs.note_of(body))
+        obj = services.rate(ctx, _code(code), body.get("rating"), version_of(request, body))
+        return Response(representation.tracked(obj))
+
+
+class ClassesView(APIView):
+    """The event-class catalog (public)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OBJECT})
+    def get(self, request: Request) -> Response:
+        rows = access.visible(request.user, EventClass.objects.select_related("flow"))
+        return Response([representation.event_class_json(c) for c in rows])
+
+
+urlpatterns = [
+    path("requests/", RequestsView.as_view(), name="matters-requests"),
+    path("requests/classes/", ClassesView.as_view(), name="matters-classes"),
+    path("requests/track/<str:code>/", TrackView.as_view(), name="matters-track"),
+    path(
+        "requests/track/<str:code>/transitions/",
+        TrackTransitionsView.as_view(),
+        name="matters-track-transitions",
+    ),
+    path("requests/track/<str:code>/rating/", TrackRatingView.as_view(), name="matters-rating"),
+    path("requests/<int:pk>/", RequestView.as_view(), name="matters-request"),
+    path("requests/<int:pk>/transitions/", TransitionsView.as_view(), name="matters-transitions"),
+    path("requests/<int:pk>/route/", RouteView.as_view(), name="matters-route"),
+]
+
+__all__ = ["http", "urlpatterns"]

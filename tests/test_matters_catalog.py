@@ -1,0 +1,76 @@
+"""The matters catalog: the shared event classes copied verbatim, the component-related
+classes generated for every component class, sound flows loaded as data."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from community.matters import catalog, flows
+from community.matters.models import EventClass, Flow
+from component_catalog.models import ComponentClass
+from gis_app.roles import Role
+from tests.conftest import SHARED_DATA
+
+CSV_PATH = SHARED_DATA / "catalog" / "event_classes.csv"
+
+
+def test_event_rows_agree_with_the_shared_catalog_file() -> None:
+    if not CSV_PATH.exists():
+        pytest.skip(f"shared catalog not found at {CSV_PATH}")
+    with CSV_PATH.open(encoding="utf-8") as f:
+        rows = [(r["code"], r["major_code"], r["name_zh"], r["name_en"]) for r in csv.DictReader(f)]
+    assert rows == catalog.EVENT_ROWS
+    assert len(rows) == 35
+
+
+@pytest.mark.django_db
+def test_the_catalog_and_damaged_missing_occupied_per_component_class_are_loaded() -> None:
+    minor = list(
+        ComponentClass.objects.filter(active=True).values_list("code", flat=True).order_by("code")
+    )
+    minor = [c for c in minor if len(c) == 4]
+    assert EventClass.objects.filter(code__in=[r[0] for r in catalog.EVENT_ROWS]).count() == 35
+    for code in minor:
+        for problem in ("damaged", "missing", "occupied"):
+            klass = EventClass.objects.get(code=f"{code}-{problem}")
+            assert klass.component_class_id == code
+            assert klass.routing["rule"] == "component"
+    toilet = EventClass.objects.get(code="0301-damaged")
+    assert toilet.name_zh == "公共厕所破损" and toilet.public
+    collapse = EventClass.objects.get(code="0401")
+    assert collapse.kind == "complaint" and not collapse.public
+    assert collapse.sla_accept_hours <= collapse.sla_resolve_hours
+    assert EventClass.objects.get(code="0301").flow.code == "inspected"  # noise: site visit
+    assert not EventClass.objects.get(code="01").selectable  # a major groups, nobody reports
+
+
+@pytest.mark.django_db
+def test_every_flow_in_the_database_is_sound_and_the_standard_one_has_the_named_steps() -> None:
+    roles = set(Role.values)
+    for flow in Flow.objects.all():
+        assert flows.problems(flow.definition, roles) == [], flow.code
+    standard = Flow.objects.get(code="standard").definition
+    path = {t["action"]: (t["from"], t["to"]) for t in standard["transitions"]}
+    chain = ["accept", "dispatch", "start", "resolve", "verify", "close"]
+    state = "submitted"
+    for action in chain:
+        assert state in path[action][0], action
+        state = path[action][1]
+    assert state == "closed"
+    inspected = Flow.objects.get(code="inspected").definition
+    assert "inspected" in inspected["states"]
+
+
+def test_a_broken_flow_definition_is_told_apart() -> None:
+    bad = {
+        "initial": "submitted",
+        "states": ["submitted", "closed"],
+        "transitions": [
+            {"action": "close", "from": ["submitted"], "to": "gone", "by": ["area:nobody"]}
+        ],
+    }
+    found = flows.problems(bad, set(Role.values))
+    assert any("'gone'" in p for p in found)
+    assert any("area:nobody" in p for p in found)
