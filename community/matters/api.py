@@ -103,7 +103,7 @@ def filtered(request: Request) -> QuerySet[ServiceRequest]:
         rows = rows.filter(event_class__code__in=classes)
     area = params.digits(q, "area", areacodes.LEVEL_CODE_LENGTH.values())
     if area:
-        rows = rows.filter(community_id__startswith=areacodes.prefix_of(area))
+        rows = rows.filter(community__code__startswith=areacodes.prefix_of(area))
     overdue = params.choice(q, "overdue", ["true", "false", "1", "0"])
     if overdue in ("true", "1"):
         now = timezone.now()

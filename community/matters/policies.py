@@ -28,7 +28,7 @@ class ServiceRequestPolicy(AccessPolicy):
         return bool(obj.event_class.public)
 
     def scope_q(self, grant: Grant, action: Action) -> Q:
-        place = grant.place_q("community_id", grid="grid_cell_id")
+        place = grant.place_q("community__code", grid="grid_cell_id")
         routed = Q(organization_id=grant.organization_id)
         if grant.organization_bound:
             return place & routed
