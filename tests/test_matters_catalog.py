@@ -75,3 +75,59 @@ def test_a_broken_flow_definition_is_told_apart() -> None:
     found = flows.problems(bad, set(Role.values))
     assert any("'gone'" in p for p in found)
     assert any("area:nobody" in p for p in found)
+
+
+# --- administrators edit the catalog (versioned) --------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_city_administrator_edits_a_class_with_version_history_and_a_stale_edit_is_409() -> None:
+    from community.matters.models import EventClassHistory
+    from tests.components_helpers import Api
+
+    url = "/api/v1/requests/classes/0102/"
+    admin = Api("city_admin")
+    guide = {"conditions": ["辖区内"], "materials": ["现场照片"], "time_limit_days": 3}
+    changed = admin.patch(
+        url, {"sla_resolve_hours": 48, "guide": guide, "version": 1, "comment": "缩短时限"}
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed.json()["version"] == 2 and changed.json()["sla_resolve_hours"] == 48
+    entry = EventClassHistory.objects.get(event_class__code="0102", version=2)
+    assert entry.changes["sla_resolve_hours"] == [72, 48] and entry.comment == "缩短时限"
+    stale = admin.patch(url, {"public": False, "version": 1, "comment": "x"})
+    assert stale.status_code == 409 and stale.json()["current"]["version"] == 2
+    assert EventClass.objects.get(code="0102").public
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("actor", ["district_admin", "street_admin", "community_worker", None])
+def test_others_cannot_edit_the_catalog(actor: str | None) -> None:
+    from tests.components_helpers import Api
+
+    response = Api(actor).patch(
+        "/api/v1/requests/classes/0102/", {"sla_resolve_hours": 5, "version": 1, "comment": "x"}
+    )
+    assert response.status_code in (401, 403), response.content
+    assert EventClass.objects.get(code="0102").sla_resolve_hours == 72
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"attribute_schema": {"type": "nonsense"}}, "attribute_schema"),
+        ({"guide": {"unknown": 1}}, "guide"),
+        ({"sla_accept_hours": 100}, "sla_accept_hours"),  # beyond the 72 h to resolve
+        ({"flow": "nowhere"}, "flow"),
+        ({"code": "0999"}, "code"),
+    ],
+)
+def test_a_bad_catalog_edit_names_the_field(change: dict[str, object], field: str) -> None:
+    from tests.components_helpers import Api
+
+    response = Api("city_admin").patch(
+        "/api/v1/requests/classes/0102/", {**change, "version": 1, "comment": "x"}
+    )
+    assert response.status_code == 400 and response.json()["field"] == field
+    assert EventClass.objects.get(code="0102").version == 1

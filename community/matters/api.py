@@ -10,13 +10,12 @@ from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import status as http
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.matters import inputs, representation, services
+from community.matters import catalog_edit, inputs, representation, services
 from community.matters.models import FINAL_STATES, EventClass, ServiceRequest, State
 from component_catalog.api.params import claim, version_of
 from gis_app import access, areacodes, params
@@ -265,9 +264,35 @@ class ClassesView(APIView):
         return Response([representation.event_class_json(c) for c in rows])
 
 
+class ClassView(APIView):
+    """One event class; PATCH by a city-level administrator: the changed fields,
+    ``version`` (or If-Match) and ``comment`` (kept in the class's history)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: OBJECT, 404: OBJECT})
+    def get(self, request: Request, code: str) -> Response:
+        obj = access.get_visible(request.user, EventClass.objects.select_related("flow"), code=code)
+        return Response(representation.event_class_json(obj))
+
+    @extend_schema(request=OBJECT, responses=ANSWERS)
+    def patch(self, request: Request, code: str) -> Response:
+        body = dict(body_object(request))
+        comment = body.pop("comment", "")
+        if not isinstance(comment, str):
+            raise InvalidInput("comment must be text.", field="comment")
+        version = version_of(request, body)
+        body.pop("version", None)
+        obj = catalog_edit.update(context(request, comment), code, body, version)
+        response = Response(representation.event_class_json(obj))
+        response["ETag"] = f'"{obj.version}"'
+        return response
+
+
 urlpatterns = [
     path("requests/", RequestsView.as_view(), name="matters-requests"),
     path("requests/classes/", ClassesView.as_view(), name="matters-classes"),
+    path("requests/classes/<str:code>/", ClassView.as_view(), name="matters-class"),
     path("requests/track/<str:code>/", TrackView.as_view(), name="matters-track"),
     path(
         "requests/track/<str:code>/transitions/",
@@ -279,5 +304,3 @@ urlpatterns = [
     path("requests/<int:pk>/transitions/", TransitionsView.as_view(), name="matters-transitions"),
     path("requests/<int:pk>/route/", RouteView.as_view(), name="matters-route"),
 ]
-
-__all__ = ["http", "urlpatterns"]
