@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import FileResponse
 from django.urls import path
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -15,14 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.matters import catalog_edit, inputs, representation, services
-from community.matters.models import FINAL_STATES, EventClass, ServiceRequest, State
+from community.matters import catalog_edit, inputs, photos, representation, services
+from community.matters.models import FINAL_STATES, EventClass, RequestPhoto, ServiceRequest, State
 from component_catalog.api.params import claim, version_of
 from gis_app import access, areacodes, params
 from gis_app.api_common import PagePagination, body_object, crs_of
 from gis_app.audit import source_address
 from gis_app.editing import EditContext
-from gis_app.errors import InvalidInput
+from gis_app.errors import InvalidInput, NotFound
+from gis_app.parsers import FormParser, MultiPartParser
 
 OBJECT = OpenApiTypes.OBJECT
 ANSWERS = {
@@ -46,6 +48,8 @@ def context(request: Request, comment: str = "") -> EditContext:
 def detail_response(ctx: EditContext, obj: ServiceRequest, status: int = 200) -> Response:
     data = representation.detail(obj, ctx.user, unmasked=services.contact_for(ctx, obj))
     data["actions"] = services.actions_for(ctx.user, obj)
+    base = f"/api/v1/requests/{obj.pk}/"
+    data["photos"] = [photos.photo_json(p, base) for p in obj.photos.all()]
     response = Response(data, status=status)
     response["ETag"] = f'"{obj.version}"'
     return response
@@ -209,6 +213,79 @@ def _code(raw: str) -> str:
     return raw.upper()
 
 
+def tracked_response(obj: ServiceRequest) -> Response:
+    data = representation.tracked(obj)
+    base = f"/api/v1/requests/track/{obj.tracking_code}/"
+    data["photos"] = [photos.photo_json(p, base) for p in obj.photos.all()]
+    response = Response(data)
+    response["ETag"] = f'"{obj.version}"'
+    return response
+
+
+PHOTO_UPLOAD = {
+    "multipart/form-data": {
+        "type": "object",
+        "properties": {"image": {"type": "string", "format": "binary"}},
+    }
+}
+
+
+def image_response(photo: RequestPhoto | None) -> FileResponse:
+    if photo is None:
+        raise NotFound()
+    response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class PhotosView(APIView):
+    """Staff who see the request through a grant add a photo (multipart ``image``)."""
+
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=PHOTO_UPLOAD, responses={201: OBJECT, 400: OBJECT, 403: OBJECT})
+    def post(self, request: Request, pk: int) -> Response:
+        photo = photos.add(context(request), request.FILES.get("image"), pk=pk)
+        return Response(photos.photo_json(photo, f"/api/v1/requests/{pk}/"), status=201)
+
+
+class PhotoImageView(APIView):
+    """A photo's file, for whoever sees the request."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int, photo: int) -> FileResponse:
+        obj = access.get_visible(request.user, ServiceRequest.objects.all(), pk=pk)
+        return image_response(obj.photos.filter(pk=photo).first())
+
+
+class TrackPhotosView(APIView):
+    """The reporter adds a photo by tracking code (multipart ``image``)."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=PHOTO_UPLOAD, responses={201: OBJECT, 400: OBJECT, 404: OBJECT})
+    def post(self, request: Request, code: str) -> Response:
+        photo = photos.add(context(request), request.FILES.get("image"), tracking_code=_code(code))
+        base = f"/api/v1/requests/track/{_code(code)}/"
+        return Response(photos.photo_json(photo, base), status=201)
+
+
+class TrackPhotoImageView(APIView):
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    def get(self, request: Request, code: str, photo: int) -> FileResponse:
+        obj = services._find(context(request), "track", None, _code(code))
+        return image_response(obj.photos.filter(pk=photo).first())
+
+
 class TrackView(APIView):
     """The reporter follows a request by its tracking code, without an account."""
 
@@ -217,10 +294,7 @@ class TrackView(APIView):
 
     @extend_schema(responses={200: OBJECT, 404: OBJECT})
     def get(self, request: Request, code: str) -> Response:
-        obj = services._find(context(request), "track", None, _code(code))
-        response = Response(representation.tracked(obj))
-        response["ETag"] = f'"{obj.version}"'
-        return response
+        return tracked_response(services._find(context(request), "track", None, _code(code)))
 
 
 class TrackTransitionsView(APIView):
@@ -236,7 +310,7 @@ class TrackTransitionsView(APIView):
         obj = services.transition(
             ctx, inputs.action_of(body), version_of(request, body), tracking_code=_code(code)
         )
-        return Response(representation.tracked(obj))
+        return tracked_response(obj)
 
 
 class TrackRatingView(APIView):
@@ -250,7 +324,7 @@ class TrackRatingView(APIView):
         body = body_object(request)
         ctx = context(request, inputs.note_of(body))
         obj = services.rate(ctx, _code(code), body.get("rating"), version_of(request, body))
-        return Response(representation.tracked(obj))
+        return tracked_response(obj)
 
 
 class ClassesView(APIView):
@@ -303,4 +377,20 @@ urlpatterns = [
     path("requests/<int:pk>/", RequestView.as_view(), name="matters-request"),
     path("requests/<int:pk>/transitions/", TransitionsView.as_view(), name="matters-transitions"),
     path("requests/<int:pk>/route/", RouteView.as_view(), name="matters-route"),
+    path("requests/<int:pk>/photos/", PhotosView.as_view(), name="matters-photos"),
+    path(
+        "requests/<int:pk>/photos/<int:photo>/",
+        PhotoImageView.as_view(),
+        name="matters-photo",
+    ),
+    path(
+        "requests/track/<str:code>/photos/",
+        TrackPhotosView.as_view(),
+        name="matters-track-photos",
+    ),
+    path(
+        "requests/track/<str:code>/photos/<int:photo>/",
+        TrackPhotoImageView.as_view(),
+        name="matters-track-photo",
+    ),
 ]

@@ -270,3 +270,35 @@ class RoutingDecision(models.Model):
 
     class Meta:
         ordering = ["request", "time", "id"]
+
+
+def photo_path(instance: RequestPhoto, filename: str) -> str:
+    return f"requests/{instance.request.tracking_code}/{instance.sha256[:16]}.{instance.extension}"
+
+
+class RequestPhoto(models.Model):
+    """A photo of a request, from the reporter (by tracking code) or from staff (the
+    handler's proof of the work); checked like component photos (type by content, size,
+    pixels; EXIF position and time read)."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=photo_path)
+    sha256 = models.CharField(max_length=64)
+    extension = models.CharField(max_length=8)
+    content_type = models.CharField(max_length=32)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    taken_at = models.DateTimeField(null=True, blank=True)
+    exif_lon = models.FloatField(null=True, blank=True)
+    exif_lat = models.FloatField(null=True, blank=True)
+    by_reporter = models.BooleanField(default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "sha256"], name="matters_photo_unique")
+        ]

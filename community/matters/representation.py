@@ -31,13 +31,14 @@ def cleared(user: User, obj: ServiceRequest) -> bool:
     )
 
 
-def staff(user: User, obj: ServiceRequest) -> bool:
-    """Does ``user`` see ``obj`` through a grant (not only as a public request)?"""
+def staff(user: User, obj: ServiceRequest, action: Action = Action.VIEW) -> bool:
+    """Does ``user`` see ``obj`` through a grant (not only as a public request)? With
+    ``action``: through a grant that also allows it (CHANGE: to add photos)."""
     if access.is_superuser(user):
         return True
     policy = access.policy_for(ServiceRequest)
     return any(
-        g.allows(Action.VIEW) and policy.in_scope(g, Action.VIEW, obj) for g in access.grants(user)
+        g.allows(action) and policy.in_scope(g, Action.VIEW, obj) for g in access.grants(user)
     )
 
 
