@@ -367,3 +367,20 @@ def test_the_schema_documents_the_requests_api() -> None:
     assert "/api/v1/requests/" in schema["paths"]
     assert "/api/v1/requests/{id}/transitions/" in schema["paths"]
     assert "/api/v1/requests/track/{code}/" in schema["paths"]
+
+
+def _streamed(response: Any) -> str:
+    assert response.status_code == 200, response
+    return b"".join(response.streaming_content).decode()
+
+
+def test_requests_are_an_ogc_collection_without_personal_data() -> None:
+    public = submitted()
+    hidden = submitted("0401")
+    url = "/ogc/collections/matters-requests/items?f=json&limit=1000"
+    text = _streamed(Api(None).get(url))
+    ids = [f["id"] for f in json.loads(text)["features"]]
+    assert public["id"] in ids and hidden["id"] not in ids
+    assert "contact" not in text and NAME not in text and "厕所门坏了" not in text
+    staff = json.loads(_streamed(Api("community_worker").get(url)))
+    assert hidden["id"] in [f["id"] for f in staff["features"]]

@@ -126,7 +126,11 @@ class RequestsView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=LIST_PARAMETERS, responses={200: OBJECT, 400: OBJECT})
+    @extend_schema(
+        operation_id="requests_list",
+        parameters=LIST_PARAMETERS,
+        responses={200: OBJECT, 400: OBJECT},
+    )
     def get(self, request: Request) -> Response:
         pages = Pages()
         rows = pages.paginate_queryset(filtered(request), request, view=self) or []
@@ -332,7 +336,7 @@ class ClassesView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OBJECT})
+    @extend_schema(operation_id="requests_classes_list", responses={200: OBJECT})
     def get(self, request: Request) -> Response:
         rows = access.visible(request.user, EventClass.objects.select_related("flow"))
         return Response([representation.event_class_json(c) for c in rows])

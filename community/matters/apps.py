@@ -9,7 +9,9 @@ class MattersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from community.matters import policies, privacy
+        from community.matters import ogc, policies, privacy
+        from layers.ogc import sources
 
         privacy.default_key()
         policies.register()
+        sources.register_collection(ogc.collection())
