@@ -22,20 +22,27 @@ COMMUNITY = "330106001001"
 PHONE = "13812345678"
 NAME = "张三丰"
 MAINTAINER = "matters_maintainer"  # maintainer at 绿城物业 (XH-LCWY), the district
-ACTORS = [*DEMO_ACCOUNTS, MAINTAINER, None]  # None: anonymous
+RESIDENT = "matters_resident"  # a resident of the community with an account
+ACTORS = [*DEMO_ACCOUNTS, MAINTAINER, RESIDENT, None]  # None: anonymous
 
 
-@pytest.fixture
-def maintainer(db: Any) -> None:
-    user = get_user_model().objects.create(username=MAINTAINER)
+def _member(username: str, organization: str, role: str, area: str) -> None:
+    user = get_user_model().objects.create(username=username)
     user.set_password("demo-pass-2019")
     user.save()
     Membership.objects.create(
         user=user,
-        organization=Organization.objects.get(code="XH-LCWY"),
-        role="maintainer",
-        area_id="330106",
+        organization=Organization.objects.get(code=organization),
+        role=role,
+        area_id=area,
     )
+
+
+@pytest.fixture
+def maintainer(db: Any) -> None:
+    """The maintainer of the routed organization, and a resident with an account."""
+    _member(MAINTAINER, "XH-LCWY", "maintainer", "330106")
+    _member(RESIDENT, "XH-SG-ZYZ", "resident", COMMUNITY)
 
 
 def toilet(api: Api, maintainer: str = "XH-LCWY", cell: int = 1) -> str:
@@ -308,6 +315,12 @@ def test_a_submission_is_idempotent_by_key() -> None:
     other = report(api, text="另一件事", headers=KEY)
     assert other.status_code == 409 and other.json()["field"] == "Idempotency-Key"
     assert ServiceRequest.objects.count() == before + 1
+
+
+def test_a_grid_worker_enters_a_patrol_finding_and_sees_it() -> None:
+    made = report(Api("grid_worker"), "0102", source="grid_patrol")
+    assert made.status_code == 201, made.content
+    assert made.json()["source"] == "grid_patrol" and made.json()["grid_cell"].startswith(COMMUNITY)
 
 
 def test_gcj02_input_is_stored_in_cgcs2000() -> None:

@@ -305,6 +305,18 @@ def transition(
     note = (ctx.comment or "").strip()
     if step.get("note") == "required" and not note:
         raise InvalidInput(_("note is required for %(action)s.") % {"action": action}, field="note")
+    days = step.get("within_days")
+    closed = obj.closed_at
+    if days and closed is not None and timezone.now() - closed > timedelta(days=days):
+        raise editing.deny(
+            ctx,
+            REQUESTS,
+            action,
+            PermissionDenied(
+                _("A request can be reopened within %(days)s days of closing.") % {"days": days}
+            ),
+            str(obj.pk),
+        )
     with transaction.atomic():
         locked = editing.lock(REQUESTS, pk=obj.pk)
         editing.check_version(ctx, REQUESTS, locked, version)
@@ -316,18 +328,6 @@ def transition(
                 current=REQUESTS.current(locked, ctx.user),
             )
         now = timezone.now()
-        days = step.get("within_days")
-        if days and locked.closed_at is not None and now - locked.closed_at > timedelta(days=days):
-            raise editing.deny(
-                ctx,
-                REQUESTS,
-                action,
-                PermissionDenied(
-                    _("A request can be reopened within %(days)s days of closing.")
-                    % {"days": step["within_days"]}
-                ),
-                str(obj.pk),
-            )
         new = copy.copy(locked)
         new.state = step["to"]
         if step.get("merge"):
