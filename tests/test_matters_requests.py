@@ -397,3 +397,11 @@ def test_requests_are_an_ogc_collection_without_personal_data() -> None:
     assert "contact" not in text and NAME not in text and "厕所门坏了" not in text
     staff = json.loads(_streamed(Api("community_worker").get(url)))
     assert hidden["id"] in [f["id"] for f in staff["features"]]
+
+
+def test_errors_speak_the_users_language() -> None:
+    body = {"class": "0102", "place": {"type": "Point", "coordinates": [100.0, 30.0]}}
+    zh = Api(None).post("/api/v1/requests/", body, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert zh.json()["detail"] == "place 不在平台的任何社区内。"
+    en = Api(None).post("/api/v1/requests/", body, HTTP_ACCEPT_LANGUAGE="en")
+    assert en.json()["detail"] == "place lies outside every community of the platform."

@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from django.http import FileResponse
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
@@ -84,8 +85,6 @@ def _list(raw: str | None, name: str, allowed: list[str] | None = None) -> list[
 
 
 def _invalid(name: str, value: str) -> str:
-    from django.utils.translation import gettext as _
-
     return _("Parameter %(name)s has an unknown value %(value)r.") % {
         "name": name,
         "value": value[:50],
@@ -187,7 +186,7 @@ class TransitionsView(APIView):
         ctx = context(request, inputs.note_of(body))
         merge = body.get("merge_into")
         if merge is not None and (isinstance(merge, bool) or not isinstance(merge, int)):
-            raise InvalidInput("merge_into must be a request id.", field="merge_into")
+            raise InvalidInput(_("merge_into must be a request id."), field="merge_into")
         obj = services.transition(
             ctx, inputs.action_of(body), version_of(request, body), pk=pk, merge_into=merge
         )
@@ -206,14 +205,16 @@ class RouteView(APIView):
         ctx = context(request, inputs.note_of(body))
         code = body.get("organization")
         if not isinstance(code, str) or not code or len(code) > 32:
-            raise InvalidInput("organization must be an organization code.", field="organization")
+            raise InvalidInput(
+                _("organization must be an organization code."), field="organization"
+            )
         obj = services.reroute(ctx, pk, code, version_of(request, body))
         return detail_response(ctx, obj)
 
 
 def _code(raw: str) -> str:
     if len(raw) > 24:
-        raise InvalidInput("code is not a tracking code.", field="code")
+        raise InvalidInput(_("code is not a tracking code."), field="code")
     return raw.upper()
 
 
@@ -358,7 +359,7 @@ class ClassView(APIView):
         body = dict(body_object(request))
         comment = body.pop("comment", "")
         if not isinstance(comment, str):
-            raise InvalidInput("comment must be text.", field="comment")
+            raise InvalidInput(_("comment must be text."), field="comment")
         version = version_of(request, body)
         body.pop("version", None)
         obj = catalog_edit.update(context(request, comment), code, body, version)
