@@ -279,6 +279,8 @@ def test_the_contact_is_masked_in_every_answer_without_clearance(
         api.get(f"/api/v1/requests/{made['id']}/"),
         api.get(f"/api/v1/requests/track/{made['tracking_code']}/"),
     ]
+    refused = api.get(f"/api/v1/requests/{made['id']}/?reveal_reason=x")
+    assert refused.status_code in (401, 403) and PHONE not in refused.content.decode()
     for answer in answers:
         assert answer.status_code == 200, answer.content
         text = answer.content.decode()
@@ -289,10 +291,20 @@ def test_the_contact_is_masked_in_every_answer_without_clearance(
     assert PHONE not in stored.contact_sealed and NAME not in json.dumps(stored.contact_sealed)
 
 
-def test_a_handling_role_of_the_area_sees_the_contact() -> None:
+def test_a_handling_role_of_the_area_reveals_the_contact_with_a_reason_audited() -> None:
+    from gis_app.models import AuditEvent
+
     made = submitted()
-    detail = Api("community_worker").get(f"/api/v1/requests/{made['id']}/").json()
+    url = f"/api/v1/requests/{made['id']}/"
+    masked = Api("community_worker").get(url).json()
+    assert masked["contact"]["phone"] == "138****5678"  # masked by default
+    detail = Api("community_worker").get(url + "?reveal_reason=回访核实").json()
     assert detail["contact"]["phone"] == PHONE and detail["contact"]["name"] == NAME
+    event = AuditEvent.objects.filter(action="request.contact_view").latest("id")
+    assert event.object_id == str(made["id"]) and event.detail["reason"] == "回访核实"
+    assert PHONE not in json.dumps(event.detail)
+    refused = Api("grid_worker").get(url + "?reveal_reason=好奇")
+    assert refused.status_code == 403
     listed = Api("community_worker").get("/api/v1/requests/").content.decode()
     assert PHONE not in listed  # lists stay masked
 

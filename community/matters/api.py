@@ -46,8 +46,13 @@ def context(request: Request, comment: str = "") -> EditContext:
     )
 
 
-def detail_response(ctx: EditContext, obj: ServiceRequest, status: int = 200) -> Response:
-    data = representation.detail(obj, ctx.user, unmasked=services.contact_for(ctx, obj))
+def detail_response(
+    ctx: EditContext, obj: ServiceRequest, status: int = 200, *, reveal_reason: str = ""
+) -> Response:
+    """The request as the caller sees it; with ``reveal_reason`` the reporter's contact
+    unmasked for a cleared caller (audited with the reason; 403 for others)."""
+    unmasked = services.contact_for(ctx, obj, reveal_reason) if reveal_reason else None
+    data = representation.detail(obj, ctx.user, unmasked=unmasked)
     data["actions"] = services.actions_for(ctx.user, obj)
     base = f"/api/v1/requests/{obj.pk}/"
     data["photos"] = [photos.photo_json(p, base) for p in obj.photos.all()]
@@ -168,10 +173,21 @@ class RequestView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: OBJECT, 404: OBJECT})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reveal_reason",
+                OpenApiTypes.STR,
+                description="why the reporter's contact is needed: answers it unmasked to a "
+                "handling role of the area (audited with the reason)",
+            )
+        ],
+        responses={200: OBJECT, 403: OBJECT, 404: OBJECT},
+    )
     def get(self, request: Request, pk: int) -> Response:
+        reason = params.text(request.query_params, "reveal_reason", max_length=200)
         obj = access.get_visible(request.user, services.REQUESTS.queryset(), pk=pk)
-        return detail_response(context(request), obj)
+        return detail_response(context(request), obj, reveal_reason=reason)
 
 
 class TransitionsView(APIView):

@@ -429,10 +429,12 @@ def rate(ctx: EditContext, tracking_code: str, rating: Any, version: int | None)
     return new
 
 
-def contact_for(ctx: EditContext, obj: ServiceRequest) -> privacy.Contact | None:
-    """The reporter's contact for a cleared user (audited), else None."""
-    if not representation.cleared(ctx.user, obj) or not obj.contact_sealed:
-        return None
+def contact_for(ctx: EditContext, obj: ServiceRequest, reason: str) -> privacy.Contact:
+    """The reporter's contact, unmasked for a handling role of the request's area (grant
+    with ``VIEW_PERSONAL`` over its place) who gives a reason; audited with it. Others get
+    an audited 403."""
+    if not representation.cleared(ctx.user, obj):
+        raise editing.deny(ctx, REQUESTS, "contact_view", PermissionDenied(), str(obj.pk))
     audit.record(
         "request.contact_view",
         actor=ctx.user,
@@ -440,6 +442,7 @@ def contact_for(ctx: EditContext, obj: ServiceRequest) -> privacy.Contact | None
         object_id=str(obj.pk),
         result=AuditResult.SUCCESS,
         address=ctx.address,
+        detail={"reason": reason},
     )
     return privacy.unseal(obj.contact_sealed, obj.tracking_code)
 
