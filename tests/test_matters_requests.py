@@ -417,3 +417,25 @@ def test_errors_speak_the_users_language() -> None:
     assert zh.json()["detail"] == "place 不在平台的任何社区内。"
     en = Api(None).post("/api/v1/requests/", body, HTTP_ACCEPT_LANGUAGE="en")
     assert en.json()["detail"] == "place lies outside every community of the platform."
+
+
+def test_the_nearest_component_of_the_class_within_30_m_is_suggested() -> None:
+    identifier = toilet(Api("city_admin"), "XH-LCWY")
+    lon, lat = inside(COMMUNITY, 1)
+    metre = 1 / 96_400  # degrees of longitude per metre near 30° N
+
+    def suggested(dx_m: float) -> Any:
+        url = f"/api/v1/requests/suggest/?class=0301-damaged&lon={lon + dx_m * metre}&lat={lat}"
+        response = Api(None).get(url)
+        assert response.status_code == 200, response.content
+        return response.json()["component"]
+
+    near = suggested(25)
+    assert near is not None and near["identifier"] == identifier
+    assert 24 <= near["distance_m"] <= 26
+    far = suggested(35)
+    assert far is None or far["identifier"] != identifier
+    assert (
+        Api(None).get("/api/v1/requests/suggest/?class=0301-damaged&lon=x&lat=1").json()["field"]
+        == "lon"
+    )

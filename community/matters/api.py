@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 
 from community.matters import catalog_edit, inputs, photos, representation, services
 from community.matters.models import FINAL_STATES, EventClass, RequestPhoto, ServiceRequest, State
+from component_catalog import nearest
 from component_catalog.api.params import claim, version_of
 from gis_app import access, areacodes, params
 from gis_app.api_common import PagePagination, body_object, crs_of
@@ -348,6 +349,41 @@ class TrackRatingView(APIView):
         return tracked_response(obj)
 
 
+class SuggestView(APIView):
+    """The component a report at ``lon``/``lat`` (``crs``: CRS84, GCJ02, BD09) of event
+    class ``class`` is probably about: the nearest of its component class within 30 m, or
+    ``null``."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("class", OpenApiTypes.STR, required=True),
+            OpenApiParameter("lon", OpenApiTypes.NUMBER, required=True),
+            OpenApiParameter("lat", OpenApiTypes.NUMBER, required=True),
+            OpenApiParameter("crs", OpenApiTypes.STR),
+        ],
+        responses={200: OBJECT, 400: OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        code = params.text(request.query_params, "class", max_length=32, required=True)
+        point = nearest.to_cgcs2000(params.lon_lat_point(request.query_params), crs_of(request))
+        found = services.suggest_component(request.user, code, point)
+        if found is None:
+            return Response({"component": None})
+        component = found.component
+        return Response(
+            {
+                "component": {
+                    "identifier": component.identifier,
+                    "class": component.component_class_id,
+                    "name": component.name,
+                    "distance_m": round(found.distance_m, 1),
+                }
+            }
+        )
+
+
 class ClassesView(APIView):
     """The event-class catalog (public)."""
 
@@ -387,6 +423,7 @@ class ClassView(APIView):
 urlpatterns = [
     path("requests/", RequestsView.as_view(), name="matters-requests"),
     path("requests/classes/", ClassesView.as_view(), name="matters-classes"),
+    path("requests/suggest/", SuggestView.as_view(), name="matters-suggest"),
     path("requests/classes/<str:code>/", ClassView.as_view(), name="matters-class"),
     path("requests/track/<str:code>/", TrackView.as_view(), name="matters-track"),
     path(

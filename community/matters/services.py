@@ -28,6 +28,7 @@ from community.matters.models import (
     State,
     TimelineEntry,
 )
+from component_catalog import nearest
 from component_catalog import sql as component_sql
 from component_catalog.models import Component
 from gis_app import access, audit, editing, schema_messages
@@ -228,6 +229,23 @@ def _create(
                 by=None,
             )
     return obj
+
+
+SUGGEST_WITHIN_M = 30.0
+
+
+def suggest_component(user: User, code: str, place: Any) -> nearest.Nearby | None:
+    """The nearest in-use component of the class's component class within 30 m of
+    ``place`` that ``user`` sees: what a report form offers to pre-fill (the reporter
+    confirms it; nothing is linked without them)."""
+    klass = _event_class(code)
+    component_class = routing.component_class_of(klass, None)
+    if component_class is None:
+        return None
+    found = nearest.nearest(user, place, [component_class], 1)
+    if not found or found[0].distance_m > SUGGEST_WITHIN_M:
+        return None
+    return found[0]
 
 
 # --- the flow ------------------------------------------------------------------------------
