@@ -304,7 +304,7 @@ class TrackPhotoImageView(APIView):
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     def get(self, request: Request, code: str, photo: int) -> FileResponse:
-        obj = services._find(context(request), "track", None, _code(code))
+        obj = services.find(context(request), "track", None, _code(code))
         return image_response(obj.photos.filter(pk=photo).first())
 
 
@@ -316,7 +316,7 @@ class TrackView(APIView):
 
     @extend_schema(responses={200: OBJECT, 404: OBJECT})
     def get(self, request: Request, code: str) -> Response:
-        return tracked_response(services._find(context(request), "track", None, _code(code)))
+        return tracked_response(services.find(context(request), "track", None, _code(code)))
 
 
 class TrackTransitionsView(APIView):

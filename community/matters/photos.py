@@ -27,7 +27,7 @@ def add(
     ctx: EditContext, upload: Any, *, pk: int | None = None, tracking_code: str | None = None
 ) -> RequestPhoto:
     """Attach ``upload`` (multipart field ``image``) to the request."""
-    obj: ServiceRequest = services._find(ctx, "photo", pk, tracking_code)
+    obj: ServiceRequest = services.find(ctx, "photo", pk, tracking_code)
     reporter = tracking_code is not None
     if not reporter and not representation.staff(ctx.user, obj, Action.CHANGE):
         raise editing.deny(ctx, services.REQUESTS, "photo", PermissionDenied(), str(obj.pk))

@@ -292,7 +292,7 @@ def _step(obj: ServiceRequest, action: str) -> dict[str, Any]:
     )
 
 
-def _find(ctx: EditContext, verb: str, pk: int | None, tracking_code: str | None) -> ServiceRequest:
+def find(ctx: EditContext, verb: str, pk: int | None, tracking_code: str | None) -> ServiceRequest:
     """The request the caller sees (by id) or holds the code of; an audited 404 else."""
     try:
         if tracking_code is not None:
@@ -315,7 +315,7 @@ def transition(
     does not see it, 403 when the step is not theirs, 409 (with the current state) when the
     request moved on meanwhile. The reporter acts by ``tracking_code``."""
     reporter = tracking_code is not None
-    obj = _find(ctx, action, pk, tracking_code)
+    obj = find(ctx, action, pk, tracking_code)
     step = _step(obj, action)
     if not may_take(ctx.user, step, obj, reporter):
         raise editing.deny(ctx, REQUESTS, action, PermissionDenied(), str(obj.pk))
@@ -387,7 +387,7 @@ def reroute(
 ) -> ServiceRequest:
     """A dispatcher (who may dispatch the request) routes it to another organization; the
     decision is recorded with the dispatcher's reason (the context's comment)."""
-    obj = _find(ctx, "reroute", pk, None)
+    obj = find(ctx, "reroute", pk, None)
     dispatch = next(
         (t for t in _flow(obj.event_class)["transitions"] if t["action"] == "dispatch"),
         {"by": flows.DESK},
@@ -427,7 +427,7 @@ def rate(ctx: EditContext, tracking_code: str, rating: Any, version: int | None)
     satisfied)."""
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise InvalidInput(_("rating must be a whole number from 1 to 5."), field="rating")
-    obj = _find(ctx, "rate", None, tracking_code)
+    obj = find(ctx, "rate", None, tracking_code)
     editing.require_version(version)
     with transaction.atomic():
         locked = editing.lock(REQUESTS, pk=obj.pk)
