@@ -131,3 +131,25 @@ def test_a_bad_catalog_edit_names_the_field(change: dict[str, object], field: st
     )
     assert response.status_code == 400 and response.json()["field"] == field
     assert EventClass.objects.get(code="0102").version == 1
+
+
+@pytest.mark.django_db
+def test_a_new_component_class_gets_its_event_classes_from_the_command() -> None:
+    import io
+
+    from django.core.management import call_command
+
+    ComponentClass.objects.create(
+        code="0127",
+        major_id="01",
+        name_zh="智能井盖",
+        name_en="Smart manhole cover",
+        geometry_kind="point",
+        is_local=True,
+    )
+    out = io.StringIO()
+    call_command("matters_catalog", stdout=out)
+    assert "added 0 flows and 3 event classes" in out.getvalue()
+    assert EventClass.objects.get(code="0127-missing").name_zh == "智能井盖丢失"
+    call_command("matters_catalog", stdout=out)  # nothing twice
+    assert EventClass.objects.filter(code__startswith="0127-").count() == 3
