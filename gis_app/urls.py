@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("reports.api")),
     path("", include("community.devices.api")),
     path("", include("community.parking.api")),
+    path("", include("community.matters.api")),
     path("", include("map_ui.api")),
 ]
 

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "community.devices.apps.DevicesConfig",
     "community.parking.apps.ParkingConfig",
     "community.notify.apps.NotifyConfig",
+    "community.matters.apps.MattersConfig",
     "survey.apps.SurveyConfig",
 ]
 
