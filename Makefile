@@ -108,6 +108,7 @@ test: migrate lint
 		PARKING_CREDENTIAL_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		NOTIFY_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DEVICES_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
+		MATTERS_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(48))') \
 		DJANGO_ALLOWED_HOSTS=gis.example.org $(MANAGE) check --deploy --fail-level WARNING
 	@$(VENV)/bin/pytest -q -n $(TEST_WORKERS) --dist loadfile
 

@@ -19,7 +19,7 @@ import base64
 import functools
 import hashlib
 import os
-from typing import Final
+from typing import Any, Final
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -96,3 +96,23 @@ class Sealer:
         except ValueError:
             raise Unsealable from None
         return self.unseal(raw, bound_to)
+
+
+def weak_key_errors(setting: str, dev_setting: str, what: str, check_id: str) -> list[Any]:
+    """The deploy check of a sealing key: an error when ``settings.<setting>`` is the
+    development default (``settings.<dev_setting>``) or shorter than 32 characters while
+    debug is off. ``what`` says what would be readable (for the message)."""
+    from django.core.checks import Error
+
+    key = getattr(settings, setting)
+    if settings.DEBUG or (key != getattr(settings, dev_setting) and len(key) >= 32):
+        return []
+    return [
+        Error(
+            f"{setting} is the development default or shorter than 32 characters; "
+            f"{what} sealed under it would be readable.",
+            hint=f"Set {setting} to a long random secret, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'.",
+            id=check_id,
+        )
+    ]

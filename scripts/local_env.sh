@@ -22,7 +22,7 @@ esac
 token() { python3 -c 'import secrets, sys; print(secrets.token_urlsafe(int(sys.argv[1])))' "$1"; }
 
 # The generated keys; a key added in a later version is appended to an existing file.
-NAMES=(DJANGO_SECRET_KEY PARKING_CREDENTIAL_KEY NOTIFY_SECRET_KEY DEVICES_SECRET_KEY)
+NAMES=(DJANGO_SECRET_KEY PARKING_CREDENTIAL_KEY NOTIFY_SECRET_KEY DEVICES_SECRET_KEY MATTERS_SECRET_KEY)
 mkdir -p "$(dirname "$SECRETS")"
 (
   umask 077

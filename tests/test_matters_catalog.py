@@ -4,6 +4,7 @@ classes generated for every component class, sound flows loaded as data."""
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 import pytest
 
@@ -153,3 +154,13 @@ def test_a_new_component_class_gets_its_event_classes_from_the_command() -> None
     assert EventClass.objects.get(code="0127-missing").name_zh == "智能井盖丢失"
     call_command("matters_catalog", stdout=out)  # nothing twice
     assert EventClass.objects.filter(code__startswith="0127-").count() == 3
+
+
+def test_production_refuses_the_development_contact_key(settings: Any) -> None:
+    from community.matters.checks import secret_key
+
+    settings.DEBUG = False
+    settings.MATTERS_SECRET_KEY = settings.MATTERS_DEV_SECRET_KEY
+    assert [e.id for e in secret_key()] == ["matters.E001"]
+    settings.MATTERS_SECRET_KEY = "k" * 48
+    assert secret_key() == []

@@ -9,9 +9,10 @@ class MattersConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from community.matters import ogc, policies, privacy
+        from community.matters import area_links, checks, ogc, policies  # noqa: F401 (checks)
+        from layers import area_links as links
         from layers.ogc import sources
 
-        privacy.default_key()
         policies.register()
+        links.register("service requests", area_links.rederive)
         sources.register_collection(ogc.collection())

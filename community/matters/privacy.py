@@ -6,27 +6,13 @@ request's tracking code: copied onto another request it does not open."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
-
-from django.conf import settings
 
 from gis_app.sealing import Sealer, Unsealable
 
 __all__ = ["Contact", "Unsealable", "mask_name", "mask_phone", "seal", "unseal"]
 
-DEV_KEY = "insecure-matters-development-key"  # noqa: S105
 SEALER = Sealer("MATTERS_SECRET_KEY", "community.matters reporter contact", "MATTERS_OLD_KEYS")
-
-
-def default_key() -> None:
-    """The key from the environment when the settings name none (the app's own default,
-    like django-appconf; production sets ``MATTERS_SECRET_KEY``)."""
-    if not hasattr(settings, "MATTERS_SECRET_KEY"):
-        settings.MATTERS_SECRET_KEY = os.environ.get("MATTERS_SECRET_KEY", DEV_KEY)
-    if not hasattr(settings, "MATTERS_OLD_KEYS"):
-        old = os.environ.get("MATTERS_OLD_SECRET_KEYS", "")
-        settings.MATTERS_OLD_KEYS = [k for k in old.split(",") if k.strip()]
 
 
 @dataclass(frozen=True)

@@ -389,6 +389,14 @@ DEVICES_SECRET_KEY = os.environ.get("DEVICES_SECRET_KEY", DEVICES_DEV_SECRET_KEY
 DEVICES_OLD_SECRET_KEYS = [
     k for k in os.environ.get("DEVICES_OLD_SECRET_KEYS", "").split(",") if k.strip()
 ]
+# Reporters' contacts on service requests (community.matters) are sealed under a key derived
+# from MATTERS_SECRET_KEY: set it in production (check matters.E001); previous keys,
+# comma-separated, in MATTERS_OLD_SECRET_KEYS.
+MATTERS_DEV_SECRET_KEY = "insecure-matters-development-key"  # noqa: S105
+MATTERS_SECRET_KEY = os.environ.get("MATTERS_SECRET_KEY", MATTERS_DEV_SECRET_KEY)
+MATTERS_OLD_KEYS = [
+    k for k in os.environ.get("MATTERS_OLD_SECRET_KEYS", "").split(",") if k.strip()
+]
 DEVICES_MAX_BATCH = int(os.environ.get("DEVICES_MAX_BATCH", PARKING_MAX_BATCH))
 DEVICES_HTTP_REPLAY_WINDOW = int(
     os.environ.get("DEVICES_HTTP_REPLAY_WINDOW", PARKING_HTTP_REPLAY_WINDOW)
