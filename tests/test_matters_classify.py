@@ -79,22 +79,22 @@ HELD_OUT = [
     ("有人在人行道上堆了一堆砖头", None, "0507"),
     ("晚上有人在河边露天烤串，烟很大", None, "0510"),
     ("盲道被电动车占了", None, "0598"),
-    ("井盖破了", "0102", "0102-D"),
-    ("井盖被偷了，留了个洞", "0101", "0101-M"),
-    ("the manhole cover is cracked", "0103", "0103-D"),
-    ("没有纸", "0301", "0301-D"),
-    ("厕所太脏了", "0301", "0301-D"),
-    ("公厕大白天锁着门", None, "0301-O"),
-    ("路灯坏了，晚上很黑", None, "0118-D"),
-    ("the street lamp outside no. 5 is not working", "0118", "0118-D"),
-    ("健身器材坏了", "0126", "0126-D"),
-    ("长椅被人拆走了", "0407", "0407-M"),
-    ("消防栓前面停了车", "0113", "0113-O"),
-    ("路口的红绿灯坏了", None, "0214-D"),
-    ("行道树被风刮倒了", None, "0402-D"),
-    ("垃圾桶不见了", "0305", "0305-M"),
-    ("the bench is broken", "0407", "0407-D"),
-    ("公交站的候车亭玻璃碎了", None, "0203-D"),
+    ("井盖破了", "0102", "0102-damaged"),
+    ("井盖被偷了，留了个洞", "0101", "0101-missing"),
+    ("the manhole cover is cracked", "0103", "0103-damaged"),
+    ("没有纸", "0301", "0301-damaged"),
+    ("厕所太脏了", "0301", "0301-damaged"),
+    ("公厕大白天锁着门", None, "0301-occupied"),
+    ("路灯坏了，晚上很黑", None, "0118-damaged"),
+    ("the street lamp outside no. 5 is not working", "0118", "0118-damaged"),
+    ("健身器材坏了", "0126", "0126-damaged"),
+    ("长椅被人拆走了", "0407", "0407-missing"),
+    ("消防栓前面停了车", "0113", "0113-occupied"),
+    ("路口的红绿灯坏了", None, "0214-damaged"),
+    ("行道树被风刮倒了", None, "0402-damaged"),
+    ("垃圾桶不见了", "0305", "0305-missing"),
+    ("the bench is broken", "0407", "0407-damaged"),
+    ("公交站的候车亭玻璃碎了", None, "0203-damaged"),
 ]
 
 GIBBERISH = [
@@ -131,9 +131,9 @@ def test_catalog_event_classes_agree_with_the_shared_catalog() -> None:
 
 
 def test_component_event_codes_round_trip_and_never_collide_with_the_catalog() -> None:
-    assert component_event_code("0101", "damaged") == "0101-D"
-    assert component_event_code("0301", "missing") == "0301-M"
-    assert component_event_code("0215", "occupied") == "0215-O"
+    assert component_event_code("0101", "damaged") == "0101-damaged"
+    assert component_event_code("0301", "missing") == "0301-missing"
+    assert component_event_code("0215", "occupied") == "0215-occupied"
     generated = component_event_classes()
     assert len(generated) == len(COMPONENT_CLASSES) * len(CONDITIONS)
     catalog_codes = {cls.code for cls in CATALOG_EVENT_CLASSES}
@@ -141,7 +141,7 @@ def test_component_event_codes_round_trip_and_never_collide_with_the_catalog() -
     for cls in generated:
         assert cls.code not in catalog_codes and cls.code not in seen
         seen.add(cls.code)
-        assert re.fullmatch(r"\d{4}-[DMO]", cls.code)
+        assert re.fullmatch(r"\d{4}-(damaged|missing|occupied)", cls.code)
         assert parse_component_event_code(cls.code) == (cls.component_class, cls.condition)
         assert event_class(cls.code) == cls
     for code in catalog_codes:
@@ -157,13 +157,13 @@ def test_component_event_names_in_both_languages() -> None:
     )
     cls = component_event_class("0301", "occupied")
     assert (cls.name_zh, cls.name_en, cls.major) == (
-        "公共厕所被占用",
+        "公共厕所占用",
         "Public toilet occupied",
         "03",
     )
     # a local extension class (not in the catalog) still gets a code and names
-    assert component_event_code("0127", "missing") == "0127-M"
-    assert component_event_names("0127", "missing") == ("部件0127缺失", "Component 0127 missing")
+    assert component_event_code("0127", "missing") == "0127-missing"
+    assert component_event_names("0127", "missing") == ("部件0127丢失", "Component 0127 missing")
 
 
 @pytest.mark.parametrize(
@@ -227,7 +227,7 @@ def test_accuracy_on_held_out_phrasings() -> None:
 def test_clicked_manhole_cover_and_broken_text_is_a_damaged_cover_with_high_confidence() -> None:
     result = classify("井盖破了", "0102")
     top = result.top
-    assert top is not None and top.code == "0102-D"
+    assert top is not None and top.code == "0102-damaged"
     assert (top.name_zh, top.name_en) == ("污水井盖破损", "Sewage manhole cover damaged")
     assert result.confident and top.confidence >= AUTO_ROUTE_THRESHOLD
     kinds = {reason.kind: reason for reason in top.reasons}
@@ -239,7 +239,7 @@ def test_clicked_manhole_cover_and_broken_text_is_a_damaged_cover_with_high_conf
 
 def test_clicked_toilet_without_paper_is_a_toilet_needing_service() -> None:
     result = classify("没有纸", "0301")
-    assert codes(result)[0] == "0301-D"
+    assert codes(result)[0] == "0301-damaged"
     assert result.top is not None and result.top.name_zh == "公共厕所破损"
     condition = [reason for reason in result.top.reasons if reason.kind == "condition"]
     assert condition and "没有纸" in condition[0].terms
@@ -257,18 +257,18 @@ def test_dumping_garbage_by_the_road_is_illegal_dumping_or_exposed_garbage() -> 
 def test_text_about_something_else_beats_the_clicked_component() -> None:
     result = classify("着火了，好大的烟", "0301")
     assert codes(result)[0] == "0411"
-    assert {"0301-D", "0301-M", "0301-O"} <= set(codes(result))
+    assert {"0301-damaged", "0301-missing", "0301-occupied"} <= set(codes(result))
 
 
 def test_english_text_and_clicked_component() -> None:
     result = classify("The manhole cover is CRACKED", "0103")
-    assert codes(result)[0] == "0103-D" and result.confident
+    assert codes(result)[0] == "0103-damaged" and result.confident
 
 
 def test_a_named_component_without_a_click_is_suggested_but_not_routed() -> None:
     result = classify("井盖被偷了")
     # every manhole cover class shares the word 井盖: missing covers, but no single class
-    assert codes(result)[0].endswith("-M") and codes(result)[0].startswith("01")
+    assert codes(result)[0].endswith("-missing") and codes(result)[0].startswith("01")
     assert not result.confident
     named = result.suggestions[0].reasons[0]
     assert named.kind == "named_component" and named.terms[2] == "井盖"
@@ -277,7 +277,7 @@ def test_a_named_component_without_a_click_is_suggested_but_not_routed() -> None
 def test_empty_text_with_a_component_offers_its_conditions_for_a_person_to_choose() -> None:
     for text in ("", None, "   ", "\x00\x00"):
         result = classify(text, "0301")
-        assert codes(result) == ["0301-D", "0301-M", "0301-O"]
+        assert codes(result) == ["0301-damaged", "0301-missing", "0301-occupied"]
         assert not result.confident
         for suggestion in result.suggestions:
             assert suggestion.confidence < AUTO_ROUTE_THRESHOLD
@@ -292,11 +292,11 @@ def test_empty_text_alone_suggests_nothing() -> None:
 
 def test_an_extension_component_class_gets_its_conditions() -> None:
     result = classify("坏了", "0127")
-    assert codes(result)[0] == "0127-D"
+    assert codes(result)[0] == "0127-damaged"
     assert result.top is not None and result.top.name_zh == "部件0127破损"
 
 
-@pytest.mark.parametrize("component_class", ["101", "0101-D", "abcd", "", 101])
+@pytest.mark.parametrize("component_class", ["101", "0101-damaged", "abcd", "", 101])
 def test_a_malformed_component_class_names_the_field(component_class: object) -> None:
     with pytest.raises(ValueError, match="component_class"):
         classify("井盖破了", component_class)  # type: ignore[arg-type]

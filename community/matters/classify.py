@@ -14,11 +14,13 @@ Two families, both identified by a short string code:
   (the 4-digit codes of ``component_catalog.catalog_data``, local extension codes included)
   and condition, with the code scheme of :func:`component_event_code`::
 
-      "<4-digit component class>-<D|M|O>"      e.g. "0101-D" 上水井盖破损
+      "<4-digit component class>-<condition>"      e.g. "0101-damaged" 上水井盖破损
 
-  ``D`` damaged (破损): broken, not working, dirty or out of supplies -- the facility is
-  there but needs maintenance; ``M`` missing (缺失): the facility or a part of it is gone
-  (stolen, removed); ``O`` occupied (占用): the facility is blocked, locked or taken over by
+  (the codes of ``community.matters.catalog.component_event_code``)
+
+  ``damaged`` (破损): broken, not working, dirty or out of supplies -- the facility is
+  there but needs maintenance; ``missing`` (丢失): the facility or a part of it is gone
+  (stolen, removed); ``occupied`` (占用): the facility is blocked, locked or taken over by
   someone else. The hyphen keeps the codes apart from the all-digit catalog codes, safe in
   URLs (Open311 ``services/{code}.json``) and sorted next to their component class.
   :func:`parse_component_event_code` reverses it.
@@ -43,7 +45,7 @@ and a linear score over visible keywords is easier to trust):
    :data:`NAMED_BASE`), and the class is no candidate otherwise; ``condition`` is the
    better of the cosine with the profile of condition ``c`` and a weighted cosine with its
    nearest single phrasing (generic phrasings such as 坏了 / 丢了 / 被占了, plus any written
-   for ``K-c`` itself, such as 厕所没有纸 for ``0301-D``). So a clicked component with no
+   for ``K-c`` itself, such as 厕所没有纸 for ``0301-damaged``). So a clicked component with no
    text offers its three conditions, tied and below the threshold, and a text about
    something else (着火了 at a clicked toilet) still ranks its own class first.
 5. Confidence: a softmax over the candidates' scores (temperature :data:`TEMPERATURE`),
@@ -66,6 +68,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from community.matters.catalog import COMPONENT_PROBLEMS
 from component_catalog.catalog_data import CLASSES as COMPONENT_CLASSES
 
 EXAMPLES_PATH = Path(__file__).resolve().parent / "data" / "classify_examples.csv"
@@ -109,11 +112,10 @@ COMPONENT_BASE = 0.15
 NAMED_BASE = 0.1
 
 CONDITIONS: tuple[str, ...] = ("damaged", "missing", "occupied")
-CONDITION_LETTERS: dict[str, str] = {"damaged": "D", "missing": "M", "occupied": "O"}
+# The catalog's words for the conditions (``catalog.COMPONENT_PROBLEMS``), so that the
+# classifier's names are the event classes' names.
 CONDITION_NAMES: dict[str, tuple[str, str]] = {
-    "damaged": ("破损", "damaged"),
-    "missing": ("缺失", "missing"),
-    "occupied": ("被占用", "occupied"),
+    code: (zh, en) for code, zh, en, _accept, _resolve in COMPONENT_PROBLEMS
 }
 
 # Weight of n-grams the model has never seen, relative to the rarest known one. They count
@@ -137,7 +139,7 @@ _EN_STOPWORDS = frozenset(
 )
 _TOKEN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z]+")
 _COMPONENT_CODE = re.compile(r"^\d{4}$")
-_COMPONENT_EVENT_CODE = re.compile(r"^(\d{4})-([DMO])$")
+_COMPONENT_EVENT_CODE = re.compile(r"^(\d{4})-(damaged|missing|occupied)$")
 
 
 # ---- event classes --------------------------------------------------------------------------
@@ -201,23 +203,22 @@ CATALOG_EVENT_CLASSES: tuple[EventClass, ...] = tuple(
 
 def component_event_code(component_class: str, condition: str) -> str:
     """The event class code of a component class in a condition: ``("0101", "damaged")`` ->
-    ``"0101-D"``. ``condition`` is one of :data:`CONDITIONS`; raises ``ValueError`` otherwise
-    or for a component class that is not 4 digits."""
+    ``"0101-damaged"``. ``condition`` is one of :data:`CONDITIONS`; raises ``ValueError``
+    otherwise or for a component class that is not 4 digits."""
     if not isinstance(component_class, str) or not _COMPONENT_CODE.match(component_class):
         raise ValueError(f"component_class: expected 4 digits, got {component_class!r}")
-    if condition not in CONDITION_LETTERS:
+    if condition not in CONDITIONS:
         raise ValueError(f"condition: expected one of {', '.join(CONDITIONS)}, got {condition!r}")
-    return f"{component_class}-{CONDITION_LETTERS[condition]}"
+    return f"{component_class}-{condition}"
 
 
 def parse_component_event_code(code: str) -> tuple[str, str] | None:
-    """``"0101-D"`` -> ``("0101", "damaged")``; None for any other code (catalog codes too)."""
+    """``"0101-damaged"`` -> ``("0101", "damaged")``; None for any other code (catalog codes
+    too)."""
     match = _COMPONENT_EVENT_CODE.match(code) if isinstance(code, str) else None
     if match is None:
         return None
-    letter = match.group(2)
-    condition = next(name for name, value in CONDITION_LETTERS.items() if value == letter)
-    return match.group(1), condition
+    return match.group(1), match.group(2)
 
 
 def component_event_names(
@@ -396,7 +397,7 @@ class _Model:
     unknown_idf: float
     # profile name -> unit TF-IDF vectors: the centroid first, then each example's own.
     # Names: catalog codes ("0102"), "condition:damaged", and component event codes with
-    # phrasings of their own ("0301-D", the generic condition phrasings included).
+    # phrasings of their own ("0301-damaged", the generic condition phrasings included).
     profiles: dict[str, tuple[dict[str, float], ...]]
     # alias -> component classes it names, and aliases sorted longest first
     aliases: dict[str, tuple[str, ...]]
