@@ -1,5 +1,6 @@
 """``/api/v1/requests/``: thin views over ``services`` (list, detail with timeline, submit,
-steps of the flow, reroute; tracking by code without an account; the class catalog)."""
+steps of the flow, reroute; tracking by code without an account; open requests nearby and
+following one instead of reporting it again; the class catalog)."""
 
 from __future__ import annotations
 
