@@ -1,5 +1,6 @@
 """``/api/v1/requests/``: thin views over ``services`` (list, detail with timeline, submit,
-steps of the flow, reroute; tracking by code without an account; the class catalog)."""
+steps of the flow, reroute; tracking by code without an account; open requests nearby and
+following one instead of reporting it again; the class catalog)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from community.matters import catalog_edit, inputs, photos, representation, services
+from community.matters import (
+    catalog_edit,
+    duplicates,
+    inputs,
+    photos,
+    representation,
+    services,
+)
 from community.matters.models import FINAL_STATES, EventClass, RequestPhoto, ServiceRequest, State
 from component_catalog import nearest
 from component_catalog.api.params import claim, version_of
@@ -57,6 +65,8 @@ def detail_response(
     data["actions"] = services.actions_for(ctx.user, obj)
     base = f"/api/v1/requests/{obj.pk}/"
     data["photos"] = [photos.photo_json(p, base) for p in obj.photos.all()]
+    if representation.staff(ctx.user, obj):
+        data["merged"] = [r.pk for r in duplicates.followers_of(obj)]
     response = Response(data, status=status)
     response["ETag"] = f'"{obj.version}"'
     return response
@@ -164,6 +174,9 @@ class RequestsView(APIView):
         done = services.submit(ctx, data)
         response = detail_response(ctx, done.request, 200 if done.replayed else 201)
         response.data["tracking_code"] = done.request.tracking_code
+        response.data["duplicates"] = [
+            duplicates.candidate_json(request.user, c) for c in done.duplicates
+        ]
         if done.replayed:
             response["Idempotent-Replayed"] = "true"
         return response
@@ -239,6 +252,7 @@ def tracked_response(obj: ServiceRequest) -> Response:
     data = representation.tracked(obj)
     base = f"/api/v1/requests/track/{obj.tracking_code}/"
     data["photos"] = [photos.photo_json(p, base) for p in obj.photos.all()]
+    data.update(duplicates.tracking_extra(obj))
     response = Response(data)
     response["ETag"] = f'"{obj.version}"'
     return response
@@ -384,6 +398,62 @@ class SuggestView(APIView):
         )
 
 
+NEARBY_PARAMETERS = [
+    OpenApiParameter("class", OpenApiTypes.STR, required=True),
+    OpenApiParameter("lon", OpenApiTypes.NUMBER, required=True),
+    OpenApiParameter("lat", OpenApiTypes.NUMBER, required=True),
+    OpenApiParameter("crs", OpenApiTypes.STR, description="input CRS: CRS84, GCJ02, BD09"),
+]
+
+
+class NearbyView(APIView):
+    """Before submitting: the open requests of class ``class`` reported in the last 14
+    days within 50 m of ``lon``/``lat`` (``crs``: CRS84, GCJ02, BD09) that the caller
+    sees, nearest first, each with its geodesic distance, state, age and masked text
+    ("already reported: follow it instead")."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(parameters=NEARBY_PARAMETERS, responses={200: OBJECT, 400: OBJECT})
+    def get(self, request: Request) -> Response:
+        code = params.text(request.query_params, "class", max_length=32, required=True)
+        point = nearest.to_cgcs2000(params.lon_lat_point(request.query_params), crs_of(request))
+        found = duplicates.nearby(request.user, code, point)
+        return Response(
+            {
+                "within_m": duplicates.WITHIN_M,
+                "within_days": duplicates.WITHIN_DAYS,
+                "requests": [duplicates.candidate_json(request.user, c) for c in found],
+            }
+        )
+
+
+class FollowView(APIView):
+    """Follow an open request instead of reporting it again (anyone who sees it; no
+    account): optional ``contact`` ({name, phone, email}: sealed, shown masked) and
+    ``note``. Answers the follower's own tracking code, which shows the followed request's
+    state. ``Idempotency-Key`` makes a retry safe."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        request=OBJECT,
+        responses={201: OBJECT, 200: OBJECT, 400: OBJECT, 404: OBJECT, 409: OBJECT},
+        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER)],
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        body = body_object(request)
+        contact = inputs.parse_contact(body.get("contact"))
+        ctx = context(request)
+        ctx.claim = claim(request, body, creating=True)
+        done = services.follow(ctx, pk, contact, inputs.note_of(body))
+        response = tracked_response(done.request)
+        response.status_code = 200 if done.replayed else 201
+        if done.replayed:
+            response["Idempotent-Replayed"] = "true"
+        return response
+
+
 class ClassesView(APIView):
     """The event-class catalog (public)."""
 
@@ -424,6 +494,7 @@ urlpatterns = [
     path("requests/", RequestsView.as_view(), name="matters-requests"),
     path("requests/classes/", ClassesView.as_view(), name="matters-classes"),
     path("requests/suggest/", SuggestView.as_view(), name="matters-suggest"),
+    path("requests/nearby/", NearbyView.as_view(), name="matters-nearby"),
     path("requests/classes/<str:code>/", ClassView.as_view(), name="matters-class"),
     path("requests/track/<str:code>/", TrackView.as_view(), name="matters-track"),
     path(
@@ -435,6 +506,7 @@ urlpatterns = [
     path("requests/<int:pk>/", RequestView.as_view(), name="matters-request"),
     path("requests/<int:pk>/transitions/", TransitionsView.as_view(), name="matters-transitions"),
     path("requests/<int:pk>/route/", RouteView.as_view(), name="matters-route"),
+    path("requests/<int:pk>/follow/", FollowView.as_view(), name="matters-follow"),
     path("requests/<int:pk>/photos/", PhotosView.as_view(), name="matters-photos"),
     path(
         "requests/<int:pk>/photos/<int:photo>/",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import copy
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from jsonschema import Draft202012Validator
 
-from community.matters import flows, privacy, representation, routing
+from community.matters import duplicates, flows, privacy, representation, routing
 from community.matters.inputs import Submission
 from community.matters.models import (
     FINAL_STATES,
@@ -25,6 +25,7 @@ from community.matters.models import (
     RoutingDecision,
     RoutingRule,
     ServiceRequest,
+    Source,
     State,
     TimelineEntry,
 )
@@ -78,7 +79,7 @@ class RequestEditable(editing.Editable[ServiceRequest]):
         return TimelineEntry(
             request=obj,
             version=entry.version,
-            action="submit" if entry.action == "create" else entry.action,
+            action=getattr(obj, "_action", "submit") if entry.action == "create" else entry.action,
             from_state=before or "",
             to_state=after or obj.state,
             actor=entry.actor,
@@ -102,6 +103,8 @@ REQUESTS = RequestEditable()
 class Submitted:
     request: ServiceRequest
     replayed: bool = False
+    # open requests of the class near it that the submitter sees: "already reported"
+    duplicates: list[duplicates.Candidate] = field(default_factory=list)
 
 
 def _event_class(code: str) -> EventClass:
@@ -168,23 +171,73 @@ def submit(ctx: EditContext, data: Submission) -> Submitted:
             field="source",
         )
 
-    def recall() -> Submitted | None:
-        claim = ctx.claim
-        assert claim is not None  # noqa: S101
-        found = REQUESTS.queryset().filter(idempotency_key=claim.key).first()
-        if found is None:
-            return None
-        if found.request_sha256 != claim.request_sha256:
-            raise Conflict(
-                _("Idempotency-Key was already used for another submission."),
-                field="Idempotency-Key",
-            )
-        return Submitted(found, replayed=True)
-
     def run() -> Submitted:
         return Submitted(_create(ctx, klass, component, data))
 
-    return editing.once(ctx, recall, run)
+    done = editing.once(ctx, lambda: _recall(ctx), run)
+    done.duplicates = duplicates.nearby(ctx.user, klass.code, done.request.place, done.request.pk)
+    return done
+
+
+def _recall(ctx: EditContext) -> Submitted | None:
+    """The request made earlier with ``ctx.claim``'s key (a retry), or None."""
+    claim = ctx.claim
+    assert claim is not None  # noqa: S101
+    found = REQUESTS.queryset().filter(idempotency_key=claim.key).first()
+    if found is None:
+        return None
+    if found.request_sha256 != claim.request_sha256:
+        raise Conflict(
+            _("Idempotency-Key was already used for another submission."),
+            field="Idempotency-Key",
+        )
+    return Submitted(found, replayed=True)
+
+
+def follow(ctx: EditContext, pk: int, contact: privacy.Contact, note: str) -> Submitted:
+    """Follow the open request ``pk`` (one the caller sees) instead of reporting it again:
+    a new request in the ``merged`` state that follows it (``duplicates`` describes
+    followers), with its own tracking code and the follower's contact sealed under it.
+    A request merged meanwhile is followed at the end of its chain; a closed or rejected
+    one answers 409 (report it anew). Idempotent by ``ctx.claim`` like ``submit``."""
+    found = find(ctx, "follow", pk, None)
+    target = duplicates.followed(found) or found
+    if target.state in FINAL_STATES:
+        raise Conflict(
+            _("The request is %(state)s: it cannot be followed; report it anew.")
+            % {"state": target.state},
+            field="id",
+        )
+
+    def run() -> Submitted:
+        code = new_tracking_code()
+        claim: Claim | None = ctx.claim
+        obj = ServiceRequest(
+            tracking_code=code,
+            event_class=target.event_class,
+            place=target.place,
+            component=target.component,
+            text=note,
+            contact_sealed=privacy.seal(contact, code),
+            contact_name_masked=privacy.mask_name(contact.name),
+            contact_phone_masked=privacy.mask_phone(contact.phone),
+            source=Source.RESIDENT_WEB,
+            state=State.MERGED,
+            community_id=target.community_id,
+            grid_cell_id=target.grid_cell_id,
+            organization=target.organization,
+            accept_due=target.accept_due,
+            resolve_due=target.resolve_due,
+            merged_into=target,
+            idempotency_key=claim.key if claim else "",
+            request_sha256=claim.request_sha256 if claim else "",
+        )
+        obj._by_reporter = not ctx.user.is_authenticated  # type: ignore[attr-defined]
+        obj._action = "follow"  # type: ignore[attr-defined]
+        editing.create(ctx, REQUESTS, obj)
+        return Submitted(obj)
+
+    return editing.once(ctx, lambda: _recall(ctx), run)
 
 
 def _create(
@@ -470,6 +523,7 @@ __all__ = [
     "Submitted",
     "actions_for",
     "contact_for",
+    "follow",
     "may_take",
     "rate",
     "reroute",
