@@ -6,6 +6,8 @@ real worker (which has its own connection, so that test commits and cleans up)."
 
 from __future__ import annotations
 
+import json
+import threading
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+from django.db import close_old_connections, connection
 from django.utils import timezone, translation
 
 from community.matters import deadlines
@@ -35,6 +37,11 @@ def told(pk: int, kind: str) -> Counter[str]:
     """Inbox rows about request ``pk`` of ``kind``, per recipient's username."""
     rows = Message.objects.filter(kind=kind, link=f"/api/v1/requests/{pk}/")
     return Counter(rows.values_list("recipient__username", flat=True))
+
+
+def streamed(response: Any) -> str:
+    assert response.status_code == 200, response
+    return b"".join(response.streaming_content).decode()
 
 
 def new_request() -> ServiceRequest:
@@ -110,6 +117,9 @@ def test_one_reminder_then_one_escalation_per_level_and_never_more() -> None:
     assert levels == [1, 2] and all(
         e["by"] == "system" for e in detail["timeline"] if e["action"] == "escalate"
     )
+    tracked = Api(None).get(f"/api/v1/requests/track/{obj.tracking_code}/").json()
+    assert [e["by"] for e in tracked["timeline"] if e["action"] == "escalate"] == ["system"] * 2
+    assert "street_admin" not in json.dumps(tracked)
     # staff may still take a step: the job did not make the version stale
     step(obj, "accept")
 
@@ -181,6 +191,14 @@ def test_overdue_flag_hours_and_filter_in_the_list() -> None:
     # anonymous public list shows the flag too
     public = Api(None).get(f"/api/v1/requests/{late.pk}/").json()
     assert public["overdue"] is True
+    # and the map's collection carries it, filterable
+    url = "/ogc/collections/matters-requests/items?f=json&limit=1000"
+    features = json.loads(streamed(api.get(url + "&overdue=true")))["features"]
+    assert {f["id"] for f in features} & mine == {late.pk}
+    assert all(f["properties"]["overdue"] is True for f in features)
+    features = json.loads(streamed(api.get(url)))["features"]
+    flags = {f["id"]: f["properties"]["overdue"] for f in features if f["id"] in mine}
+    assert flags == {late.pk: True, on_time.pk: False, accepted_late.pk: False}
     bad = api.get("/api/v1/requests/?overdue=maybe")
     assert bad.status_code == 400 and bad.json()["field"] == "overdue"
 
@@ -262,3 +280,33 @@ def test_the_worker_runs_the_job_at_its_scheduled_time_and_twice_sends_once(
     notices = DeadlineNotice.objects.filter(request=obj)
     assert list(notices.values_list("stage", "level")) == [("accept", 1)]
     assert notices.get().sent_at == datetime.fromtimestamp(at, tz=UTC)
+
+
+def test_two_runs_at_once_send_each_level_once(real_db: None) -> None:
+    obj = new_request()
+    now = obj.accept_due + deadlines.escalation_period() + timedelta(hours=1)
+    start = threading.Barrier(2)
+    results: list[dict[str, int]] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            start.wait(timeout=30)
+            results.append(deadlines.run(now))
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _n in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert told(obj.pk, deadlines.ESCALATION) == Counter(STREET_ADMINS | DISTRICT_ADMINS)
+    assert len(results) == 2 and sum(r["escalations"] for r in results) == 2
+    assert DeadlineNotice.objects.filter(request=obj).count() == 2
+    obj.refresh_from_db()
+    assert obj.escalation_level == 2

@@ -122,13 +122,23 @@ def _organization(obj: ServiceRequest) -> dict[str, str] | None:
     return None if org is None else {"code": org.code, "name": org.name, "name_en": org.name_en}
 
 
+def _anonymous_actor(entry: TimelineEntry) -> str:
+    if entry.by_reporter:
+        return "reporter"
+    return deadlines.SYSTEM if _by_system(entry) else "staff"
+
+
+def _by_system(entry: TimelineEntry) -> bool:
+    return entry.actor_id is None and entry.actor_username == deadlines.SYSTEM
+
+
 def timeline_json(entry: TimelineEntry, named: bool) -> dict[str, Any]:
     return {
         "action": entry.action,
         "from": entry.from_state,
         "to": entry.to_state,
         "time": entry.time.isoformat(),
-        "by": entry.actor_username if named else ("reporter" if entry.by_reporter else "staff"),
+        "by": entry.actor_username if named else _anonymous_actor(entry),
         "note": entry.note,
         "photos": entry.photos,
         "version": entry.version,
