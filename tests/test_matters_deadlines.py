@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from django.db import close_old_connections, connection
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from community.matters import deadlines
@@ -310,3 +311,18 @@ def test_two_runs_at_once_send_each_level_once(real_db: None) -> None:
     assert DeadlineNotice.objects.filter(request=obj).count() == 2
     obj.refresh_from_db()
     assert obj.escalation_level == 2
+
+
+@pytest.mark.django_db
+def test_the_reminder_share_and_the_escalation_period_are_settings() -> None:
+    obj = new_request()
+    start, due = obj.created_at, obj.accept_due
+    with override_settings(MATTERS_REMIND_AT=0.5, MATTERS_ESCALATE_EVERY_HOURS=2):
+        deadlines.run(start + (due - start) * 0.45)
+        assert not told(obj.pk, deadlines.REMINDER)
+        deadlines.run(start + (due - start) * 0.55)
+        assert told(obj.pk, deadlines.REMINDER) == Counter(REMINDED)
+        deadlines.run(due + timedelta(hours=1))
+        assert told(obj.pk, deadlines.ESCALATION) == Counter(STREET_ADMINS)
+        deadlines.run(due + timedelta(hours=3))  # 24 h by default: 2 h here
+        assert told(obj.pk, deadlines.ESCALATION) == Counter(STREET_ADMINS | DISTRICT_ADMINS)
