@@ -76,7 +76,7 @@ demo: migrate mqtt
 	@$(DEMO_ENV); $(MANAGE) load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/  (demo accounts: see README; Ctrl-C stops)"
 	@$(DEMO_ENV); \
-		$(MANAGE) procrastinate worker --queues imports,reports,notify >.local/worker.log 2>&1 & worker=$$!; \
+		$(MANAGE) procrastinate worker --queues imports,reports,notify,matters >.local/worker.log 2>&1 & worker=$$!; \
 		$(MANAGE) devices_mqtt_worker >.local/devices-worker.log 2>&1 & devices=$$!; \
 		trap 'kill $$worker $$devices 2>/dev/null' EXIT INT TERM; \
 		$(GUNICORN)
@@ -89,7 +89,7 @@ dev: migrate mqtt
 	@$(DEV_ENV); $(MANAGE) load_demo
 	@echo "Serving http://127.0.0.1:$(PORT)/ with DEBUG on (developers only; Ctrl-C stops)"
 	@$(DEV_ENV); \
-		$(MANAGE) procrastinate worker --queues imports,reports,notify >.local/worker.log 2>&1 & worker=$$!; \
+		$(MANAGE) procrastinate worker --queues imports,reports,notify,matters >.local/worker.log 2>&1 & worker=$$!; \
 		$(MANAGE) devices_mqtt_worker >.local/devices-worker.log 2>&1 & devices=$$!; \
 		trap 'kill $$worker $$devices 2>/dev/null' EXIT INT TERM; \
 		$(MANAGE) runserver 127.0.0.1:$(PORT)

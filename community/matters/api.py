@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import path
 from django.utils import timezone
@@ -20,13 +20,14 @@ from rest_framework.views import APIView
 
 from community.matters import (
     catalog_edit,
+    deadlines,
     duplicates,
     inputs,
     photos,
     representation,
     services,
 )
-from community.matters.models import FINAL_STATES, EventClass, RequestPhoto, ServiceRequest, State
+from community.matters.models import EventClass, RequestPhoto, ServiceRequest, State
 from component_catalog import nearest
 from component_catalog.api.params import claim, version_of
 from gis_app import access, areacodes, params
@@ -123,12 +124,9 @@ def filtered(request: Request) -> QuerySet[ServiceRequest]:
     if area:
         rows = rows.filter(community__code__startswith=areacodes.prefix_of(area))
     overdue = params.choice(q, "overdue", ["true", "false", "1", "0"])
-    if overdue in ("true", "1"):
-        now = timezone.now()
-        rows = rows.exclude(state__in=FINAL_STATES).filter(
-            Q(accepted_at__isnull=True, accept_due__lt=now)
-            | Q(resolved_at__isnull=True, resolve_due__lt=now)
-        )
+    if overdue:
+        late = deadlines.overdue_q(timezone.now())
+        rows = rows.filter(late) if overdue in ("true", "1") else rows.exclude(late)
     box = params.bbox(q)
     if box is not None:
         rows = rows.filter(place__intersects=box)

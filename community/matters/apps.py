@@ -14,5 +14,10 @@ class MattersConfig(AppConfig):
         from layers.ogc import sources
 
         policies.register()
+        from community.matters import deadlines
+        from community.notify import kinds
+
+        kinds.register(deadlines.REMINDER, _("Request reminder"))
+        kinds.register(deadlines.ESCALATION, _("Request escalation"))
         links.register("service requests", area_links.rederive)
         sources.register_collection(ogc.collection())

@@ -190,6 +190,11 @@ class ServiceRequest(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged"
     )
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(
+        _("escalation level"),
+        default=0,
+        help_text=_("0: not escalated; 1: escalated to the street; 2: to the district."),
+    )
     idempotency_key = models.CharField(max_length=64, blank=True)
     request_sha256 = models.CharField(max_length=64, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -301,4 +306,28 @@ class RequestPhoto(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["request", "sha256"], name="matters_photo_unique")
+        ]
+
+
+class DeadlineNotice(models.Model):
+    """One reminder (催办, level 0) or escalation (督办, level n: the n-th area up from the
+    community) sent for one deadline (``stage``: accept or resolve) of a request. The
+    unique constraint is the bookkeeping that keeps the periodic job idempotent: each
+    level of each deadline is sent once, however often or concurrently the job runs."""
+
+    request = models.ForeignKey(
+        ServiceRequest, on_delete=models.CASCADE, related_name="deadline_notices"
+    )
+    stage = models.CharField(max_length=8)
+    level = models.PositiveSmallIntegerField()
+    due = models.DateTimeField()
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["request", "stage", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "stage", "level"], name="matters_deadline_notice_once"
+            )
         ]

@@ -1,14 +1,16 @@
 """Service requests as an OGC API - Features collection (``matters-requests``): the
-requests the caller sees, with their class, state and community; never the reporter's
-text or contact."""
+requests the caller sees, with their class, state, community, whether they are overdue
+now and how far they were escalated (督办); never the reporter's text or contact."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from community.matters import deadlines
 from community.matters.models import ServiceRequest, State
 from gis_app import access
 from gis_app.types import User
@@ -23,7 +25,9 @@ class RequestSource(FeatureSource):
     datetime_field = "created_at"
 
     def queryset(self, layer: Layer, user: User) -> QuerySet[Any]:
-        return access.visible(user, ServiceRequest.objects.select_related("event_class"))
+        late = ExpressionWrapper(deadlines.overdue_q(timezone.now()), output_field=BooleanField())
+        rows = ServiceRequest.objects.select_related("event_class").annotate(overdue=late)
+        return access.visible(user, rows)
 
     def properties(self, layer: Layer) -> dict[str, str]:
         return {
@@ -33,6 +37,8 @@ class RequestSource(FeatureSource):
             "community": "community_id",
             "source": "source",
             "created_at": "created_at",
+            "overdue": "overdue",
+            "escalation_level": "escalation_level",
         }
 
     def queryables(self, layer: Layer) -> dict[str, Queryable]:
@@ -40,6 +46,7 @@ class RequestSource(FeatureSource):
             "state": Queryable("state", enum=tuple(State.values), title="state"),
             "class": Queryable("event_class__code", title="event class"),
             "community": Queryable("community_id", title="community code"),
+            "overdue": Queryable("overdue", type="boolean", title="overdue"),
         }
 
     def id_value(self, raw: str) -> Any:

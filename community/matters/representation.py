@@ -8,9 +8,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from community.matters import privacy
+from community.matters import deadlines, privacy
 from community.matters.models import (
-    FINAL_STATES,
     EventClass,
     RoutingDecision,
     ServiceRequest,
@@ -43,12 +42,7 @@ def staff(user: User, obj: ServiceRequest, action: Action = Action.VIEW) -> bool
 
 
 def overdue(obj: ServiceRequest) -> bool:
-    if obj.state in FINAL_STATES:
-        return False
-    now = timezone.now()
-    if obj.accepted_at is None and obj.accept_due < now:
-        return True
-    return obj.resolved_at is None and obj.resolve_due < now
+    return deadlines.overdue_hours(obj, timezone.now()) is not None
 
 
 def event_class_json(obj: EventClass) -> dict[str, Any]:
@@ -89,9 +83,19 @@ def summary(obj: ServiceRequest) -> dict[str, Any]:
         "text": obj.text,
         "source": obj.source,
         "created_at": obj.created_at.isoformat(),
-        "overdue": overdue(obj),
+        **_deadline_json(obj),
         "version": obj.version,
         "contact": masked_contact(obj),
+    }
+
+
+def _deadline_json(obj: ServiceRequest) -> dict[str, Any]:
+    """Is the request overdue, by how many hours, and how far up it was escalated (督办)."""
+    hours = deadlines.overdue_hours(obj, timezone.now())
+    return {
+        "overdue": hours is not None,
+        "overdue_by_hours": hours,
+        "escalation_level": obj.escalation_level,
     }
 
 
@@ -118,17 +122,31 @@ def _organization(obj: ServiceRequest) -> dict[str, str] | None:
     return None if org is None else {"code": org.code, "name": org.name, "name_en": org.name_en}
 
 
+def _anonymous_actor(entry: TimelineEntry) -> str:
+    if entry.by_reporter:
+        return "reporter"
+    return deadlines.SYSTEM if _by_system(entry) else "staff"
+
+
+def _by_system(entry: TimelineEntry) -> bool:
+    return entry.actor_id is None and entry.actor_username == deadlines.SYSTEM
+
+
 def timeline_json(entry: TimelineEntry, named: bool) -> dict[str, Any]:
     return {
         "action": entry.action,
         "from": entry.from_state,
         "to": entry.to_state,
         "time": entry.time.isoformat(),
-        "by": entry.actor_username if named else ("reporter" if entry.by_reporter else "staff"),
+        "by": entry.actor_username if named else _anonymous_actor(entry),
         "note": entry.note,
         "photos": entry.photos,
         "version": entry.version,
+        **({"level": entry.changes.get("level")} if entry.action in DEADLINE_ACTIONS else {}),
     }
+
+
+DEADLINE_ACTIONS = ("remind", "escalate")
 
 
 def routing_json(decision: RoutingDecision) -> dict[str, Any]:
