@@ -302,3 +302,6 @@ class RequestPhoto(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["request", "sha256"], name="matters_photo_unique")
         ]
+
+
+from community.matters.open311.models import ClientApplication, Open311Submission  # noqa: E402, F401
