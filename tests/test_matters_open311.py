@@ -119,6 +119,22 @@ def test_services_and_definitions_through_the_client(site: dict[str, Any], fmt: 
     assert raw.headers["Content-Type"].startswith(expected)
 
 
+def test_names_and_errors_follow_the_callers_language(site: dict[str, Any]) -> None:
+    english = {"Accept-Language": "en"}
+    services = requests.get(f"{site['base']}/services.json", headers=english, timeout=TIMEOUT)
+    parking = next(s for s in services.json() if s["service_code"] == "0505")
+    assert parking["service_name"] == "Illegal car parking" and parking["group"] == "Street order"
+    missing = requests.get(f"{site['base']}/services/9999.xml", headers=english, timeout=TIMEOUT)
+    assert "is not a service" in errors_of(missing)[0]["description"]
+    chinese = requests.get(f"{site['base']}/services/9999.json", timeout=TIMEOUT)
+    assert errors_of(chinese)[0]["description"] == "service_code 9999 不是服务。"
+    (answer,) = post(site).json()
+    (fresh,) = requests.get(
+        f"{site['base']}/requests/{answer['service_request_id']}.json", timeout=TIMEOUT
+    ).json()
+    assert fresh["status_notes"] == ""  # nothing has happened to it yet
+
+
 def test_discovery_names_the_endpoint_and_formats(site: dict[str, Any]) -> None:
     data = requests.get(f"{site['base']}/discovery.json", timeout=TIMEOUT).json()
     (endpoint,) = data["endpoints"]
@@ -210,8 +226,8 @@ def test_contact_is_in_no_answer(site: dict[str, Any]) -> None:
         ({"api_key": None}, 403, "api_key"),
         ({"service_code": "9999"}, 404, "9999"),
         ({"service_code": "0401"}, 404, "0401"),  # not public: not a service
-        ({"lat": None, "long": None, "address_string": "西湖区北山街道"}, 400, "location"),
-        ({"lat": None, "long": None}, 400, "location"),
+        ({"lat": None, "long": None, "address_string": "西湖区北山街道"}, 400, "long"),
+        ({"lat": None, "long": None}, 400, "long"),
         ({"phone": "call me"}, 400, "phone"),
         ({"attribute[vehicles]": "many"}, 400, "vehicles"),
         ({"attribute[vehicles]": "0"}, 400, "vehicles"),  # the class's schema: >= 1

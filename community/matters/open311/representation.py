@@ -120,7 +120,8 @@ def status_of(obj: ServiceRequest) -> str:
 
 def _notes(obj: ServiceRequest) -> str:
     entries: list[TimelineEntry] = list(obj.timeline.all())
-    notes = [e.note for e in entries if e.note]
+    # the submit entry's note names the client application, not an outcome
+    notes = [e.note for e in entries if e.note and e.action != "submit"]
     return notes[-1] if notes else ""
 
 
