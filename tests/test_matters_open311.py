@@ -256,6 +256,19 @@ def test_refusals_in_the_spec_format_change_nothing(
         assert count() == before
 
 
+def test_oversized_posts_are_refused_in_the_spec_format(
+    site: dict[str, Any], django_db_blocker: Any
+) -> None:
+    with django_db_blocker.unblock():
+        before = count()
+    many = post(site, "xml", **{f"extra{i}": "x" for i in range(150)})
+    assert many.status_code == 400 and errors_of(many)[0]["code"] == 400
+    huge = post(site, description="大" * (13 * 1024 * 1024 // 3 + 10))
+    assert huge.status_code == 413 and errors_of(huge)[0]["code"] == 413
+    with django_db_blocker.unblock():
+        assert count() == before
+
+
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_unknown_request_service_and_token(site: dict[str, Any], fmt: str) -> None:
     client = GeoReport(site["base"], output_format=fmt)
