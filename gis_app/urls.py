@@ -32,6 +32,7 @@ urlpatterns = [
     path("survey/", include("survey.urls")),
     path("notifications/", include("community.notify.urls")),
     path("api/v1/", include(api_v1)),
+    path("open311/v2/", include("community.matters.open311.urls")),
     path("ogc", RedirectView.as_view(url="/ogc/", permanent=True)),
     path("ogc/", include("tiles.ogc_urls")),
     path("ogc/", include("layers.ogc.urls")),

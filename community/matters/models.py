@@ -331,3 +331,6 @@ class DeadlineNotice(models.Model):
                 fields=["request", "stage", "level"], name="matters_deadline_notice_once"
             )
         ]
+
+
+from community.matters.open311.models import ClientApplication, Open311Submission  # noqa: E402, F401

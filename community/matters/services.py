@@ -157,14 +157,16 @@ def _flow(klass: EventClass) -> dict[str, Any]:
     return dict(found.definition) if found is not None else flows.STANDARD
 
 
-def submit(ctx: EditContext, data: Submission) -> Submitted:
+def submit(ctx: EditContext, data: Submission, *, source_checked: bool = False) -> Submitted:
     """Store a new request in the ``submitted`` state, routed (decision recorded), with its
     first timeline entry; idempotent by ``ctx.claim``: the same key and body answer the first
-    request again, the same key with another body is refused (409 naming the key)."""
+    request again, the same key with another body is refused (409 naming the key).
+    ``source_checked``: the caller vouched for ``data.source`` (Open311: a known api_key)."""
     klass = _event_class(data.event_class)
     _check_attributes(klass, data.attributes)
     component = _component(ctx.user, data.component)
-    if data.source != "resident_web" and not access.can_anywhere(ctx.user, Action.CREATE):
+    staff_source = data.source != "resident_web" and not source_checked
+    if staff_source and not access.can_anywhere(ctx.user, Action.CREATE):
         raise InvalidInput(
             _("source %(source)s is for staff entries; residents report as resident_web.")
             % {"source": data.source},
