@@ -171,15 +171,8 @@ class RenderedMap:
 
 
 def city_center() -> tuple[float, float]:
-    """(lat, lon) where a map opens when its page names no centre: the middle of the public
-    facilities (the district the data is in: a whole city's middle may be countryside),
-    else of the platform's city, else :data:`FALLBACK_CENTER`."""
-    from map_ui import start_view
+    """(lat, lon) of the centre of the platform's city, or :data:`FALLBACK_CENTER`."""
     from tiles.tilejson import city_bounds
-
-    bounds = start_view.public_bounds()
-    if bounds is not None:
-        return start_view.centre_of(bounds)
 
     west, south, east, north = city_bounds()
     if west <= -180 or east >= 180:

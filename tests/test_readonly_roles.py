@@ -13,6 +13,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from PIL import Image
 
+from community.matters.models import EventClass, RequestPhoto, ServiceRequest
 from component_catalog.models import Changeset, Component, ComponentHistory, ComponentPhoto
 from gis_app.models import AuditEvent
 from importers.models import ImportJob
@@ -33,6 +34,14 @@ NOT_EDITS = {
     # queues a background export of a report: reading, for the roles that may report
     # (tests/test_report_jobs.py checks who may and what they get)
     ("api/v1/reports/<slug:kind>.<slug:fmt>", "post"),
+    # a citizen's acts, open to anyone with or without an account (a planner may report a
+    # broken cover like any resident): filing a request, following one, and the reporter's
+    # own steps by tracking code (tests/test_matters_*.py check who may and what changes)
+    ("api/v1/requests/", "post"),
+    ("api/v1/requests/<int:pk>/follow/", "post"),
+    ("api/v1/requests/track/<str:code>/transitions/", "post"),
+    ("api/v1/requests/track/<str:code>/photos/", "post"),
+    ("api/v1/requests/track/<str:code>/rating/", "post"),
 }
 
 WRITE_METHODS = ("post", "put", "patch", "delete")
@@ -92,6 +101,11 @@ def state() -> dict[str, Any]:
         "layers": list(Layer.objects.values_list("code", "name_zh", "is_public").order_by("code")),
         "stewardships": list(Stewardship.objects.values_list("id", flat=True).order_by("id")),
         "imports": ImportJob.objects.count(),
+        "requests": list(
+            ServiceRequest.objects.values_list("id", "state", "version").order_by("id")
+        ),
+        "request_photos": RequestPhoto.objects.count(),
+        "event_classes": list(EventClass.objects.values_list("code", "version").order_by("code")),
         "successes": AuditEvent.objects.filter(result="success")
         .exclude(action="auth.login")
         .count(),
@@ -113,7 +127,17 @@ def objects() -> dict[str, Any]:
     steward = Stewardship.objects.order_by("id").first()
     layer = Layer.objects.order_by("code").first()
     assert building and feature and steward and layer
+    filed = Api(None).post(
+        "/api/v1/requests/",
+        {
+            "class": "0301-damaged",
+            "place": {"type": "Point", "coordinates": inside("330106001001", 2)},
+            "text": "厕所门坏了",
+        },
+    )
+    assert filed.status_code == 201, filed.content
     return {
+        "request": filed.json()["id"],
         "component": identifier,
         "changeset": changeset.json()["id"],
         "building": building.pk,
@@ -214,6 +238,30 @@ def calls(o: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
         ),
         ("api/v1/imports/", "post", "/api/v1/imports/", "csv"),
         ("api/v1/imports/<int:pk>/commit/", "post", "/api/v1/imports/1/commit/", None),
+        (
+            "api/v1/requests/<int:pk>/transitions/",
+            "post",
+            f"/api/v1/requests/{o['request']}/transitions/",
+            {"action": "accept", "version": 1, "note": "受理"},
+        ),
+        (
+            "api/v1/requests/<int:pk>/route/",
+            "post",
+            f"/api/v1/requests/{o['request']}/route/",
+            {"organization": "XH-CGJ", "reason": "改派", "version": 1},
+        ),
+        (
+            "api/v1/requests/<int:pk>/photos/",
+            "post",
+            f"/api/v1/requests/{o['request']}/photos/",
+            "photo",
+        ),
+        (
+            "api/v1/requests/classes/<str:code>/",
+            "patch",
+            "/api/v1/requests/classes/0102/",
+            {"sla_resolve_hours": 1, "version": 1},
+        ),
     ]
 
 
