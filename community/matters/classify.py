@@ -68,7 +68,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from community.matters.catalog import COMPONENT_PROBLEMS
+from community.matters.catalog import COMPONENT_PROBLEMS, EVENT_ROWS
 from component_catalog.catalog_data import CLASSES as COMPONENT_CLASSES
 
 EXAMPLES_PATH = Path(__file__).resolve().parent / "data" / "classify_examples.csv"
@@ -157,47 +157,10 @@ class EventClass:
     condition: str | None = None
 
 
-# Copied verbatim from shared/data/catalog/event_classes.csv (code, major, name_zh, name_en);
-# tests/test_matters_classify.py checks that they still agree.
+# The catalog's event classes (``catalog.EVENT_ROWS``, copied from
+# shared/data/catalog/event_classes.csv and checked against it by the tests).
 CATALOG_EVENT_CLASSES: tuple[EventClass, ...] = tuple(
-    EventClass(code, major, zh, en)
-    for code, major, zh, en in (
-        ("01", "", "市容环境", "City appearance"),
-        ("0102", "01", "暴露垃圾", "Exposed garbage"),
-        ("0103", "01", "积存垃圾渣土", "Accumulated garbage or muck"),
-        ("0104", "01", "道路保洁", "Road cleaning problem"),
-        ("0105", "01", "河道保洁", "River cleaning problem"),
-        ("0107", "01", "废弃车辆", "Abandoned vehicle"),
-        ("0108", "01", "废弃家具设备", "Abandoned furniture or equipment"),
-        ("0111", "01", "道路积水", "Road waterlogging"),
-        ("0115", "01", "乱倒乱排污水、废水", "Illegal discharge of sewage"),
-        ("0123", "01", "垃圾、渣土乱倒乱卸", "Illegal dumping of garbage or muck"),
-        ("0141", "01", "油烟污染", "Cooking-fume pollution"),
-        ("02", "", "宣传广告", "Posters and advertising"),
-        ("0201", "02", "非法张贴小广告", "Illegal small posters"),
-        ("0202", "02", "违章张贴悬挂广告牌匾", "Illegal billboards or signs"),
-        ("0203", "02", "占道广告牌", "Billboard occupying the road"),
-        ("03", "", "施工管理", "Construction management"),
-        ("0301", "03", "施工扰民", "Construction noise disturbance"),
-        ("0302", "03", "工地扬尘", "Construction dust"),
-        ("0304", "03", "道路遗撒", "Spillage on road"),
-        ("0306", "03", "道路破损", "Damaged road"),
-        ("0307", "03", "施工工地未围挡", "Construction site without hoarding"),
-        ("04", "", "突发事件", "Emergencies"),
-        ("0401", "04", "路面塌陷", "Road collapse"),
-        ("0402", "04", "自来水管破裂", "Burst water main"),
-        ("0403", "04", "燃气管道破裂", "Burst gas pipe"),
-        ("0404", "04", "下水道堵塞", "Blocked sewer"),
-        ("0411", "04", "火灾", "Fire"),
-        ("05", "", "街面秩序", "Street order"),
-        ("0501", "05", "无照经营游商", "Unlicensed street vending"),
-        ("0504", "05", "店外经营", "Business outside the shop"),
-        ("0505", "05", "机动车乱停放", "Illegal car parking"),
-        ("0506", "05", "非机动车乱停放", "Illegal bicycle parking"),
-        ("0507", "05", "乱堆物堆料", "Illegal stacking of materials"),
-        ("0510", "05", "露天烧烤", "Open-air barbecue"),
-        ("0598", "05", "占压盲道", "Blocking tactile paving"),
-    )
+    EventClass(code, major, zh, en) for code, major, zh, en in EVENT_ROWS
 )
 
 
