@@ -8,6 +8,7 @@ import hashlib
 import io
 import math
 import zoneinfo
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -111,33 +112,61 @@ def read_image(upload: UploadedFile) -> tuple[bytes, Image.Image, str]:
     return data, image, image.format
 
 
-def add_photo(ctx: EditContext, identifier: str, upload: Any, caption: str = "") -> ComponentPhoto:
-    """Attach a photo to a component the user may change. The same photo twice is kept once."""
-    component: Component = get_for_edit(ctx, identifier, Action.CHANGE, "photo")
+@dataclass(frozen=True)
+class CheckedPhoto:
+    """An uploaded photo that passed :func:`read_image`: its bytes, its file name, and the
+    fields every photo model shares (``sha256``, format, size, EXIF position and time)."""
+
+    data: bytes
+    sha256: str
+    fields: dict[str, Any]
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.sha256[:16]}.{self.fields['extension']}"
+
+    def save_into(self, photo: Any) -> None:
+        """Store the bytes in ``photo.image`` (the row itself is saved by the caller)."""
+        photo.image.save(self.file_name, ContentFile(self.data), save=False)
+
+
+def check_photo(upload: Any) -> CheckedPhoto:
+    """The upload (multipart field ``image``) read and checked, ready for a photo row."""
     if upload is None:
         raise InvalidInput(_("Send the photo as multipart form field 'image'."), field="image")
     data, image, fmt = read_image(upload)
     lon, lat, taken = exif_position_and_time(image)
     digest = hashlib.sha256(data).hexdigest()
+    extension, content_type = ALLOWED_FORMATS[fmt]
+    fields = {
+        "sha256": digest,
+        "extension": extension,
+        "content_type": content_type,
+        "width": image.width,
+        "height": image.height,
+        "taken_at": taken,
+        "exif_lon": lon,
+        "exif_lat": lat,
+    }
+    return CheckedPhoto(data, digest, fields)
+
+
+def add_photo(ctx: EditContext, identifier: str, upload: Any, caption: str = "") -> ComponentPhoto:
+    """Attach a photo to a component the user may change. The same photo twice is kept once."""
+    component: Component = get_for_edit(ctx, identifier, Action.CHANGE, "photo")
+    checked = check_photo(upload)
+    digest = checked.sha256
     existing = component.photos.filter(sha256=digest).first()
     if existing is not None:
         return existing
-    extension, content_type = ALLOWED_FORMATS[fmt]
     with transaction.atomic():
         photo = ComponentPhoto(
             component=component,
-            sha256=digest,
-            extension=extension,
-            content_type=content_type,
-            width=image.width,
-            height=image.height,
-            taken_at=taken,
-            exif_lon=lon,
-            exif_lat=lat,
             caption=(caption or "")[:200],
             uploaded_by=ctx.user if ctx.user.is_authenticated else None,
+            **checked.fields,
         )
-        photo.image.save(f"{digest[:16]}.{extension}", ContentFile(data), save=False)
+        checked.save_into(photo)
         photo.save()
         audit.record(
             "component.photo",

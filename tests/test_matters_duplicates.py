@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
 
 COMMUNITY = "330106001001"
 CLASS = "0301-damaged"  # a damaged public toilet
+# Fictitious reporter (placeholder name, a counting-sequence number): tests grep for it
+# in every answer to prove it is masked.
 PHONE = "13812345678"
 NAME = "张三丰"
 FOLLOWER_PHONE = "13987654321"

@@ -23,6 +23,8 @@ from community.matters.open311.models import ClientApplication, Open311Submissio
 from tests.components_helpers import inside
 
 COMMUNITY = "330106001001"
+# Fictitious reporter (placeholder name, a counting-sequence number): tests grep for it
+# in every answer to prove it is masked.
 PHONE = "13912345678"
 EMAIL = "zhang.san@example.org"
 TIMEOUT = 30

@@ -19,6 +19,8 @@ from tests.conftest import DEMO_ACCOUNTS
 pytestmark = pytest.mark.django_db
 
 COMMUNITY = "330106001001"
+# Fictitious reporter (placeholder name, a counting-sequence number): tests grep for it
+# in every answer to prove it is masked.
 PHONE = "13812345678"
 NAME = "张三丰"
 MAINTAINER = "matters_maintainer"  # maintainer at 绿城物业 (XH-LCWY), the district

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.contrib.gis.geos import GEOSGeometry
 
 from community.matters.models import ServiceRequest
-from component_catalog import sql as component_sql
+from component_catalog.area_links import relocate
 
 
 def rederive(region: GEOSGeometry) -> int:
@@ -19,15 +19,6 @@ def rederive(region: GEOSGeometry) -> int:
             "id", "place", "community_id", "grid_cell_id"
         )
     )
-    if not rows:
-        return 0
-    found = component_sql.locate_many([bytes(r.place.wkb) for r in rows])
-    moved = []
-    for request, (community, grid) in zip(rows, found, strict=True):
-        if community is None or (community, grid) == (request.community_id, request.grid_cell_id):
-            continue
-        request.community_id = community
-        request.grid_cell_id = grid
-        moved.append(request)
+    moved = relocate(rows, lambda r: r.place, lambda r, community: False)
     ServiceRequest.objects.bulk_update(moved, ["community_id", "grid_cell_id"], batch_size=1000)
     return len(moved)

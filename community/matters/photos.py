@@ -5,16 +5,14 @@ grant (the handler's proof of the work) by id. The same photo twice is kept once
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from community.matters import representation, services
 from community.matters.models import RequestPhoto, ServiceRequest
-from component_catalog.photos import ALLOWED_FORMATS, exif_position_and_time, read_image
+from component_catalog.photos import check_photo
 from gis_app import audit, editing
 from gis_app.editing import EditContext
 from gis_app.errors import InvalidInput, PermissionDenied
@@ -31,15 +29,11 @@ def add(
     reporter = tracking_code is not None
     if not reporter and not representation.staff(ctx.user, obj, Action.CHANGE):
         raise editing.deny(ctx, services.REQUESTS, "photo", PermissionDenied(), str(obj.pk))
-    if upload is None:
-        raise InvalidInput(_("Send the photo as multipart form field 'image'."), field="image")
-    data, image, fmt = read_image(upload)
-    digest = hashlib.sha256(data).hexdigest()
+    checked = check_photo(upload)
+    digest = checked.sha256
     existing = obj.photos.filter(sha256=digest).first()
     if existing is not None:
         return existing
-    lon, lat, taken = exif_position_and_time(image)
-    extension, content_type = ALLOWED_FORMATS[fmt]
     with transaction.atomic():
         ServiceRequest.objects.select_for_update().filter(pk=obj.pk).get()
         if obj.photos.count() >= MAX_PHOTOS:
@@ -48,18 +42,11 @@ def add(
             )
         photo = RequestPhoto(
             request=obj,
-            sha256=digest,
-            extension=extension,
-            content_type=content_type,
-            width=image.width,
-            height=image.height,
-            taken_at=taken,
-            exif_lon=lon,
-            exif_lat=lat,
             by_reporter=reporter,
             uploaded_by=ctx.actor if not reporter else None,
+            **checked.fields,
         )
-        photo.image.save(f"{digest[:16]}.{extension}", ContentFile(data), save=False)
+        checked.save_into(photo)
         photo.save()
         audit.record(
             "request.photo",
